@@ -1,0 +1,54 @@
+#include "gateway/config.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status.h"
+
+namespace notify::gateway {
+
+SettingsParser GatewaySettingsParser() {
+  return SettingsParser(
+      "notification-gateway",
+      "The notification extension's HTTP face: turns the platform's JSON calls into gRPC calls to "
+      "notification-server.",
+      {
+          {"listen", "NOTIFY_GATEWAY_LISTEN", "0.0.0.0:8080",
+           "Where the HTTP server listens, HOST:PORT; port 0 picks a free port (logged)."},
+          {"server", "NOTIFY_GATEWAY_SERVER", "127.0.0.1:50051",
+           "gRPC target of notification-server, HOST:PORT."},
+          {"threads", "NOTIFY_GATEWAY_THREADS", "2", "Threads serving HTTP (1-256)."},
+          {"body-limit", "NOTIFY_GATEWAY_BODY_LIMIT", "1048576",
+           "Largest request body in bytes; larger ones get 413."},
+          {"idle-timeout", "NOTIFY_GATEWAY_IDLE_TIMEOUT", "60s",
+           "An idle keep-alive connection is closed after this long."},
+          {"call-timeout", "NOTIFY_GATEWAY_CALL_TIMEOUT", "4s",
+           "Deadline of each gRPC call to the server (the platform waits 5 s for webhooks)."},
+          {"shutdown-timeout", "NOTIFY_GATEWAY_SHUTDOWN_TIMEOUT", "10s",
+           "On SIGTERM or SIGINT, how long requests in flight may take to finish."},
+          {"log-level", "NOTIFY_LOG_LEVEL", "info", "Least severe log level written: debug, info, warn, error."},
+      });
+}
+
+absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings) {
+  GatewayConfig config;
+  NOTIFY_ASSIGN_OR_RETURN(config.listen, settings.GetHostPort("listen"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server, settings.GetHostPort("server"));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t threads, settings.GetInt("threads", 1, 256));
+  config.threads = static_cast<int>(threads);
+  NOTIFY_ASSIGN_OR_RETURN(int64_t body_limit, settings.GetInt("body-limit", 1024, 64 << 20));
+  config.body_limit = static_cast<size_t>(body_limit);
+  NOTIFY_ASSIGN_OR_RETURN(config.idle_timeout,
+                          settings.GetDuration("idle-timeout", absl::Seconds(1)));
+  NOTIFY_ASSIGN_OR_RETURN(config.call_timeout,
+                          settings.GetDuration("call-timeout", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(config.shutdown_timeout,
+                          settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));
+  absl::StatusOr<log::Level> level = log::ParseLevel(settings.Get("log-level"));
+  if (!level.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(settings.Describe("log-level"), ": ", level.status().message()));
+  }
+  config.log_level = *level;
+  return config;
+}
+
+}  // namespace notify::gateway

@@ -1,0 +1,40 @@
+// notification-gateway's settings: the flags, their environment twins and their validation.
+#ifndef NOTIFY_GATEWAY_CONFIG_H_
+#define NOTIFY_GATEWAY_CONFIG_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/common/log.h"
+#include "server/common/settings.h"
+
+namespace notify::gateway {
+
+struct GatewayConfig {
+  // Where the HTTP server listens, HOST:PORT; port 0 picks a free one (logged at start).
+  std::string listen;
+  // The gRPC target of notification-server.
+  std::string server;
+  // Threads serving HTTP.
+  int threads = 2;
+  // Largest request body accepted; larger ones get 413.
+  size_t body_limit = 1024 * 1024;
+  // An idle keep-alive connection is closed after this long.
+  absl::Duration idle_timeout = absl::Seconds(60);
+  // Deadline of each gRPC call to the server.
+  absl::Duration call_timeout = absl::Seconds(4);
+  // How long requests in flight may take to finish after SIGTERM.
+  absl::Duration shutdown_timeout = absl::Seconds(10);
+  log::Level log_level = log::Level::kInfo;
+};
+
+SettingsParser GatewaySettingsParser();
+
+// Validates parsed settings into a config; errors name the setting at fault.
+absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings);
+
+}  // namespace notify::gateway
+
+#endif  // NOTIFY_GATEWAY_CONFIG_H_

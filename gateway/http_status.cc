@@ -1,0 +1,70 @@
+#include "gateway/http_status.h"
+
+namespace notify::gateway {
+
+unsigned HttpStatusFromGrpc(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+HttpResponse Success(const nlohmann::json& data, unsigned status) {
+  nlohmann::ordered_json body;
+  body["status"] = "success";
+  if (!data.is_null()) body["data"] = data;
+  HttpResponse response;
+  response.status = status;
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse Failure(unsigned status, const std::string& message, const nlohmann::json& data) {
+  nlohmann::ordered_json body;
+  body["status"] = "error";
+  body["message"] = message;
+  if (!data.is_null()) body["data"] = data;
+  HttpResponse response;
+  response.status = status;
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse FromGrpcError(const grpc::Status& status) {
+  const unsigned http_status = HttpStatusFromGrpc(status.error_code());
+  std::string message = status.error_message();
+  if (message.empty()) {
+    message = http_status == 503 ? "The notification service is unavailable; try again."
+                                 : "The request failed.";
+  }
+  HttpResponse response = Failure(http_status, message);
+  if (http_status == 503 || http_status == 429) response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+}  // namespace notify::gateway

@@ -1,0 +1,65 @@
+// notification-gateway: flags → config → HTTP server → routes → gRPC channel; serves until SIGTERM.
+#include <cstdio>
+#include <string>
+
+#include "gateway/config.h"
+#include "gateway/http_server.h"
+#include "gateway/routes.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "server/common/log.h"
+#include "server/common/settings.h"
+#include "server/common/signals.h"
+
+int main(int argc, char** argv) {
+  notify::BlockTerminationSignals();
+  notify::log::SetService("notification-gateway");
+  notify::log::CaptureGrpcLogs();
+
+  const notify::SettingsParser parser = notify::gateway::GatewaySettingsParser();
+  absl::StatusOr<notify::Settings> settings =
+      parser.Parse(notify::ArgsFromArgv(argc, argv), notify::ProcessEnv());
+  if (settings.ok() && settings->help_requested()) {
+    std::fputs(parser.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (settings.ok() && settings->version_requested()) {
+    std::puts("notification-gateway " NOTIFY_VERSION);
+    return 0;
+  }
+  absl::StatusOr<notify::gateway::GatewayConfig> config =
+      settings.ok() ? notify::gateway::GatewayConfigFromSettings(*settings)
+                    : absl::StatusOr<notify::gateway::GatewayConfig>(settings.status());
+  if (!config.ok()) {
+    notify::log::Error("invalid configuration", {{"error", std::string(config.status().message())}});
+    return 2;
+  }
+  notify::log::SetLevel(config->log_level);
+
+  auto channel = grpc::CreateChannel(config->server, grpc::InsecureChannelCredentials());
+  notify::gateway::Routes routes(channel, {.call_timeout = config->call_timeout});
+  notify::gateway::HttpServer server(
+      {.listen = config->listen,
+       .threads = config->threads,
+       .body_limit = config->body_limit,
+       .idle_timeout = config->idle_timeout},
+      [&routes](const notify::gateway::HttpRequest& request, notify::gateway::Responder respond) {
+        routes.Handle(request, std::move(respond));
+      });
+  if (absl::Status s = server.Start(); !s.ok()) {
+    notify::log::Error("cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  notify::log::Info("listening", {{"address", server.address()},
+                                  {"protocol", "http"},
+                                  {"server", config->server},
+                                  {"version", NOTIFY_VERSION}});
+
+  std::optional<int> signal;
+  while (!(signal = notify::WaitForTerminationSignal(absl::Hours(24))).has_value()) {
+  }
+  notify::log::Info("shutting down", {{"signal", *signal}});
+  server.Shutdown(config->shutdown_timeout);
+  notify::log::Info("stopped");
+  return 0;
+}

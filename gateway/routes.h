@@ -1,0 +1,41 @@
+// The gateway's routes: HTTP requests in, gRPC calls to notification-server out.
+#ifndef NOTIFY_GATEWAY_ROUTES_H_
+#define NOTIFY_GATEWAY_ROUTES_H_
+
+#include <memory>
+
+#include "absl/time/time.h"
+#include "gateway/http_server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/channel.h"
+
+namespace notify::gateway {
+
+// Routes requests. Holds no state but the channel: any number of gateways can run side by side.
+// Thread-safe.
+class Routes {
+ public:
+  struct Options {
+    // Deadline of each gRPC call; keep it under the platform's 5 s webhook limit.
+    absl::Duration call_timeout = absl::Seconds(4);
+    // Deadline of the health check behind /readyz.
+    absl::Duration ready_timeout = absl::Seconds(1);
+  };
+
+  Routes(std::shared_ptr<grpc::Channel> channel, Options options);
+
+  // GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its gRPC health
+  // check with SERVING, else 503. Unknown paths 404; a known path with another method 405.
+  void Handle(const HttpRequest& request, Responder respond);
+
+ private:
+  void Ready(Responder respond);
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  Options options_;
+};
+
+}  // namespace notify::gateway
+
+#endif  // NOTIFY_GATEWAY_ROUTES_H_

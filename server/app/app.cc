@@ -1,0 +1,95 @@
+#include "server/app/app.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/common/log.h"
+#include "server/store/pg/errors.h"
+#include "server/store/pg/migrations.h"
+
+namespace notify {
+namespace {
+
+// Most bytes in one request or response message.
+constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
+
+std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
+
+}  // namespace
+
+absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
+                              const InterruptibleSleep& sleep) {
+  absl::Duration delay = absl::Milliseconds(500);
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<pg::MigrationReport> report =
+        pg::ApplyMigrations(pool, pg::EmbeddedMigrations());
+    const absl::Status& status = report.status();
+    if (status.ok()) {
+      log::Info("database schema is up to date",
+                {{"applied", report->applied.size()}, {"already_applied", report->already_applied}});
+      return absl::OkStatus();
+    }
+    if (!absl::IsUnavailable(status)) return status;
+    log::Warn("database unavailable at start-up; retrying",
+              {{"attempt", attempt},
+               {"retry_in_ms", absl::ToInt64Milliseconds(delay)},
+               {"error", std::string(status.message())}});
+    if (!sleep(delay)) return absl::CancelledError("stopped while waiting for the database");
+    delay = std::min(delay * 2, max_delay);
+  }
+}
+
+App::App(ServerConfig config)
+    : config_(std::move(config)),
+      pool_(std::make_unique<pg::PgPool>(pg::PgPool::Options{
+          .url = config_.database_url,
+          .size = config_.db_pool_size,
+          .acquire_timeout = config_.db_acquire_timeout,
+          .on_connect = nullptr,
+      })) {}
+
+App::~App() {
+  if (server_ != nullptr) Shutdown(absl::ZeroDuration());
+}
+
+absl::Status App::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port);
+  grpc::ResourceQuota quota("notification-server");
+  quota.SetMaxThreads(config_.max_threads);
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(&admin_service_);
+  builder.RegisterService(&user_service_);
+  builder.RegisterService(&webhook_service_);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    server_.reset();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot listen on ", config_.listen, " (--listen): the address is in use or not local"));
+  }
+  address_ = absl::StrCat(HostOf(config_.listen), ":", port);
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+void App::Shutdown(absl::Duration timeout) {
+  if (server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + timeout));
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace notify

@@ -1,0 +1,59 @@
+// The one place where the server's parts are built and connected.
+#ifndef NOTIFY_SERVER_APP_APP_H_
+#define NOTIFY_SERVER_APP_APP_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "server/api/services.h"
+#include "server/app/config.h"
+#include "server/store/pg/pool.h"
+
+namespace notify {
+
+// Sleeps for the given time; returns false when interrupted (the process is asked to stop).
+using InterruptibleSleep = std::function<bool(absl::Duration)>;
+
+// Applies the embedded migrations through `pool`. While the database cannot be reached, retries with
+// exponential backoff (0.5 s doubling up to `max_delay`), logging each failure; an interrupted sleep
+// ends it with Cancelled. Other errors (an edited migration, a failing one) are returned at once.
+absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
+                              const InterruptibleSleep& sleep);
+
+// The running server: the database pool, the services and the gRPC server that serves them with
+// health checking and reflection.
+class App {
+ public:
+  explicit App(ServerConfig config);
+  ~App();
+
+  pg::PgPool& pool() { return *pool_; }
+
+  // Starts serving on config.listen. InvalidArgument if the address cannot be bound.
+  absl::Status Start();
+
+  // The bound address, HOST:PORT, with the port the OS chose when config.listen asked for port 0.
+  const std::string& address() const { return address_; }
+
+  // Reports NOT_SERVING, stops taking calls, and waits up to `timeout` for calls in flight before
+  // cancelling them.
+  void Shutdown(absl::Duration timeout);
+
+ private:
+  ServerConfig config_;
+  std::unique_ptr<pg::PgPool> pool_;
+  api::AdminServiceImpl admin_service_;
+  api::UserServiceImpl user_service_;
+  api::WebhookServiceImpl webhook_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_APP_APP_H_

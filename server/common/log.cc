@@ -1,0 +1,113 @@
+#include "server/common/log.h"
+
+#include <grpc/support/log.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace notify::log {
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
+
+struct Output {
+  std::mutex mu;
+  Sink sink;
+  std::string service;
+};
+
+Output& GetOutput() {
+  static Output* output = new Output();  // Never destroyed: threads may log during exit.
+  return *output;
+}
+
+void WriteToStderr(absl::string_view line) {
+  std::string buffer(line);
+  buffer.push_back('\n');
+  std::fwrite(buffer.data(), 1, buffer.size(), stderr);
+  std::fflush(stderr);
+}
+
+void GrpcLogFunction(gpr_log_func_args* args) {
+  Level level = Level::kInfo;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) level = Level::kError;
+  if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = Level::kDebug;
+  if (!Enabled(level)) return;
+  Write(level, args->message != nullptr ? args->message : "",
+        {{"component", "grpc"}, {"source", absl::StrCat(args->file != nullptr ? args->file : "", ":",
+                                                        args->line)}});
+}
+
+}  // namespace
+
+absl::StatusOr<Level> ParseLevel(absl::string_view text) {
+  const std::string lower = absl::AsciiStrToLower(text);
+  if (lower == "debug") return Level::kDebug;
+  if (lower == "info") return Level::kInfo;
+  if (lower == "warn" || lower == "warning") return Level::kWarn;
+  if (lower == "error") return Level::kError;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown log level \"", text, "\"; use debug, info, warn or error"));
+}
+
+absl::string_view LevelName(Level level) {
+  switch (level) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+  }
+  return "info";
+}
+
+void SetLevel(Level level) { g_level.store(static_cast<int>(level)); }
+Level GetLevel() { return static_cast<Level>(g_level.load()); }
+bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
+
+void SetSink(Sink sink) {
+  Output& output = GetOutput();
+  std::lock_guard<std::mutex> lock(output.mu);
+  output.sink = std::move(sink);
+}
+
+void SetService(std::string service) {
+  Output& output = GetOutput();
+  std::lock_guard<std::mutex> lock(output.mu);
+  output.service = std::move(service);
+}
+
+void Write(Level level, absl::string_view msg, const nlohmann::json& fields) {
+  if (!Enabled(level)) return;
+  nlohmann::ordered_json line;
+  line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
+  line["level"] = LevelName(level);
+  line["msg"] = msg;
+  Output& output = GetOutput();
+  std::lock_guard<std::mutex> lock(output.mu);
+  if (!output.service.empty()) line["service"] = output.service;
+  if (fields.is_object()) {
+    for (const auto& [key, value] : fields.items()) line[key] = value;
+  }
+  // Replace invalid UTF-8 instead of throwing: a log line must never take the process down.
+  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (output.sink) {
+    output.sink(text);
+  } else {
+    WriteToStderr(text);
+  }
+}
+
+void CaptureGrpcLogs() { gpr_set_log_function(&GrpcLogFunction); }
+
+}  // namespace notify::log

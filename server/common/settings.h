@@ -1,0 +1,112 @@
+// Settings from command-line flags with environment-variable twins.
+//
+// Every setting is a flag (`--database-url=...` or `--database-url ...`) with a twin in the environment
+// (`NOTIFY_DATABASE_URL`). A flag wins over its twin; the twin wins over the default. Parsing is a pure
+// function of the arguments and an environment lookup, so it can be tested without touching the process.
+#ifndef NOTIFY_SERVER_COMMON_SETTINGS_H_
+#define NOTIFY_SERVER_COMMON_SETTINGS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace notify {
+
+// Looks up an environment variable; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(absl::string_view name)>;
+
+// The process's real environment.
+EnvLookup ProcessEnv();
+
+// One setting a program accepts.
+struct SettingSpec {
+  std::string flag;           // Without the dashes: "database-url".
+  std::string env;            // Its twin: "NOTIFY_DATABASE_URL".
+  std::string default_value;  // Used when neither the flag nor the twin is given.
+  std::string help;           // One line for --help and the README.
+  bool is_switch = false;     // A boolean that may be given as a bare `--flag`.
+  bool secret = false;        // Never printed back (its value is redacted in errors).
+};
+
+// Where a value came from.
+enum class SettingSource { kDefault, kEnvironment, kFlag };
+
+// The parsed values, with typed accessors that validate and name the setting in their errors.
+class Settings {
+ public:
+  // The raw value of a known setting. Asking for an unknown flag is a programming error and returns "".
+  const std::string& Get(absl::string_view flag) const;
+  SettingSource Source(absl::string_view flag) const;
+
+  // A non-empty value, or an error that names the flag and its twin.
+  absl::StatusOr<std::string> GetRequired(absl::string_view flag) const;
+  // An integer in [min, max].
+  absl::StatusOr<int64_t> GetInt(absl::string_view flag, int64_t min, int64_t max) const;
+  // true/false, 1/0, yes/no, on/off (case-insensitive).
+  absl::StatusOr<bool> GetBool(absl::string_view flag) const;
+  // A duration such as "10s", "500ms" or "2m", at least `min`.
+  absl::StatusOr<absl::Duration> GetDuration(absl::string_view flag, absl::Duration min) const;
+
+  // A listen address or gRPC target, HOST:PORT with a port from 0 to 65535 (IPv6 hosts in brackets).
+  absl::StatusOr<std::string> GetHostPort(absl::string_view flag) const;
+  // An http:// or https:// URL, or "" when `optional` and unset.
+  absl::StatusOr<std::string> GetHttpUrl(absl::string_view flag, bool optional) const;
+
+  // "--flag (ENV)", for messages.
+  std::string Describe(absl::string_view flag) const;
+
+  bool help_requested() const { return help_requested_; }
+  bool version_requested() const { return version_requested_; }
+
+ private:
+  friend class SettingsParser;
+  struct Entry {
+    const SettingSpec* spec;
+    std::string value;
+    SettingSource source;
+  };
+  absl::Status Invalid(absl::string_view flag, absl::string_view expectation) const;
+
+  std::map<std::string, Entry, std::less<>> entries_;
+  bool help_requested_ = false;
+  bool version_requested_ = false;
+};
+
+// Parses a program's arguments against its settings.
+class SettingsParser {
+ public:
+  SettingsParser(std::string program, std::string summary, std::vector<SettingSpec> specs);
+
+  // `args` excludes the program name. Unknown flags, missing values and positional arguments are
+  // InvalidArgument with a message that says what to do.
+  absl::StatusOr<Settings> Parse(const std::vector<std::string>& args, const EnvLookup& env) const;
+
+  // The --help text: a usage line, the summary, and one entry per setting with its twin and default.
+  std::string Usage() const;
+
+  const std::vector<SettingSpec>& specs() const { return specs_; }
+
+ private:
+  const SettingSpec* Find(absl::string_view flag) const;
+
+  std::string program_;
+  std::string summary_;
+  std::vector<SettingSpec> specs_;
+};
+
+// Returns `url` with any password replaced by "***", for logs and messages.
+std::string RedactUrl(absl::string_view url);
+
+// Converts argv into a vector, dropping the program name.
+std::vector<std::string> ArgsFromArgv(int argc, char** argv);
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_COMMON_SETTINGS_H_
