@@ -24,7 +24,8 @@ SettingsParser GatewaySettingsParser() {
            "Deadline of each gRPC call to the server (the platform waits 5 s for webhooks)."},
           {"shutdown-timeout", "NOTIFY_GATEWAY_SHUTDOWN_TIMEOUT", "10s",
            "On SIGTERM or SIGINT, how long requests in flight may take to finish."},
-          {"log-level", "NOTIFY_LOG_LEVEL", "info", "Least severe log level written: debug, info, warn, error."},
+          {"log-level", "NOTIFY_LOG_LEVEL", "info",
+           "Least severe log level written: debug, info, warn, error."},
       });
 }
 

@@ -24,8 +24,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-// State shared by the server and its sessions. It does not own the io_context, so that sessions kept
-// alive by handlers never keep it alive.
+// State shared by the server and its sessions. It does not own the io_context, so that sessions
+// kept alive by handlers never keep it alive.
 struct HttpServer::Core {
   HttpServer::Options options;
   Handler handler;
@@ -34,8 +34,8 @@ struct HttpServer::Core {
 
   std::mutex mu;
   std::condition_variable changed;
-  int active = 0;    // Requests read whose response is not yet written (or dropped).
-  int pending = 0;   // Responders alive; each holds its session.
+  int active = 0;         // Requests read whose response is not yet written (or dropped).
+  int pending = 0;        // Responders alive; each holds its session.
   bool stopping = false;  // Finish what is in flight, take nothing new, keep no connection alive.
   bool stopped = false;   // The io_context no longer runs: responses are dropped.
 
@@ -114,16 +114,16 @@ class Session : public std::enable_shared_from_this<Session> {
     message->prepare_payload();
     const bool close = message->need_eof();
     stream_.expires_after(absl::ToChronoMilliseconds(core_->options.idle_timeout));
-    http::async_write(stream_, *message,
-                      [self = shared_from_this(), message, close, counted](beast::error_code ec,
-                                                                           size_t) {
-                        if (counted) self->core_->Done(self->core_->active);
-                        if (ec || close) {
-                          self->Close();
-                        } else {
-                          self->Read();
-                        }
-                      });
+    http::async_write(
+        stream_, *message,
+        [self = shared_from_this(), message, close, counted](beast::error_code ec, size_t) {
+          if (counted) self->core_->Done(self->core_->active);
+          if (ec || close) {
+            self->Close();
+          } else {
+            self->Read();
+          }
+        });
   }
 
   void Close() {
@@ -236,18 +236,21 @@ absl::Status HttpServer::Start() {
   const std::string& listen = core_->options.listen;
   const size_t colon = listen.rfind(':');
   int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot listen on \"", listen, "\": not HOST:PORT"));
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot listen on \"", listen, "\": not HOST:PORT"));
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
 
   beast::error_code ec;
   tcp::resolver resolver(*ioc_);
   auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
   }
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
   core_->acceptor.emplace(*ioc_);
@@ -257,7 +260,8 @@ absl::Status HttpServer::Start() {
   if (!ec) core_->acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) {
     core_->acceptor.reset();
-    return absl::InvalidArgumentError(absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot listen on ", listen, ": ", ec.message()));
   }
   const std::string bound_host = listen.substr(0, colon);
   address_ = absl::StrCat(bound_host, ":", core_->acceptor->local_endpoint().port());

@@ -29,8 +29,8 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// Sends the response. Call it once, from any thread; calls after the first are ignored. If every copy
-// of it is destroyed without a call, the client gets a 500.
+// Sends the response. Call it once, from any thread; calls after the first are ignored. If every
+// copy of it is destroyed without a call, the client gets a 500.
 using Responder = std::function<void(HttpResponse)>;
 
 // Handles one request. Runs on a server thread: it must not block; slow work answers through the
@@ -42,7 +42,7 @@ class HttpServer {
   struct Options {
     std::string listen = "127.0.0.1:0";  // HOST:PORT; port 0 picks a free one.
     int threads = 2;
-    size_t body_limit = 1024 * 1024;     // Larger bodies get 413 and the connection is closed.
+    size_t body_limit = 1024 * 1024;  // Larger bodies get 413 and the connection is closed.
     // Most time to wait for and receive a request; an idle keep-alive connection is then closed.
     absl::Duration idle_timeout = absl::Seconds(60);
   };
@@ -58,9 +58,10 @@ class HttpServer {
   // The bound HOST:PORT.
   const std::string& address() const { return address_; }
 
-  // Stops accepting, lets requests in flight finish for up to `timeout`, then stops. Idle keep-alive
-  // connections are closed. Responses that arrive later are dropped. The destructor then waits until
-  // no handler holds a Responder any more, so handlers must answer or drop theirs in bounded time.
+  // Stops accepting, lets requests in flight finish for up to `timeout`, then stops. Idle
+  // keep-alive connections are closed. Responses that arrive later are dropped. The destructor then
+  // waits until no handler holds a Responder any more, so handlers must answer or drop theirs in
+  // bounded time.
   void Shutdown(absl::Duration timeout);
 
   struct Core;

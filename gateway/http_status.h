@@ -10,8 +10,8 @@
 
 namespace notify::gateway {
 
-// The HTTP status for a gRPC status code: INVALID_ARGUMENT, FAILED_PRECONDITION and OUT_OF_RANGE 400,
-// UNAUTHENTICATED 401, PERMISSION_DENIED 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409,
+// The HTTP status for a gRPC status code: INVALID_ARGUMENT, FAILED_PRECONDITION and OUT_OF_RANGE
+// 400, UNAUTHENTICATED 401, PERMISSION_DENIED 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409,
 // RESOURCE_EXHAUSTED 429, CANCELLED 499, UNIMPLEMENTED 501, UNAVAILABLE 503, DEADLINE_EXCEEDED 504,
 // OK 200, anything else 500.
 unsigned HttpStatusFromGrpc(grpc::StatusCode code);
@@ -23,8 +23,8 @@ HttpResponse Success(const nlohmann::json& data = nullptr, unsigned status = 200
 HttpResponse Failure(unsigned status, const std::string& message,
                      const nlohmann::json& data = nullptr);
 
-// The answer for a failed gRPC call: its HTTP status and message. UNAVAILABLE and RESOURCE_EXHAUSTED
-// carry Retry-After, so the platform retries.
+// The answer for a failed gRPC call: its HTTP status and message. UNAVAILABLE and
+// RESOURCE_EXHAUSTED carry Retry-After, so the platform retries.
 HttpResponse FromGrpcError(const grpc::Status& status);
 
 }  // namespace notify::gateway

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
       settings.ok() ? notify::gateway::GatewayConfigFromSettings(*settings)
                     : absl::StatusOr<notify::gateway::GatewayConfig>(settings.status());
   if (!config.ok()) {
-    notify::log::Error("invalid configuration", {{"error", std::string(config.status().message())}});
+    notify::log::Error("invalid configuration",
+                       {{"error", std::string(config.status().message())}});
     return 2;
   }
   notify::log::SetLevel(config->log_level);

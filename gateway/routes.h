@@ -24,8 +24,8 @@ class Routes {
 
   Routes(std::shared_ptr<grpc::Channel> channel, Options options);
 
-  // GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its gRPC health
-  // check with SERVING, else 503. Unknown paths 404; a known path with another method 405.
+  // GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its gRPC
+  // health check with SERVING, else 503. Unknown paths 404; a known path with another method 405.
   void Handle(const HttpRequest& request, Responder respond);
 
  private:

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
       settings.ok() ? notify::ServerConfigFromSettings(*settings)
                     : absl::StatusOr<notify::ServerConfig>(settings.status());
   if (!config.ok()) {
-    notify::log::Error("invalid configuration", {{"error", std::string(config.status().message())}});
+    notify::log::Error("invalid configuration",
+                       {{"error", std::string(config.status().message())}});
     return 2;
   }
   notify::log::SetLevel(config->log_level);
@@ -62,9 +63,9 @@ int main(int argc, char** argv) {
   std::optional<int> signal;
   while (!(signal = notify::WaitForTerminationSignal(absl::Hours(24))).has_value()) {
   }
-  notify::log::Info("shutting down", {{"signal", *signal},
-                                      {"timeout_ms", absl::ToInt64Milliseconds(
-                                                         config->shutdown_timeout)}});
+  notify::log::Info(
+      "shutting down",
+      {{"signal", *signal}, {"timeout_ms", absl::ToInt64Milliseconds(config->shutdown_timeout)}});
   app.Shutdown(config->shutdown_timeout);
   notify::log::Info("stopped");
   return 0;

@@ -1,5 +1,5 @@
-// The gRPC services of notifications.v1. Methods a later piece of work implements answer UNIMPLEMENTED
-// (the generated base class's answer) until then.
+// The gRPC services of notifications.v1. Methods a later piece of work implements answer
+// UNIMPLEMENTED (the generated base class's answer) until then.
 #ifndef NOTIFY_SERVER_API_SERVICES_H_
 #define NOTIFY_SERVER_API_SERVICES_H_
 

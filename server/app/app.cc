@@ -31,8 +31,8 @@ absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
         pg::ApplyMigrations(pool, pg::EmbeddedMigrations());
     const absl::Status& status = report.status();
     if (status.ok()) {
-      log::Info("database schema is up to date",
-                {{"applied", report->applied.size()}, {"already_applied", report->already_applied}});
+      log::Info("database schema is up to date", {{"applied", report->applied.size()},
+                                                  {"already_applied", report->already_applied}});
       return absl::OkStatus();
     }
     if (!absl::IsUnavailable(status)) return status;
@@ -80,7 +80,10 @@ absl::Status App::Start() {
         "cannot listen on ", config_.listen, " (--listen): the address is in use or not local"));
   }
   address_ = absl::StrCat(HostOf(config_.listen), ":", port);
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  for (const char* service : {"", "notifications.v1.AdminService", "notifications.v1.UserService",
+                              "notifications.v1.WebhookService"}) {
+    server_->GetHealthCheckService()->SetServingStatus(service, true);
+  }
   return absl::OkStatus();
 }
 

@@ -19,9 +19,10 @@ namespace notify {
 // Sleeps for the given time; returns false when interrupted (the process is asked to stop).
 using InterruptibleSleep = std::function<bool(absl::Duration)>;
 
-// Applies the embedded migrations through `pool`. While the database cannot be reached, retries with
-// exponential backoff (0.5 s doubling up to `max_delay`), logging each failure; an interrupted sleep
-// ends it with Cancelled. Other errors (an edited migration, a failing one) are returned at once.
+// Applies the embedded migrations through `pool`. While the database cannot be reached, retries
+// with exponential backoff (0.5 s doubling up to `max_delay`), logging each failure; an interrupted
+// sleep ends it with Cancelled. Other errors (an edited migration, a failing one) are returned at
+// once.
 absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
                               const InterruptibleSleep& sleep);
 

@@ -41,8 +41,8 @@ void GrpcLogFunction(gpr_log_func_args* args) {
   if (args->severity == GPR_LOG_SEVERITY_DEBUG) level = Level::kDebug;
   if (!Enabled(level)) return;
   Write(level, args->message != nullptr ? args->message : "",
-        {{"component", "grpc"}, {"source", absl::StrCat(args->file != nullptr ? args->file : "", ":",
-                                                        args->line)}});
+        {{"component", "grpc"},
+         {"source", absl::StrCat(args->file != nullptr ? args->file : "", ":", args->line)}});
 }
 
 }  // namespace

@@ -4,10 +4,10 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 
 namespace notify {
 
@@ -32,13 +32,13 @@ SettingSource Settings::Source(absl::string_view flag) const {
 
 std::string Settings::Describe(absl::string_view flag) const {
   auto it = entries_.find(flag);
-  if (it == entries_.end() || it->second.spec->env.empty()) return absl::StrCat("--", flag);
-  return absl::StrCat("--", flag, " (", it->second.spec->env, ")");
+  if (it == entries_.end() || it->second.spec.env.empty()) return absl::StrCat("--", flag);
+  return absl::StrCat("--", flag, " (", it->second.spec.env, ")");
 }
 
 absl::Status Settings::Invalid(absl::string_view flag, absl::string_view expectation) const {
   auto it = entries_.find(flag);
-  const bool secret = it != entries_.end() && it->second.spec->secret;
+  const bool secret = it != entries_.end() && it->second.spec.secret;
   return absl::InvalidArgumentError(
       secret ? absl::StrCat(Describe(flag), " ", expectation)
              : absl::StrCat(Describe(flag), " ", expectation, ", got \"", Get(flag), "\""));
@@ -117,7 +117,7 @@ absl::StatusOr<Settings> SettingsParser::Parse(const std::vector<std::string>& a
                                                const EnvLookup& env) const {
   Settings settings;
   for (const SettingSpec& spec : specs_) {
-    Settings::Entry entry{&spec, spec.default_value, SettingSource::kDefault};
+    Settings::Entry entry{spec, spec.default_value, SettingSource::kDefault};
     if (!spec.env.empty()) {
       if (std::optional<std::string> value = env(spec.env); value.has_value()) {
         entry.value = *value;
@@ -138,8 +138,9 @@ absl::StatusOr<Settings> SettingsParser::Parse(const std::vector<std::string>& a
       continue;
     }
     if (!absl::StartsWith(arg, "--") || arg.size() == 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected argument \"", arg, "\"; settings are flags such as --listen=HOST:PORT (see --help)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unexpected argument \"", arg,
+                       "\"; settings are flags such as --listen=HOST:PORT (see --help)"));
     }
     arg.remove_prefix(2);
     absl::string_view name = arg;
@@ -172,10 +173,10 @@ absl::StatusOr<Settings> SettingsParser::Parse(const std::vector<std::string>& a
 std::string SettingsParser::Usage() const {
   std::string out = absl::StrCat("Usage: ", program_, " [flags]\n\n", summary_, "\n\nFlags:\n");
   for (const SettingSpec& spec : specs_) {
-    absl::StrAppend(&out, "  --", spec.flag, spec.is_switch ? "" : "=VALUE", "\n      ", spec.help,
-                    "\n      environment: ", spec.env.empty() ? "(none)" : spec.env,
-                    spec.default_value.empty() ? "" : absl::StrCat("; default: ", spec.default_value),
-                    "\n");
+    absl::StrAppend(
+        &out, "  --", spec.flag, spec.is_switch ? "" : "=VALUE", "\n      ", spec.help,
+        "\n      environment: ", spec.env.empty() ? "(none)" : spec.env,
+        spec.default_value.empty() ? "" : absl::StrCat("; default: ", spec.default_value), "\n");
   }
   absl::StrAppend(&out, "  --help\n      Print this text and exit.\n");
   return out;

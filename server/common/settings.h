@@ -1,8 +1,10 @@
 // Settings from command-line flags with environment-variable twins.
 //
-// Every setting is a flag (`--database-url=...` or `--database-url ...`) with a twin in the environment
-// (`NOTIFY_DATABASE_URL`). A flag wins over its twin; the twin wins over the default. Parsing is a pure
-// function of the arguments and an environment lookup, so it can be tested without touching the process.
+// Every setting is a flag (`--database-url=...` or `--database-url ...`) with a twin in the
+// environment
+// (`NOTIFY_DATABASE_URL`). A flag wins over its twin; the twin wins over the default. Parsing is a
+// pure function of the arguments and an environment lookup, so it can be tested without touching
+// the process.
 #ifndef NOTIFY_SERVER_COMMON_SETTINGS_H_
 #define NOTIFY_SERVER_COMMON_SETTINGS_H_
 
@@ -11,8 +13,8 @@
 #include <map>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -41,7 +43,8 @@ enum class SettingSource { kDefault, kEnvironment, kFlag };
 // The parsed values, with typed accessors that validate and name the setting in their errors.
 class Settings {
  public:
-  // The raw value of a known setting. Asking for an unknown flag is a programming error and returns "".
+  // The raw value of a known setting. Asking for an unknown flag is a programming error and returns
+  // "".
   const std::string& Get(absl::string_view flag) const;
   SettingSource Source(absl::string_view flag) const;
 
@@ -54,7 +57,8 @@ class Settings {
   // A duration such as "10s", "500ms" or "2m", at least `min`.
   absl::StatusOr<absl::Duration> GetDuration(absl::string_view flag, absl::Duration min) const;
 
-  // A listen address or gRPC target, HOST:PORT with a port from 0 to 65535 (IPv6 hosts in brackets).
+  // A listen address or gRPC target, HOST:PORT with a port from 0 to 65535 (IPv6 hosts in
+  // brackets).
   absl::StatusOr<std::string> GetHostPort(absl::string_view flag) const;
   // An http:// or https:// URL, or "" when `optional` and unset.
   absl::StatusOr<std::string> GetHttpUrl(absl::string_view flag, bool optional) const;
@@ -68,7 +72,7 @@ class Settings {
  private:
   friend class SettingsParser;
   struct Entry {
-    const SettingSpec* spec;
+    SettingSpec spec;
     std::string value;
     SettingSource source;
   };
@@ -88,7 +92,8 @@ class SettingsParser {
   // InvalidArgument with a message that says what to do.
   absl::StatusOr<Settings> Parse(const std::vector<std::string>& args, const EnvLookup& env) const;
 
-  // The --help text: a usage line, the summary, and one entry per setting with its twin and default.
+  // The --help text: a usage line, the summary, and one entry per setting with its twin and
+  // default.
   std::string Usage() const;
 
   const std::vector<SettingSpec>& specs() const { return specs_; }

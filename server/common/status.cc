@@ -1,7 +1,5 @@
 #include "server/common/status.h"
 
-
-
 #include "absl/strings/cord.h"
 
 namespace notify {

@@ -23,9 +23,9 @@ std::string ReasonOf(const absl::Status& status);
 }  // namespace notify
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define NOTIFY_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::absl::Status notify_status_ = (expr);       \
+#define NOTIFY_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::absl::Status notify_status_ = (expr);          \
     if (!notify_status_.ok()) return notify_status_; \
   } while (false)
 

@@ -14,9 +14,9 @@ namespace {
 constexpr absl::string_view kDatabaseUnavailable = "DATABASE_UNAVAILABLE";
 
 absl::Status Unavailable(absl::string_view what) {
-  return WithReason(absl::UnavailableError(absl::StrCat("the database is unavailable (", what,
-                                                        "); try again")),
-                    kDatabaseUnavailable);
+  return WithReason(
+      absl::UnavailableError(absl::StrCat("the database is unavailable (", what, "); try again")),
+      kDatabaseUnavailable);
 }
 }  // namespace
 

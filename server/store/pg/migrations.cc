@@ -7,10 +7,10 @@
 #include <map>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "server/common/log.h"
 #include "server/store/pg/errors.h"
@@ -106,10 +106,11 @@ absl::StatusOr<MigrationReport> ApplyMigrations(pqxx::connection& conn,
       auto it = recorded.find(m.version);
       if (it != recorded.end()) {
         if (it->second.second != MigrationChecksum(m)) {
-          verdict = absl::FailedPreconditionError(absl::StrCat(
-              "migration ", Label(m),
-              " was changed after it was applied; migrations are forward-only: restore it and add a "
-              "new one"));
+          verdict = absl::FailedPreconditionError(
+              absl::StrCat("migration ", Label(m),
+                           " was changed after it was applied; migrations are forward-only: "
+                           "restore it and add a "
+                           "new one"));
           break;
         }
         ++report.already_applied;
@@ -126,8 +127,9 @@ absl::StatusOr<MigrationReport> ApplyMigrations(pqxx::connection& conn,
     }
     for (const auto& [version, entry] : recorded) {
       if (version > static_cast<int>(migrations.size())) {
-        log::Warn("the database has a migration this binary does not know; a newer release wrote it",
-                  {{"version", version}, {"name", entry.first}});
+        log::Warn(
+            "the database has a migration this binary does not know; a newer release wrote it",
+            {{"version", version}, {"name", entry.first}});
       }
     }
     {

@@ -5,11 +5,10 @@
 #include <pqxx/connection>
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
-
 
 namespace notify::pg {
 
@@ -36,17 +35,19 @@ struct MigrationReport {
   int already_applied = 0;   // Versions found applied before.
 };
 
-// Applies the migrations not yet recorded in schema_migrations, each in its own transaction with its
-// record, while holding a PostgreSQL advisory lock so that processes starting together take turns.
-// FailedPrecondition if an applied migration's SQL has changed since; Unavailable if the database is
-// unreachable; Internal if a migration fails (it is rolled back and nothing of it remains).
+// Applies the migrations not yet recorded in schema_migrations, each in its own transaction with
+// its record, while holding a PostgreSQL advisory lock so that processes starting together take
+// turns. FailedPrecondition if an applied migration's SQL has changed since; Unavailable if the
+// database is unreachable; Internal if a migration fails (it is rolled back and nothing of it
+// remains).
 absl::StatusOr<MigrationReport> ApplyMigrations(pqxx::connection& conn,
                                                 const std::vector<Migration>& migrations);
 
 class PgPool;
 
 // ApplyMigrations on a connection of `pool`.
-absl::StatusOr<MigrationReport> ApplyMigrations(PgPool& pool, const std::vector<Migration>& migrations);
+absl::StatusOr<MigrationReport> ApplyMigrations(PgPool& pool,
+                                                const std::vector<Migration>& migrations);
 
 }  // namespace notify::pg
 

@@ -62,11 +62,10 @@ absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
       if (open_ < options_.size) break;
       if (released_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout &&
           idle_.empty() && open_ >= options_.size) {
-        return WithReason(
-            absl::UnavailableError(absl::StrCat("no database connection became free within ",
-                                                absl::FormatDuration(options_.acquire_timeout),
-                                                "; try again")),
-            "DATABASE_UNAVAILABLE");
+        return WithReason(absl::UnavailableError(absl::StrCat(
+                              "no database connection became free within ",
+                              absl::FormatDuration(options_.acquire_timeout), "; try again")),
+                          "DATABASE_UNAVAILABLE");
       }
     }
     ++open_;  // Reserve the slot; connect outside the lock.

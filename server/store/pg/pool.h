@@ -15,11 +15,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-
 namespace notify::pg {
 
-// Holds at most `size` connections, opened lazily, so that the pool can be built while the database is
-// down. A connection found broken is closed and replaced by a new one on a later Acquire. Thread-safe.
+// Holds at most `size` connections, opened lazily, so that the pool can be built while the database
+// is down. A connection found broken is closed and replaced by a new one on a later Acquire.
+// Thread-safe.
 class PgPool {
  public:
   struct Options {
@@ -28,7 +28,8 @@ class PgPool {
     int size = 8;
     // How long Acquire waits for a free connection.
     absl::Duration acquire_timeout = absl::Seconds(5);
-    // Run once on every new connection, e.g. to prepare statements. Its exceptions fail the connect.
+    // Run once on every new connection, e.g. to prepare statements. Its exceptions fail the
+    // connect.
     std::function<void(pqxx::connection&)> on_connect;
   };
 
@@ -64,7 +65,8 @@ class PgPool {
 
   // Runs `fn` with a pooled connection. libpqxx exceptions thrown by `fn` become a Status (see
   // StatusFromException, with `what` naming the operation) and a lost connection is discarded.
-  absl::Status Run(absl::string_view what, const std::function<absl::Status(pqxx::connection&)>& fn);
+  absl::Status Run(absl::string_view what,
+                   const std::function<absl::Status(pqxx::connection&)>& fn);
 
   // Connections currently open (idle or on loan).
   int open_connections() const;

@@ -1,0 +1,140 @@
+// notification-gateway as a process, in front of a real notification-server.
+#include <signal.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/http_client.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_database.h"
+
+namespace notify {
+namespace {
+
+using ::notify::testing::HttpClient;
+using ::notify::testing::HttpResult;
+using ::notify::testing::Subprocess;
+using ::notify::testing::TestDatabase;
+
+constexpr absl::Duration kStartTimeout = absl::Seconds(30);
+
+struct Running {
+  std::unique_ptr<Subprocess> process;
+  std::string address;
+};
+
+Running Start(const std::string& binary, std::vector<std::string> args) {
+  auto process = Subprocess::Start(binary, {.args = std::move(args)});
+  if (!process.ok()) {
+    ADD_FAILURE() << process.status();
+    return {};
+  }
+  std::optional<nlohmann::json> listening = (*process)->WaitForLog("listening", kStartTimeout);
+  if (!listening.has_value()) {
+    ADD_FAILURE() << binary << " did not start:\n" << (*process)->Output();
+    return {std::move(*process), ""};
+  }
+  return {std::move(*process), listening->at("address").get<std::string>()};
+}
+
+Running StartGateway(const std::string& server_address, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--listen=127.0.0.1:0", "--server=" + server_address};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return Start(NOTIFY_GATEWAY_BIN, args);
+}
+
+class GatewayE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = Start(NOTIFY_SERVER_BIN, {"--listen=127.0.0.1:0", "--database-url=" + db_.url(),
+                                        "--shutdown-timeout=1s"});
+    ASSERT_FALSE(server_.address.empty());
+    gateway_ = StartGateway(server_.address);
+    ASSERT_FALSE(gateway_.address.empty());
+  }
+
+  std::string Url(const std::string& path) { return "http://" + gateway_.address + path; }
+
+  TestDatabase db_;
+  Running server_;
+  Running gateway_;
+};
+
+TEST_F(GatewayE2eTest, HealthzAndReadyzAnswerOk) {
+  HttpClient client;
+  HttpResult healthz = client.Get(Url("/healthz"));
+  EXPECT_EQ(healthz.status, 200) << healthz.error;
+  EXPECT_EQ(healthz.body, R"({"status":"success"})");
+  EXPECT_EQ(healthz.headers["content-type"], "application/json");
+
+  HttpResult readyz = client.Get(Url("/readyz"));
+  EXPECT_EQ(readyz.status, 200) << readyz.body;
+  EXPECT_EQ(nlohmann::json::parse(readyz.body)["data"]["server"], "SERVING");
+}
+
+TEST_F(GatewayE2eTest, ReadyzTurnsUnavailableWhenTheServerStops) {
+  HttpClient client;
+  ASSERT_EQ(client.Get(Url("/readyz")).status, 200);
+  server_.process->Signal(SIGTERM);
+  ASSERT_EQ(server_.process->Wait(absl::Seconds(20)), 0);
+  HttpResult readyz = client.Get(Url("/readyz"));
+  EXPECT_EQ(readyz.status, 503);
+  EXPECT_EQ(readyz.headers["retry-after"], "1");
+  EXPECT_EQ(nlohmann::json::parse(readyz.body)["status"], "error");
+  EXPECT_EQ(client.Get(Url("/healthz")).status, 200) << "the gateway itself is still up";
+}
+
+TEST_F(GatewayE2eTest, UnknownPathsAndMethodsGetEnvelopedErrors) {
+  HttpClient client;
+  HttpResult missing = client.Get(Url("/nothing/here"));
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(missing.body)["message"], "Not found.");
+  HttpResult wrong_method = client.Request("POST", Url("/healthz"), "{}");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["allow"], "GET, HEAD");
+}
+
+TEST_F(GatewayE2eTest, KeepsConnectionsAlive) {
+  HttpClient client;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client.Get(Url(i % 2 ? "/healthz" : "/readyz")).status, 200);
+  }
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST_F(GatewayE2eTest, OversizedBodiesAreRefusedWith413) {
+  HttpClient client;
+  HttpResult big = client.Request("POST", Url("/healthz"), std::string(2 * 1024 * 1024, 'x'));
+  EXPECT_EQ(big.status, 413) << big.error;
+  EXPECT_EQ(nlohmann::json::parse(big.body)["status"], "error");
+}
+
+TEST_F(GatewayE2eTest, SigtermStopsTheGatewayCleanly) {
+  gateway_.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway_.process->Wait(absl::Seconds(20)), 0) << gateway_.process->Output();
+  EXPECT_TRUE(gateway_.process->WaitForLog("stopped", absl::ZeroDuration()).has_value());
+}
+
+TEST(GatewayAloneTest, ReadyzIsUnavailableWithoutAServer) {
+  Running gateway = StartGateway("127.0.0.1:1");
+  ASSERT_FALSE(gateway.address.empty());
+  HttpClient client;
+  EXPECT_EQ(client.Get("http://" + gateway.address + "/healthz").status, 200);
+  EXPECT_EQ(client.Get("http://" + gateway.address + "/readyz").status, 503);
+  gateway.process->Signal(SIGINT);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+}
+
+TEST(GatewayAloneTest, RefusesAnAddressInUse) {
+  Running first = StartGateway("127.0.0.1:1");
+  ASSERT_FALSE(first.address.empty());
+  auto second = Subprocess::Start(NOTIFY_GATEWAY_BIN,
+                                  {.args = {"--listen=" + first.address, "--server=127.0.0.1:1"}});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)->Wait(absl::Seconds(10)), 1);
+  EXPECT_TRUE((*second)->WaitForLog("cannot start", absl::ZeroDuration()).has_value())
+      << (*second)->Output();
+}
+
+}  // namespace
+}  // namespace notify

@@ -1,0 +1,163 @@
+// Migrations against a real PostgreSQL: once, twice, from two processes at once, edited, failing.
+#include <pqxx/pqxx>
+
+#include <set>
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/store/pg/migrations.h"
+#include "server/store/pg/pool.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_database.h"
+
+namespace notify::pg {
+namespace {
+
+using ::notify::testing::Subprocess;
+using ::notify::testing::TestDatabase;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::set<std::string> Tables(const std::string& url) {
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  std::set<std::string> tables;
+  for (const auto& row : tx.exec("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) {
+    tables.insert(row[0].as<std::string>());
+  }
+  return tables;
+}
+
+std::vector<std::tuple<int, std::string, std::string>> Recorded(const std::string& url) {
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  std::vector<std::tuple<int, std::string, std::string>> rows;
+  for (const auto& row :
+       tx.exec("SELECT version, name, applied_at::text FROM schema_migrations ORDER BY version")) {
+    rows.emplace_back(row[0].as<int>(), row[1].as<std::string>(), row[2].as<std::string>());
+  }
+  return rows;
+}
+
+TEST(MigrationsPgTest, FirstRunCreatesTheSchemaAndRecordsIt) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, EmbeddedMigrations());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->applied.size(), EmbeddedMigrations().size());
+  EXPECT_EQ(report->already_applied, 0);
+  const std::set<std::string> tables = Tables(db.url());
+  for (const char* table :
+       {"companies", "notifications", "layouts", "credentials", "preferences", "devices", "events",
+        "deliveries", "delivery_attempts", "schema_migrations"}) {
+    EXPECT_TRUE(tables.count(table)) << table;
+  }
+  const auto recorded = Recorded(db.url());
+  ASSERT_EQ(recorded.size(), EmbeddedMigrations().size());
+  EXPECT_EQ(std::get<0>(recorded[0]), 1);
+  EXPECT_EQ(std::get<1>(recorded[0]), "initial");
+}
+
+TEST(MigrationsPgTest, SecondRunDoesNothing) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  ASSERT_TRUE(ApplyMigrations(conn, EmbeddedMigrations()).ok());
+  const auto before = Recorded(db.url());
+  absl::StatusOr<MigrationReport> again = ApplyMigrations(conn, EmbeddedMigrations());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->already_applied, static_cast<int>(EmbeddedMigrations().size()));
+  EXPECT_EQ(Recorded(db.url()), before) << "the records, with their times, are unchanged";
+}
+
+TEST(MigrationsPgTest, NewMigrationsAreAppliedOnTopOfOldOnes) {
+  TestDatabase db;
+  std::vector<Migration> migrations = {{1, "first", "CREATE TABLE a (x int)"}};
+  pqxx::connection conn(db.url());
+  ASSERT_TRUE(ApplyMigrations(conn, migrations).ok());
+  migrations.push_back({2, "second", "ALTER TABLE a ADD COLUMN y int"});
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, migrations);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->applied, ElementsAre(2));
+  EXPECT_EQ(report->already_applied, 1);
+}
+
+TEST(MigrationsPgTest, AnEditedMigrationIsRefused) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  ASSERT_TRUE(ApplyMigrations(conn, {{1, "first", "CREATE TABLE a (x int)"}}).ok());
+  absl::StatusOr<MigrationReport> report =
+      ApplyMigrations(conn, {{1, "first", "CREATE TABLE a (x bigint)"}});
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(report.status().message(), HasSubstr("0001_first was changed after it was applied"));
+  // The lock was released: the next run on another connection is not blocked.
+  pqxx::connection other(db.url());
+  EXPECT_TRUE(ApplyMigrations(other, {{1, "first", "CREATE TABLE a (x int)"}}).ok());
+}
+
+TEST(MigrationsPgTest, AFailingMigrationLeavesNothingOfItself) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  const std::vector<Migration> migrations = {
+      {1, "first", "CREATE TABLE a (x int)"},
+      {2, "broken", "CREATE TABLE b (x int); INSERT INTO a VALUES (1); SELECT 1 / 0"},
+  };
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, migrations);
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(report.status().message(), HasSubstr("0002_broken"));
+  const std::set<std::string> tables = Tables(db.url());
+  EXPECT_TRUE(tables.count("a"));
+  EXPECT_FALSE(tables.count("b"));
+  ASSERT_EQ(Recorded(db.url()).size(), 1u);
+  pqxx::connection check(db.url());
+  pqxx::nontransaction tx(check);
+  EXPECT_EQ(tx.exec("SELECT count(*) FROM a")[0][0].as<int>(), 0);
+}
+
+TEST(MigrationsPgTest, ConcurrentRunsInOneProcessApplyEachMigrationOnce) {
+  TestDatabase db;
+  std::vector<absl::StatusOr<MigrationReport>> reports(4);
+  std::vector<std::thread> threads;
+  for (auto& report : reports) {
+    threads.emplace_back([&report, &db] {
+      pqxx::connection conn(db.url());
+      report = ApplyMigrations(conn, EmbeddedMigrations());
+    });
+  }
+  for (auto& t : threads) t.join();
+  size_t applied = 0;
+  for (const auto& report : reports) {
+    ASSERT_TRUE(report.ok()) << report.status();
+    applied += report->applied.size();
+  }
+  EXPECT_EQ(applied, EmbeddedMigrations().size());
+  EXPECT_EQ(Recorded(db.url()).size(), EmbeddedMigrations().size());
+}
+
+TEST(MigrationsPgTest, TwoServerProcessesMigratingAtOnceBothSucceed) {
+  TestDatabase db;
+  std::vector<std::unique_ptr<Subprocess>> processes;
+  for (int i = 0; i < 2; ++i) {
+    auto process = Subprocess::Start(NOTIFY_SERVER_BIN,
+                                     {.args = {"--migrate-only", "--database-url=" + db.url()}});
+    ASSERT_TRUE(process.ok()) << process.status();
+    processes.push_back(std::move(*process));
+  }
+  int applied_logs = 0;
+  for (auto& process : processes) {
+    EXPECT_EQ(process->Wait(absl::Seconds(60)), 0) << process->Output();
+    if (process->WaitForLog("migration applied", absl::ZeroDuration()).has_value()) ++applied_logs;
+  }
+  EXPECT_EQ(applied_logs, 1) << "exactly one of the two applied the migrations";
+  EXPECT_EQ(Recorded(db.url()).size(), EmbeddedMigrations().size());
+}
+
+TEST(MigrationsPgTest, PoolVariantReportsAnUnreachableDatabaseAsUnavailable) {
+  PgPool pool({.url = "postgresql://postgres@127.0.0.1:1/none", .size = 1});
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(pool, EmbeddedMigrations());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace notify::pg

@@ -1,0 +1,65 @@
+#include "server/common/log.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace notify::log {
+namespace {
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetSink([this](absl::string_view line) { lines_.emplace_back(line); });
+    SetLevel(Level::kInfo);
+  }
+  void TearDown() override {
+    SetSink(nullptr);
+    SetLevel(Level::kInfo);
+  }
+  std::vector<std::string> lines_;
+};
+
+TEST_F(LogTest, WritesOneJsonObjectWithTimeLevelMessageAndFields) {
+  Info("listening", {{"address", "127.0.0.1:1"}, {"port", 1}});
+  ASSERT_EQ(lines_.size(), 1u);
+  const nlohmann::json line = nlohmann::json::parse(lines_[0]);
+  EXPECT_EQ(line["level"], "info");
+  EXPECT_EQ(line["msg"], "listening");
+  EXPECT_EQ(line["address"], "127.0.0.1:1");
+  EXPECT_EQ(line["port"], 1);
+  const std::string time = line["time"];
+  EXPECT_EQ(time.size(), 24u) << time;  // 2026-11-28T13:35:07.123Z
+  EXPECT_EQ(time.back(), 'Z');
+  EXPECT_EQ(lines_[0].find('\n'), std::string::npos);
+  EXPECT_EQ(lines_[0].rfind(R"({"time":)", 0), 0u) << "time comes first";
+}
+
+TEST_F(LogTest, LinesBelowTheLevelAreDropped) {
+  SetLevel(Level::kWarn);
+  Debug("d");
+  Info("i");
+  Warn("w");
+  Error("e");
+  ASSERT_EQ(lines_.size(), 2u);
+  EXPECT_EQ(nlohmann::json::parse(lines_[0])["level"], "warn");
+  EXPECT_EQ(nlohmann::json::parse(lines_[1])["level"], "error");
+}
+
+TEST_F(LogTest, InvalidUtf8IsReplacedNotFatal) {
+  Info("bad bytes", {{"value", std::string("a\xff\xfe b")}});
+  ASSERT_EQ(lines_.size(), 1u);
+  EXPECT_TRUE(nlohmann::json::accept(lines_[0]));
+}
+
+TEST(LogLevelTest, ParsesNamesAndRejectsOthers) {
+  EXPECT_EQ(*ParseLevel("DEBUG"), Level::kDebug);
+  EXPECT_EQ(*ParseLevel("warning"), Level::kWarn);
+  EXPECT_EQ(*ParseLevel("error"), Level::kError);
+  EXPECT_EQ(ParseLevel("verbose").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace notify::log

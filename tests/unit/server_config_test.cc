@@ -1,0 +1,123 @@
+#include "server/app/config.h"
+
+#include <map>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace notify {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<ServerConfig> Parse(std::vector<std::string> args,
+                                   std::map<std::string, std::string> env = {}) {
+  absl::StatusOr<Settings> settings = ServerSettingsParser().Parse(
+      args, [&env](absl::string_view name) -> std::optional<std::string> {
+        auto it = env.find(std::string(name));
+        if (it == env.end()) return std::nullopt;
+        return it->second;
+      });
+  if (!settings.ok()) return settings.status();
+  return ServerConfigFromSettings(*settings);
+}
+
+TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
+  absl::StatusOr<ServerConfig> config = Parse({"--database-url=postgresql://db/notify"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "0.0.0.0:50051");
+  EXPECT_EQ(config->database_url, "postgresql://db/notify");
+  EXPECT_EQ(config->platform_url, "https://api.rehive.com");
+  EXPECT_EQ(config->public_url, "");
+  EXPECT_EQ(config->db_pool_size, 8);
+  EXPECT_EQ(config->db_acquire_timeout, absl::Seconds(5));
+  EXPECT_EQ(config->shutdown_timeout, absl::Seconds(10));
+  EXPECT_EQ(config->log_level, log::Level::kInfo);
+  EXPECT_FALSE(config->migrate_only);
+}
+
+TEST(ServerConfigTest, MissingDatabaseUrlNamesTheFlagAndItsTwin) {
+  absl::StatusOr<ServerConfig> config = Parse({});
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message(), "--database-url (NOTIFY_DATABASE_URL) is required");
+}
+
+TEST(ServerConfigTest, EnvironmentTwinsAreRead) {
+  absl::StatusOr<ServerConfig> config = Parse({}, {{"NOTIFY_DATABASE_URL", "host=db dbname=notify"},
+                                                   {"NOTIFY_LISTEN", "127.0.0.1:0"},
+                                                   {"NOTIFY_DB_POOL_SIZE", "3"},
+                                                   {"NOTIFY_LOG_LEVEL", "debug"},
+                                                   {"NOTIFY_MIGRATE_ONLY", "true"},
+                                                   {"NOTIFY_SHUTDOWN_TIMEOUT", "2s"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen, "127.0.0.1:0");
+  EXPECT_EQ(config->db_pool_size, 3);
+  EXPECT_EQ(config->log_level, log::Level::kDebug);
+  EXPECT_TRUE(config->migrate_only);
+  EXPECT_EQ(config->shutdown_timeout, absl::Seconds(2));
+}
+
+TEST(ServerConfigTest, FlagsWinOverTwins) {
+  absl::StatusOr<ServerConfig> config =
+      Parse({"--db-pool-size=5"},
+            {{"NOTIFY_DATABASE_URL", "postgresql://db/x"}, {"NOTIFY_DB_POOL_SIZE", "3"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->db_pool_size, 5);
+}
+
+TEST(ServerConfigTest, UrlsAreNormalised) {
+  absl::StatusOr<ServerConfig> config =
+      Parse({"--database-url=postgresql://db/x", "--platform-url=http://platform.local:9000/",
+             "--public-url=https://notify.example.com/api"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->platform_url, "http://platform.local:9000");
+  EXPECT_EQ(config->public_url, "https://notify.example.com/api/");
+}
+
+TEST(ServerConfigTest, InvalidValuesAreRejectedWithTheSettingNamed) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {{"--database-url=mysql://db/x"},
+       "--database-url (NOTIFY_DATABASE_URL) must be a postgresql://"},
+      {{"--database-url=postgresql://db/x", "--listen=50051"},
+       "--listen (NOTIFY_LISTEN) must be HOST:PORT"},
+      {{"--database-url=postgresql://db/x", "--platform-url=api.rehive.com"},
+       "--platform-url (NOTIFY_PLATFORM_URL) must be an http:// or https:// URL"},
+      {{"--database-url=postgresql://db/x", "--public-url=notify.example.com"},
+       "--public-url (NOTIFY_PUBLIC_URL) must be an http:// or https:// URL"},
+      {{"--database-url=postgresql://db/x", "--db-pool-size=0"},
+       "--db-pool-size (NOTIFY_DB_POOL_SIZE) must be a whole number from 1 to 200"},
+      {{"--database-url=postgresql://db/x", "--shutdown-timeout=-1s"},
+       "--shutdown-timeout (NOTIFY_SHUTDOWN_TIMEOUT) must be a duration"},
+      {{"--database-url=postgresql://db/x", "--log-level=loud"},
+       "--log-level (NOTIFY_LOG_LEVEL): unknown log level \"loud\""},
+      {{"--database-url=postgresql://db/x", "--migrate-only=maybe"},
+       "--migrate-only (NOTIFY_MIGRATE_ONLY) must be true or false"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ServerConfig> config = Parse(c.args);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.expected;
+    EXPECT_THAT(config.status().message(), HasSubstr(c.expected));
+  }
+}
+
+TEST(ServerConfigTest, DatabasePasswordIsNotEchoedInErrors) {
+  absl::StatusOr<ServerConfig> config = Parse({"--database-url=mysql://u:topsecret@db/x"});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), ::testing::Not(HasSubstr("topsecret")));
+}
+
+TEST(ServerConfigTest, EveryFlagHasAnEnvironmentTwinAndHelp) {
+  const SettingsParser parser = ServerSettingsParser();
+  for (const SettingSpec& spec : parser.specs()) {
+    EXPECT_FALSE(spec.env.empty()) << spec.flag;
+    EXPECT_EQ(spec.env.rfind("NOTIFY_", 0), 0u) << spec.flag;
+    EXPECT_FALSE(spec.help.empty()) << spec.flag;
+  }
+}
+
+}  // namespace
+}  // namespace notify

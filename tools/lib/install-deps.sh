@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and ./tools/run need, when any is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config ccache clang-format
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  libabsl-dev libpqxx-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev
+  postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+  echo "error: run as root (or install these packages first): ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
