@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""./tools/run end to end: it brings up PostgreSQL, the server and the gateway, and Ctrl-C (SIGINT to
+its whole process group, as a terminal sends it) stops all of them and leaves no process behind."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def fail(message, output=""):
+    print("FAIL: " + message)
+    if output:
+        print(output)
+    sys.exit(1)
+
+
+def processes_mentioning(text):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append((int(pid), cmdline))
+    return found
+
+
+def main():
+    run_dir = tempfile.mkdtemp(prefix="notify-run-test-")
+    os.chmod(run_dir, 0o755)  # The postgres user must be able to enter it.
+    env = dict(os.environ)
+    env.pop("NOTIFY_DATABASE_URL", None)
+    env.update({
+        "NOTIFY_RUN_DIR": run_dir,
+        "NOTIFY_LISTEN": "127.0.0.1:0",
+        "NOTIFY_GATEWAY_LISTEN": "127.0.0.1:0",
+    })
+    if len(sys.argv) > 1:
+        env["BUILD_DIR"] = sys.argv[1]
+    out_path = os.path.join(run_dir, "run.out")
+    with open(out_path, "w") as out:
+        proc = subprocess.Popen([os.path.join(ROOT, "tools", "run")], stdout=out,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+    def output():
+        with open(out_path) as f:
+            return f.read()
+
+    deadline = time.time() + 240
+    while "running; press Ctrl-C to stop." not in output():
+        if proc.poll() is not None:
+            fail(f"./tools/run exited with {proc.returncode} before it was up", output())
+        if time.time() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            fail("./tools/run was not up within 240 s", output())
+        time.sleep(0.2)
+
+    gateway = re.search(r"gateway\s+http://(\S+?)/", output())
+    server = re.search(r"server\s+(\S+) \(gRPC", output())
+    if not gateway or not server:
+        fail("./tools/run did not print where the server and the gateway listen", output())
+    with urllib.request.urlopen(f"http://{gateway.group(1)}/readyz", timeout=10) as response:
+        body = json.load(response)
+        if response.status != 200 or body.get("data", {}).get("server") != "SERVING":
+            fail(f"/readyz answered {response.status} {body}")
+    if not processes_mentioning(run_dir):
+        fail("no PostgreSQL process runs from the run directory", output())
+
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        fail("./tools/run did not stop within 60 s of Ctrl-C", output())
+    if code != 0:
+        fail(f"./tools/run exited with {code} after Ctrl-C", output())
+    time.sleep(0.5)
+    left = processes_mentioning(run_dir)
+    for binary in ("notification-server", "notification-gateway"):
+        for pid, cmdline in processes_mentioning(binary):
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    if run_dir.encode() in f.read():
+                        left.append((pid, cmdline))
+            except OSError:
+                pass
+    if left:
+        fail(f"processes left behind after Ctrl-C: {left}", output())
+    if "stopped." not in output():
+        fail("./tools/run did not report that it stopped", output())
+    subprocess.run(["rm", "-rf", run_dir], check=False)
+    print("1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
