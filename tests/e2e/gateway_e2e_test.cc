@@ -1,7 +1,14 @@
 // notification-gateway as a process, in front of a real notification-server.
 #include <signal.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/http_client.h"
@@ -134,6 +141,66 @@ TEST(GatewayAloneTest, RefusesAnAddressInUse) {
   EXPECT_EQ((*second)->Wait(absl::Seconds(10)), 1);
   EXPECT_TRUE((*second)->WaitForLog("cannot start", absl::ZeroDuration()).has_value())
       << (*second)->Output();
+}
+
+// A health service that answers only when told to, so that a request can be held in flight.
+class HeldHealthService final : public grpc::health::v1::Health::Service {
+ public:
+  grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest*,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++waiting_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+    }
+    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+  bool WaitForCall(absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                             [this] { return waiting_ > 0; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int waiting_ = 0;
+  bool released_ = false;
+};
+
+TEST(GatewayAloneTest, SigtermLetsARequestInFlightFinish) {
+  HeldHealthService health;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&health);
+  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
+  ASSERT_NE(backend, nullptr);
+  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port), {"--shutdown-timeout=20s"});
+  ASSERT_FALSE(gateway.address.empty());
+
+  HttpResult in_flight;
+  std::thread request([&] {
+    HttpClient client;
+    in_flight = client.Get("http://" + gateway.address + "/readyz");
+  });
+  ASSERT_TRUE(health.WaitForCall(absl::Seconds(10)));
+  gateway.process->Signal(SIGTERM);
+  ASSERT_TRUE(gateway.process->WaitForLog("shutting down", absl::Seconds(10)));
+  EXPECT_FALSE(gateway.process->Wait(absl::Milliseconds(300)).has_value())
+      << "the gateway waits for the request in flight";
+  health.Release();
+  request.join();
+  EXPECT_EQ(in_flight.status, 200) << in_flight.error;
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0) << gateway.process->Output();
+  backend->Shutdown();
 }
 
 }  // namespace
