@@ -43,12 +43,7 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
                           settings.GetDuration("call-timeout", absl::Milliseconds(10)));
   NOTIFY_ASSIGN_OR_RETURN(config.shutdown_timeout,
                           settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));
-  absl::StatusOr<log::Level> level = log::ParseLevel(settings.Get("log-level"));
-  if (!level.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(settings.Describe("log-level"), ": ", level.status().message()));
-  }
-  config.log_level = *level;
+  NOTIFY_ASSIGN_OR_RETURN(config.log_level, settings.GetLogLevel("log-level"));
   return config;
 }
 

@@ -1,6 +1,7 @@
 // notification-gateway: flags → config → HTTP server → routes → gRPC channel; serves until SIGTERM.
 #include <cstdio>
 #include <string>
+#include <variant>
 
 #include "gateway/config.h"
 #include "gateway/http_server.h"
@@ -16,25 +17,11 @@ int main(int argc, char** argv) {
   notify::log::SetService("notification-gateway");
   notify::log::CaptureGrpcLogs();
 
-  const notify::SettingsParser parser = notify::gateway::GatewaySettingsParser();
-  absl::StatusOr<notify::Settings> settings =
-      parser.Parse(notify::ArgsFromArgv(argc, argv), notify::ProcessEnv());
-  if (settings.ok() && settings->help_requested()) {
-    std::fputs(parser.Usage().c_str(), stdout);
-    return 0;
-  }
-  if (settings.ok() && settings->version_requested()) {
-    std::puts("notification-gateway " NOTIFY_VERSION);
-    return 0;
-  }
-  absl::StatusOr<notify::gateway::GatewayConfig> config =
-      settings.ok() ? notify::gateway::GatewayConfigFromSettings(*settings)
-                    : absl::StatusOr<notify::gateway::GatewayConfig>(settings.status());
-  if (!config.ok()) {
-    notify::log::Error("invalid configuration",
-                       {{"error", std::string(config.status().message())}});
-    return 2;
-  }
+  std::variant<notify::gateway::GatewayConfig, int> loaded =
+      notify::LoadConfig(notify::gateway::GatewaySettingsParser(), argc, argv,
+                         &notify::gateway::GatewayConfigFromSettings);
+  if (const int* exit_code = std::get_if<int>(&loaded)) return *exit_code;
+  const auto* config = &std::get<notify::gateway::GatewayConfig>(loaded);
   notify::log::SetLevel(config->log_level);
 
   auto channel = grpc::CreateChannel(config->server, grpc::InsecureChannelCredentials());

@@ -1,6 +1,7 @@
 // notification-server: flags → config → wire everything → serve until SIGTERM or SIGINT.
 #include <cstdio>
 #include <string>
+#include <variant>
 
 #include "absl/time/time.h"
 #include "server/app/app.h"
@@ -14,25 +15,10 @@ int main(int argc, char** argv) {
   notify::log::SetService("notification-server");
   notify::log::CaptureGrpcLogs();
 
-  const notify::SettingsParser parser = notify::ServerSettingsParser();
-  absl::StatusOr<notify::Settings> settings =
-      parser.Parse(notify::ArgsFromArgv(argc, argv), notify::ProcessEnv());
-  if (settings.ok() && settings->help_requested()) {
-    std::fputs(parser.Usage().c_str(), stdout);
-    return 0;
-  }
-  if (settings.ok() && settings->version_requested()) {
-    std::puts("notification-server " NOTIFY_VERSION);
-    return 0;
-  }
-  absl::StatusOr<notify::ServerConfig> config =
-      settings.ok() ? notify::ServerConfigFromSettings(*settings)
-                    : absl::StatusOr<notify::ServerConfig>(settings.status());
-  if (!config.ok()) {
-    notify::log::Error("invalid configuration",
-                       {{"error", std::string(config.status().message())}});
-    return 2;
-  }
+  std::variant<notify::ServerConfig, int> loaded = notify::LoadConfig(
+      notify::ServerSettingsParser(), argc, argv, &notify::ServerConfigFromSettings);
+  if (const int* exit_code = std::get_if<int>(&loaded)) return *exit_code;
+  const notify::ServerConfig* config = &std::get<notify::ServerConfig>(loaded);
   notify::log::SetLevel(config->log_level);
   notify::log::Info("starting", {{"version", NOTIFY_VERSION},
                                  {"database", notify::RedactUrl(config->database_url)},

@@ -2,7 +2,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "server/common/status.h"
 
 namespace notify {
@@ -64,12 +63,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) 
   config.max_threads = static_cast<int>(max_threads);
   NOTIFY_ASSIGN_OR_RETURN(config.shutdown_timeout,
                           settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));
-  absl::StatusOr<log::Level> level = log::ParseLevel(settings.Get("log-level"));
-  if (!level.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(settings.Describe("log-level"), ": ", level.status().message()));
-  }
-  config.log_level = *level;
+  NOTIFY_ASSIGN_OR_RETURN(config.log_level, settings.GetLogLevel("log-level"));
   NOTIFY_ASSIGN_OR_RETURN(config.migrate_only, settings.GetBool("migrate-only"));
   return config;
 }

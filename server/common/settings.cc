@@ -102,6 +102,14 @@ absl::StatusOr<std::string> Settings::GetHttpUrl(absl::string_view flag, bool op
   return value;
 }
 
+absl::StatusOr<log::Level> Settings::GetLogLevel(absl::string_view flag) const {
+  absl::StatusOr<log::Level> level = log::ParseLevel(Get(flag));
+  if (!level.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(Describe(flag), ": ", level.status().message()));
+  }
+  return level;
+}
+
 SettingsParser::SettingsParser(std::string program, std::string summary,
                                std::vector<SettingSpec> specs)
     : program_(std::move(program)), summary_(std::move(summary)), specs_(std::move(specs)) {}

@@ -9,15 +9,18 @@
 #define NOTIFY_SERVER_COMMON_SETTINGS_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/common/log.h"
 
 namespace notify {
 
@@ -63,6 +66,9 @@ class Settings {
   // An http:// or https:// URL, or "" when `optional` and unset.
   absl::StatusOr<std::string> GetHttpUrl(absl::string_view flag, bool optional) const;
 
+  // A log level name (see log::ParseLevel).
+  absl::StatusOr<log::Level> GetLogLevel(absl::string_view flag) const;
+
   // "--flag (ENV)", for messages.
   std::string Describe(absl::string_view flag) const;
 
@@ -97,6 +103,7 @@ class SettingsParser {
   std::string Usage() const;
 
   const std::vector<SettingSpec>& specs() const { return specs_; }
+  const std::string& program() const { return program_; }
 
  private:
   const SettingSpec* Find(absl::string_view flag) const;
@@ -111,6 +118,30 @@ std::string RedactUrl(absl::string_view url);
 
 // Converts argv into a vector, dropping the program name.
 std::vector<std::string> ArgsFromArgv(int argc, char** argv);
+
+// What main() does with its arguments: parses them and the environment with `parser`, then
+// validates them with `validate`. Returns the config to run with, or the exit code to leave with: 0
+// after printing
+// --help or --version, 2 after logging what is wrong with the settings.
+template <typename Config>
+std::variant<Config, int> LoadConfig(const SettingsParser& parser, int argc, char** argv,
+                                     absl::StatusOr<Config> (*validate)(const Settings&)) {
+  absl::StatusOr<Settings> settings = parser.Parse(ArgsFromArgv(argc, argv), ProcessEnv());
+  if (settings.ok() && settings->help_requested()) {
+    std::fputs(parser.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (settings.ok() && settings->version_requested()) {
+    std::printf("%s %s\n", parser.program().c_str(), NOTIFY_VERSION);
+    return 0;
+  }
+  absl::StatusOr<Config> config = settings.ok() ? validate(*settings) : settings.status();
+  if (!config.ok()) {
+    log::Error("invalid configuration", {{"error", std::string(config.status().message())}});
+    return 2;
+  }
+  return *std::move(config);
+}
 
 }  // namespace notify
 

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_env.h"
 
 namespace notify {
 namespace {
@@ -12,12 +13,8 @@ using ::testing::HasSubstr;
 
 absl::StatusOr<ServerConfig> Parse(std::vector<std::string> args,
                                    std::map<std::string, std::string> env = {}) {
-  absl::StatusOr<Settings> settings = ServerSettingsParser().Parse(
-      args, [&env](absl::string_view name) -> std::optional<std::string> {
-        auto it = env.find(std::string(name));
-        if (it == env.end()) return std::nullopt;
-        return it->second;
-      });
+  absl::StatusOr<Settings> settings =
+      ServerSettingsParser().Parse(args, ::notify::testing::FakeEnv(env));
   if (!settings.ok()) return settings.status();
   return ServerConfigFromSettings(*settings);
 }

@@ -4,19 +4,13 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/fake_env.h"
 
 namespace notify {
 namespace {
 
+using ::notify::testing::FakeEnv;
 using ::testing::HasSubstr;
-
-EnvLookup FakeEnv(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](absl::string_view name) -> std::optional<std::string> {
-    auto it = values.find(std::string(name));
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 SettingsParser Parser() {
   return SettingsParser("prog", "A test program.",
