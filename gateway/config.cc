@@ -1,5 +1,6 @@
 #include "gateway/config.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/status.h"
 
@@ -22,6 +23,10 @@ SettingsParser GatewaySettingsParser() {
            "An idle keep-alive connection is closed after this long."},
           {"call-timeout", "NOTIFY_GATEWAY_CALL_TIMEOUT", "4s",
            "Deadline of each gRPC call to the server (the platform waits 5 s for webhooks)."},
+          {"lifecycle-timeout", "NOTIFY_GATEWAY_LIFECYCLE_TIMEOUT", "9s",
+           "Deadline of activate, deactivate and rotate (the platform gives up after 10 s)."},
+          {"api-prefix", "NOTIFY_GATEWAY_API_PREFIX", "/api/",
+           "Path under which the platform's calls arrive (activate/, webhook/, ...)."},
           {"shutdown-timeout", "NOTIFY_GATEWAY_SHUTDOWN_TIMEOUT", "10s",
            "On SIGTERM or SIGINT, how long requests in flight may take to finish."},
           {"log-level", "NOTIFY_LOG_LEVEL", "info",
@@ -41,6 +46,13 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
                           settings.GetDuration("idle-timeout", absl::Seconds(1)));
   NOTIFY_ASSIGN_OR_RETURN(config.call_timeout,
                           settings.GetDuration("call-timeout", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(config.lifecycle_timeout,
+                          settings.GetDuration("lifecycle-timeout", absl::Milliseconds(10)));
+  config.api_prefix = settings.Get("api-prefix");
+  if (!absl::StartsWith(config.api_prefix, "/") || !absl::EndsWith(config.api_prefix, "/")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        settings.Describe("api-prefix"), " must start and end with a slash, such as /api/"));
+  }
   NOTIFY_ASSIGN_OR_RETURN(config.shutdown_timeout,
                           settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));
   NOTIFY_ASSIGN_OR_RETURN(config.log_level, settings.GetLogLevel("log-level"));

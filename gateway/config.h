@@ -25,6 +25,10 @@ struct GatewayConfig {
   absl::Duration idle_timeout = absl::Seconds(60);
   // Deadline of each gRPC call to the server.
   absl::Duration call_timeout = absl::Seconds(4);
+  // Deadline of the lifecycle calls (activate, deactivate, rotate).
+  absl::Duration lifecycle_timeout = absl::Seconds(9);
+  // Where the platform's calls arrive: {api_prefix}activate/, {api_prefix}webhook/, ...
+  std::string api_prefix = "/api/";
   // How long requests in flight may take to finish after SIGTERM.
   absl::Duration shutdown_timeout = absl::Seconds(10);
   log::Level log_level = log::Level::kInfo;

@@ -1,5 +1,10 @@
 #include "gateway/http_status.h"
 
+#include <algorithm>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
 namespace notify::gateway {
 
 unsigned HttpStatusFromGrpc(grpc::StatusCode code) {
@@ -62,8 +67,27 @@ HttpResponse FromGrpcError(const grpc::Status& status) {
     message = http_status == 503 ? "The notification service is unavailable; try again."
                                  : "The request failed.";
   }
-  HttpResponse response = Failure(http_status, message);
-  if (http_status == 503 || http_status == 429) response.headers.emplace_back("Retry-After", "1");
+  // The server's details: the field at fault (ErrorInfo metadata) and how long to wait (RetryInfo).
+  std::string field;
+  int64_t retry_after = 1;
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      google::rpc::RetryInfo retry;
+      if (any.UnpackTo(&info)) {
+        auto it = info.metadata().find("field");
+        if (it != info.metadata().end()) field = it->second;
+      } else if (any.UnpackTo(&retry)) {
+        retry_after = std::max<int64_t>(1, retry.retry_delay().seconds());
+      }
+    }
+  }
+  HttpResponse response = field.empty() ? Failure(http_status, message)
+                                        : Failure(http_status, message, {{field, {message}}});
+  if (http_status == 503 || http_status == 429) {
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  }
   return response;
 }
 

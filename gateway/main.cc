@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
   notify::log::SetLevel(config->log_level);
 
   auto channel = grpc::CreateChannel(config->server, grpc::InsecureChannelCredentials());
-  notify::gateway::Routes routes(channel, {.call_timeout = config->call_timeout});
+  notify::gateway::Routes routes(channel, {.call_timeout = config->call_timeout,
+                                           .lifecycle_timeout = config->lifecycle_timeout,
+                                           .api_prefix = config->api_prefix});
   notify::gateway::HttpServer server(
       {.listen = config->listen,
        .threads = config->threads,

@@ -3,7 +3,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "gateway/http_status.h"
 #include "grpcpp/client_context.h"
 #include "server/common/log.h"
@@ -12,6 +14,7 @@ namespace notify::gateway {
 namespace {
 
 namespace http = boost::beast::http;
+namespace v1 = notifications::v1;
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
@@ -28,16 +31,97 @@ HttpResponse MethodNotAllowed(const char* allowed) {
   return response;
 }
 
+// Starts one unary gRPC call with the callback API; `done` runs on a gRPC thread with the status
+// and the response. `start(context, request, response, callback)` names the method.
+template <typename Request, typename Response, typename Start, typename Done>
+void Unary(absl::Duration timeout, Request request, Start start, Done done) {
+  struct Call {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+  };
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  start(&call->context, &call->request, &call->response,
+        [call, done = std::move(done)](grpc::Status status) mutable {
+          done(status, call->response);
+        });
+}
+
+// The platform's lifecycle bodies: a JSON object with a string "token". On failure, `error` is the
+// answer to send.
+struct LifecycleBody {
+  std::string token;
+  bool purge = false;
+};
+std::optional<LifecycleBody> ParseLifecycleBody(const HttpRequest& request, HttpResponse* error) {
+  nlohmann::json body = nlohmann::json::parse(request.body(), nullptr, false);
+  if (!body.is_object()) {
+    *error = Failure(400, "The body must be a JSON object.");
+    return std::nullopt;
+  }
+  LifecycleBody parsed;
+  auto token = body.find("token");
+  if (token == body.end() || token->is_null() || (token->is_string() && token->empty())) {
+    *error = Failure(400, "This field is required.", {{"token", {"This field is required."}}});
+    return std::nullopt;
+  }
+  if (!token->is_string()) {
+    *error = Failure(400, "Not a valid string.", {{"token", {"Not a valid string."}}});
+    return std::nullopt;
+  }
+  parsed.token = token->get<std::string>();
+  if (auto purge = body.find("purge"); purge != body.end() && !purge->is_null()) {
+    if (!purge->is_boolean()) {
+      *error = Failure(400, "Must be a valid boolean.", {{"purge", {"Must be a valid boolean."}}});
+      return std::nullopt;
+    }
+    parsed.purge = purge->get<bool>();
+  }
+  return parsed;
+}
+
+int64_t Millis(const google::protobuf::Timestamp& t) {
+  return t.seconds() * 1000 + t.nanos() / 1000000;
+}
+
+// The company in the platform's JSON conventions (times as milliseconds; absent times as null).
+nlohmann::json CompanyJson(const v1::Company& c) {
+  auto time = [](bool present, const google::protobuf::Timestamp& t) -> nlohmann::json {
+    return present ? nlohmann::json(Millis(t)) : nlohmann::json(nullptr);
+  };
+  return {
+      {"id", c.id()},
+      {"name", c.name()},
+      {"mode", c.mode()},
+      {"active", c.active()},
+      {"system_email", c.system_email()},
+      {"support_email", c.support_email()},
+      {"logo_url", c.logo_url()},
+      {"push_enabled", c.push_enabled()},
+      {"email_daily_quota", c.email_daily_quota()},
+      {"sms_daily_quota", c.sms_daily_quota()},
+      {"push_daily_quota", c.push_daily_quota()},
+      {"activated", time(c.has_activated(), c.activated())},
+      {"deactivated", time(c.has_deactivated(), c.deactivated())},
+      {"created", time(c.has_created(), c.created())},
+      {"updated", time(c.has_updated(), c.updated())},
+  };
+}
+
 }  // namespace
 
 Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options)
     : channel_(std::move(channel)),
       health_(grpc::health::v1::Health::NewStub(channel_)),
-      options_(options) {}
+      admin_(v1::AdminService::NewStub(channel_)),
+      options_(std::move(options)) {}
 
 void Routes::Handle(const HttpRequest& request, Responder respond) {
   const absl::string_view path = PathOf(request);
   const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+  const bool post = request.method() == http::verb::post;
   if (path == "/healthz") {
     respond(get ? Success() : MethodNotAllowed("GET, HEAD"));
     return;
@@ -50,31 +134,104 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
     Ready(std::move(respond));
     return;
   }
+  absl::string_view route = path;
+  if (absl::ConsumePrefix(&route, options_.api_prefix)) {
+    using Method = void (Routes::*)(const HttpRequest&, Responder);
+    Method method = nullptr;
+    if (route == "activate/") method = &Routes::Activate;
+    if (route == "deactivate/") method = &Routes::Deactivate;
+    if (route == "rotate/") method = &Routes::Rotate;
+    if (method != nullptr) {
+      if (!post) {
+        respond(MethodNotAllowed("POST"));
+        return;
+      }
+      (this->*method)(request, std::move(respond));
+      return;
+    }
+  }
   respond(Failure(404, "Not found."));
 }
 
 void Routes::Ready(Responder respond) {
-  struct Call {
-    grpc::ClientContext context;
-    HealthCheckRequest request;
-    HealthCheckResponse response;
-  };
-  auto call = std::make_shared<Call>();
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.ready_timeout));
-  health_->async()->Check(
-      &call->context, &call->request, &call->response,
-      [call, respond = std::move(respond)](grpc::Status status) {
-        if (status.ok() && call->response.status() == HealthCheckResponse::SERVING) {
+  HealthCheckRequest request;
+  Unary<HealthCheckRequest, HealthCheckResponse>(
+      options_.ready_timeout, std::move(request),
+      [this](auto* context, auto* req, auto* resp, auto callback) {
+        health_->async()->Check(context, req, resp, std::move(callback));
+      },
+      [respond = std::move(respond)](const grpc::Status& status,
+                                     const HealthCheckResponse& response) {
+        if (status.ok() && response.status() == HealthCheckResponse::SERVING) {
           respond(Success({{"server", "SERVING"}}));
           return;
         }
-        const std::string detail =
-            status.ok() ? HealthCheckResponse::ServingStatus_Name(call->response.status())
-                        : status.error_message();
-        log::Debug("not ready", {{"detail", detail}});
-        HttpResponse response = Failure(503, "The notification server is not ready.");
-        response.headers.emplace_back("Retry-After", "1");
-        respond(std::move(response));
+        log::Debug(
+            "not ready",
+            {{"detail", status.ok() ? HealthCheckResponse::ServingStatus_Name(response.status())
+                                    : status.error_message()}});
+        HttpResponse failure = Failure(503, "The notification server is not ready.");
+        failure.headers.emplace_back("Retry-After", "1");
+        respond(std::move(failure));
+      });
+}
+
+void Routes::Activate(const HttpRequest& http_request, Responder respond) {
+  HttpResponse error;
+  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
+  if (!body.has_value()) {
+    respond(std::move(error));
+    return;
+  }
+  v1::ActivateRequest request;
+  request.set_token(body->token);
+  Unary<v1::ActivateRequest, v1::ActivateResponse>(
+      options_.lifecycle_timeout, std::move(request),
+      [this](auto* context, auto* req, auto* resp, auto callback) {
+        admin_->async()->Activate(context, req, resp, std::move(callback));
+      },
+      [respond = std::move(respond)](const grpc::Status& status,
+                                     const v1::ActivateResponse& response) {
+        respond(status.ok() ? Success(CompanyJson(response.company())) : FromGrpcError(status));
+      });
+}
+
+void Routes::Deactivate(const HttpRequest& http_request, Responder respond) {
+  HttpResponse error;
+  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
+  if (!body.has_value()) {
+    respond(std::move(error));
+    return;
+  }
+  v1::DeactivateRequest request;
+  request.set_token(body->token);
+  request.set_purge(body->purge);
+  Unary<v1::DeactivateRequest, v1::DeactivateResponse>(
+      options_.lifecycle_timeout, std::move(request),
+      [this](auto* context, auto* req, auto* resp, auto callback) {
+        admin_->async()->Deactivate(context, req, resp, std::move(callback));
+      },
+      [respond = std::move(respond)](const grpc::Status& status, const v1::DeactivateResponse&) {
+        respond(status.ok() ? Success() : FromGrpcError(status));
+      });
+}
+
+void Routes::Rotate(const HttpRequest& http_request, Responder respond) {
+  HttpResponse error;
+  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
+  if (!body.has_value()) {
+    respond(std::move(error));
+    return;
+  }
+  v1::RotateRequest request;
+  request.set_token(body->token);
+  Unary<v1::RotateRequest, v1::RotateResponse>(
+      options_.lifecycle_timeout, std::move(request),
+      [this](auto* context, auto* req, auto* resp, auto callback) {
+        admin_->async()->Rotate(context, req, resp, std::move(callback));
+      },
+      [respond = std::move(respond)](const grpc::Status& status, const v1::RotateResponse&) {
+        respond(status.ok() ? Success() : FromGrpcError(status));
       });
 }
 

@@ -3,11 +3,13 @@
 #define NOTIFY_GATEWAY_ROUTES_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/time/time.h"
 #include "gateway/http_server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "notifications/v1/admin_service.grpc.pb.h"
 
 namespace notify::gateway {
 
@@ -20,19 +22,30 @@ class Routes {
     absl::Duration call_timeout = absl::Seconds(4);
     // Deadline of the health check behind /readyz.
     absl::Duration ready_timeout = absl::Seconds(1);
+    // Deadline of activate, deactivate and rotate, which call the platform many times; the platform
+    // gives up after 10 s.
+    absl::Duration lifecycle_timeout = absl::Seconds(9);
+    // The path under which the platform's calls arrive, with leading and trailing slashes.
+    std::string api_prefix = "/api/";
   };
 
   Routes(std::shared_ptr<grpc::Channel> channel, Options options);
 
   // GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its gRPC
-  // health check with SERVING, else 503. Unknown paths 404; a known path with another method 405.
+  // health check with SERVING, else 503. POST {prefix}activate/, deactivate/, rotate/: the
+  // platform's lifecycle calls, answered in its envelope. Unknown paths 404; a known path with
+  // another method 405.
   void Handle(const HttpRequest& request, Responder respond);
 
  private:
   void Ready(Responder respond);
+  void Activate(const HttpRequest& request, Responder respond);
+  void Deactivate(const HttpRequest& request, Responder respond);
+  void Rotate(const HttpRequest& request, Responder respond);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<notifications::v1::AdminService::Stub> admin_;
   Options options_;
 };
 

@@ -8,9 +8,9 @@
 namespace notify::api {
 
 // Same code and message. A reason attached with WithReason() travels as a google.rpc.ErrorInfo
-// (domain notifications.v1) inside a google.rpc.Status in the error details, which every gRPC
-// client can decode; a status without one gets a reason derived from its code for UNAVAILABLE and
-// UNIMPLEMENTED, and none otherwise.
+// (domain notifications.v1, with the field of WithField() as metadata "field") and a delay attached
+// with WithRetryAfter() as a google.rpc.RetryInfo, inside a google.rpc.Status in the error details,
+// which every gRPC client can decode. UNIMPLEMENTED without a reason gets NOT_IMPLEMENTED.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace notify::api

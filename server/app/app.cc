@@ -9,6 +9,7 @@
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/auth/http_platform_client.h"
 #include "server/common/log.h"
 #include "server/store/pg/errors.h"
 #include "server/store/pg/migrations.h"
@@ -45,14 +46,37 @@ absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
   }
 }
 
-App::App(ServerConfig config)
+App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
     : config_(std::move(config)),
       pool_(std::make_unique<pg::PgPool>(pg::PgPool::Options{
           .url = config_.database_url,
           .size = config_.db_pool_size,
           .acquire_timeout = config_.db_acquire_timeout,
           .on_connect = nullptr,
-      })) {}
+      })),
+      // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
+      // never seals or opens anything.
+      box_(SecretBox::FromHex(config_.secret_key_hex.empty() ? std::string(64, '0')
+                                                             : config_.secret_key_hex)
+               .value()),
+      companies_(pool_.get()),
+      platform_(platform != nullptr
+                    ? std::move(platform)
+                    : std::make_unique<HttpPlatformClient>(HttpPlatformClient::Options{
+                          .base_url = config_.platform_url,
+                          .connect_timeout = config_.platform_connect_timeout,
+                          .timeout = config_.platform_timeout,
+                          .retries = config_.platform_retries,
+                      })),
+      tokens_({.ttl = config_.auth_cache_ttl,
+               .failure_ttl = config_.auth_failure_ttl,
+               .max_entries = static_cast<size_t>(config_.auth_cache_size)},
+              RealClock::Get()),
+      directory_(&companies_, RealClock::Get(), config_.company_cache_ttl),
+      authorizer_(platform_.get(), &tokens_, &directory_),
+      lifecycle_({.public_url = config_.public_url, .events = config_.events}, platform_.get(),
+                 &companies_, &box_, &tokens_, &directory_),
+      admin_service_(&authorizer_, &lifecycle_, &companies_) {}
 
 App::~App() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());

@@ -12,6 +12,12 @@
 #include "grpcpp/server.h"
 #include "server/api/services.h"
 #include "server/app/config.h"
+#include "server/auth/authorizer.h"
+#include "server/auth/platform_client.h"
+#include "server/auth/token_cache.h"
+#include "server/common/crypto.h"
+#include "server/core/lifecycle.h"
+#include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pool.h"
 
 namespace notify {
@@ -30,7 +36,9 @@ absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
 // health checking and reflection.
 class App {
  public:
-  explicit App(ServerConfig config);
+  // `config` must have passed ServerConfigFromSettings. `platform` replaces the HTTP platform
+  // client when given (tests).
+  explicit App(ServerConfig config, std::unique_ptr<PlatformClient> platform = nullptr);
   ~App();
 
   pg::PgPool& pool() { return *pool_; }
@@ -48,6 +56,13 @@ class App {
  private:
   ServerConfig config_;
   std::unique_ptr<pg::PgPool> pool_;
+  SecretBox box_;
+  pg::PgCompanyStore companies_;
+  std::unique_ptr<PlatformClient> platform_;
+  TokenCache tokens_;
+  CompanyDirectory directory_;
+  Authorizer authorizer_;
+  Lifecycle lifecycle_;
   api::AdminServiceImpl admin_service_;
   api::UserServiceImpl user_service_;
   api::WebhookServiceImpl webhook_service_;

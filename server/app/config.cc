@@ -1,8 +1,15 @@
 #include "server/app/config.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/core/lifecycle.h"
 
 namespace notify {
 
@@ -33,8 +40,85 @@ SettingsParser ServerSettingsParser() {
            "Least severe log level written: debug, info, warn, error."},
           {"migrate-only", "NOTIFY_MIGRATE_ONLY", "false",
            "Apply the database migrations, then exit.", true},
+          {"secret-key", "NOTIFY_SECRET_KEY", "",
+           "Key that encrypts companies' tokens and secrets at rest: 64 hex characters "
+           "(openssl rand -hex 32). This or --secret-key-file is required.",
+           false, true, true},
+          {"secret-key-file", "NOTIFY_SECRET_KEY_FILE", "",
+           "File holding the secret key (64 hex characters), instead of NOTIFY_SECRET_KEY."},
+          {"platform-timeout", "NOTIFY_PLATFORM_TIMEOUT", "5s",
+           "Time budget of each platform call, retries included."},
+          {"platform-connect-timeout", "NOTIFY_PLATFORM_CONNECT_TIMEOUT", "2s",
+           "Connect timeout of each attempt at a platform call."},
+          {"platform-retries", "NOTIFY_PLATFORM_RETRIES", "2",
+           "Retries of a platform call after a connection error or a 5xx answer (0-10)."},
+          {"auth-cache-ttl", "NOTIFY_AUTH_CACHE_TTL", "60s",
+           "How long a token's user is remembered (0s: ask the platform on every call)."},
+          {"auth-failure-ttl", "NOTIFY_AUTH_FAILURE_TTL", "5s",
+           "How long a token the platform rejected is remembered as rejected."},
+          {"auth-cache-size", "NOTIFY_AUTH_CACHE_SIZE", "10000",
+           "Most tokens remembered; the least recently used go first (0-10000000)."},
+          {"company-cache-ttl", "NOTIFY_COMPANY_CACHE_TTL", "5s",
+           "How long a company's active state is remembered by other replicas."},
+          {"events", "NOTIFY_EVENTS", "all",
+           "Platform events to subscribe to on activation: \"all\" or a comma-separated list."},
       });
 }
+
+namespace {
+
+// NOTIFY_SECRET_KEY, or the contents of --secret-key-file; exactly one, and a valid key.
+absl::StatusOr<std::string> SecretKey(const Settings& settings) {
+  std::string key = settings.Get("secret-key");
+  const std::string& file = settings.Get("secret-key-file");
+  if (!key.empty() && !file.empty()) {
+    return absl::InvalidArgumentError(
+        "set either NOTIFY_SECRET_KEY or --secret-key-file (NOTIFY_SECRET_KEY_FILE), not both");
+  }
+  if (key.empty() && file.empty()) {
+    return absl::InvalidArgumentError(
+        "no secret key: set NOTIFY_SECRET_KEY to 64 hex characters (openssl rand -hex 32) or "
+        "point --secret-key-file (NOTIFY_SECRET_KEY_FILE) at a file holding them; it encrypts "
+        "companies' platform tokens and webhook secrets");
+  }
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(settings.Describe("secret-key-file"), " cannot be read: \"", file, "\""));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    key = std::string(absl::StripAsciiWhitespace(text.str()));
+  }
+  if (absl::Status s = SecretBox::FromHex(key).status(); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.empty() ? "NOTIFY_SECRET_KEY" : settings.Describe("secret-key-file"),
+                     ": ", s.message()));
+  }
+  return key;
+}
+
+absl::StatusOr<std::vector<std::string>> Events(const Settings& settings) {
+  const std::string& value = settings.Get("events");
+  if (value == "all") return PlatformEventNames();
+  std::vector<std::string> events;
+  for (absl::string_view event : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+    event = absl::StripAsciiWhitespace(event);
+    if (event.find_first_of(" /") != absl::string_view::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(settings.Describe("events"), " has a malformed event name \"", event, "\""));
+    }
+    events.emplace_back(event);
+  }
+  if (events.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(settings.Describe("events"), " must be \"all\" or name at least one event"));
+  }
+  return events;
+}
+
+}  // namespace
 
 absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) {
   ServerConfig config;
@@ -65,6 +149,26 @@ absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) 
                           settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));
   NOTIFY_ASSIGN_OR_RETURN(config.log_level, settings.GetLogLevel("log-level"));
   NOTIFY_ASSIGN_OR_RETURN(config.migrate_only, settings.GetBool("migrate-only"));
+  // Migrating needs no key; serving does.
+  if (!config.migrate_only || !settings.Get("secret-key").empty() ||
+      !settings.Get("secret-key-file").empty()) {
+    NOTIFY_ASSIGN_OR_RETURN(config.secret_key_hex, SecretKey(settings));
+  }
+  NOTIFY_ASSIGN_OR_RETURN(config.platform_timeout,
+                          settings.GetDuration("platform-timeout", absl::Milliseconds(100)));
+  NOTIFY_ASSIGN_OR_RETURN(config.platform_connect_timeout,
+                          settings.GetDuration("platform-connect-timeout", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t retries, settings.GetInt("platform-retries", 0, 10));
+  config.platform_retries = static_cast<int>(retries);
+  NOTIFY_ASSIGN_OR_RETURN(config.auth_cache_ttl,
+                          settings.GetDuration("auth-cache-ttl", absl::ZeroDuration()));
+  NOTIFY_ASSIGN_OR_RETURN(config.auth_failure_ttl,
+                          settings.GetDuration("auth-failure-ttl", absl::ZeroDuration()));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t cache_size, settings.GetInt("auth-cache-size", 0, 10000000));
+  config.auth_cache_size = static_cast<int>(cache_size);
+  NOTIFY_ASSIGN_OR_RETURN(config.company_cache_ttl,
+                          settings.GetDuration("company-cache-ttl", absl::ZeroDuration()));
+  NOTIFY_ASSIGN_OR_RETURN(config.events, Events(settings));
   return config;
 }
 

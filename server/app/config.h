@@ -32,6 +32,20 @@ struct ServerConfig {
   // Most gRPC threads serving calls.
   int max_threads = 64;
   log::Level log_level = log::Level::kInfo;
+  // The key (64 hex characters) that encrypts companies' tokens and secrets at rest. Never logged.
+  std::string secret_key_hex;
+  // Each platform call's time budget across its attempts, its connect timeout, and its retries.
+  absl::Duration platform_timeout = absl::Seconds(5);
+  absl::Duration platform_connect_timeout = absl::Seconds(2);
+  int platform_retries = 2;
+  // How long a token's user, and a token's rejection, are remembered; how many tokens are kept.
+  absl::Duration auth_cache_ttl = absl::Seconds(60);
+  absl::Duration auth_failure_ttl = absl::Seconds(5);
+  int auth_cache_size = 10000;
+  // How long "is this company active?" is remembered (a deactivation on this replica is immediate).
+  absl::Duration company_cache_ttl = absl::Seconds(5);
+  // The platform events the extension subscribes to on activation.
+  std::vector<std::string> events;
   // Apply the migrations and exit.
   bool migrate_only = false;
 };

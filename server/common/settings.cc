@@ -162,6 +162,11 @@ absl::StatusOr<Settings> SettingsParser::Parse(const std::vector<std::string>& a
       return absl::InvalidArgumentError(
           absl::StrCat("unknown flag --", name, "; run ", program_, " --help for the list"));
     }
+    if (spec->env_only) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", name, " cannot be a flag (other users can read flags with ps); set ",
+                       spec->env, " in the environment"));
+    }
     if (!value.has_value()) {
       if (spec->is_switch) {
         value = "true";

@@ -38,6 +38,7 @@ struct SettingSpec {
   std::string help;           // One line for --help and the README.
   bool is_switch = false;     // A boolean that may be given as a bare `--flag`.
   bool secret = false;        // Never printed back (its value is redacted in errors).
+  bool env_only = false;      // Only from the environment: a flag would show the value in `ps`.
 };
 
 // Where a value came from.

@@ -7,7 +7,10 @@
 #include <string>
 #include "absl/strings/string_view.h"
 
+#include <optional>
+
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace notify {
 
@@ -19,6 +22,15 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 
 // The reason attached to `status`, or "" when there is none.
 std::string ReasonOf(const absl::Status& status);
+
+// Attaches the name of the request field at fault (sent as ErrorInfo metadata "field"), and reads
+// it.
+absl::Status WithField(absl::Status status, absl::string_view field);
+std::string FieldOf(const absl::Status& status);
+
+// Attaches how long the caller should wait before trying again (whole seconds), and reads it back.
+absl::Status WithRetryAfter(absl::Status status, absl::Duration wait);
+std::optional<absl::Duration> RetryAfterOf(const absl::Status& status);
 
 }  // namespace notify
 

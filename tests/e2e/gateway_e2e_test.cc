@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/http_client.h"
+#include "tests/support/server_options.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_database.h"
 
@@ -30,8 +31,8 @@ struct Running {
   std::string address;
 };
 
-Running Start(const std::string& binary, std::vector<std::string> args) {
-  auto process = Subprocess::Start(binary, {.args = std::move(args)});
+Running Start(const std::string& binary, Subprocess::Options options) {
+  auto process = Subprocess::Start(binary, std::move(options));
   if (!process.ok()) {
     ADD_FAILURE() << process.status();
     return {};
@@ -47,14 +48,13 @@ Running Start(const std::string& binary, std::vector<std::string> args) {
 Running StartGateway(const std::string& server_address, std::vector<std::string> extra = {}) {
   std::vector<std::string> args = {"--listen=127.0.0.1:0", "--server=" + server_address};
   args.insert(args.end(), extra.begin(), extra.end());
-  return Start(NOTIFY_GATEWAY_BIN, args);
+  return Start(NOTIFY_GATEWAY_BIN, {.args = args});
 }
 
 class GatewayE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_ = Start(NOTIFY_SERVER_BIN, {"--listen=127.0.0.1:0", "--database-url=" + db_.url(),
-                                        "--shutdown-timeout=1s"});
+    server_ = Start(NOTIFY_SERVER_BIN, ::notify::testing::ServerOptions(db_.url()));
     ASSERT_FALSE(server_.address.empty());
     gateway_ = StartGateway(server_.address);
     ASSERT_FALSE(gateway_.address.empty());

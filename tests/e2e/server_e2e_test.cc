@@ -14,6 +14,7 @@
 #include "notifications/v1/admin_service.grpc.pb.h"
 #include "notifications/v1/user_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
+#include "tests/support/server_options.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_database.h"
 
@@ -29,12 +30,8 @@ constexpr absl::Duration kStartTimeout = absl::Seconds(30);
 
 std::unique_ptr<Subprocess> StartServer(const std::string& database_url,
                                         std::vector<std::string> extra = {}) {
-  // gRPC holds a stopping server until the deadline while clients keep connections open: keep it
-  // short.
-  std::vector<std::string> args = {"--listen=127.0.0.1:0", "--database-url=" + database_url,
-                                   "--db-retry-max-delay=200ms", "--shutdown-timeout=1s"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto process = Subprocess::Start(NOTIFY_SERVER_BIN, {.args = args});
+  auto process =
+      Subprocess::Start(NOTIFY_SERVER_BIN, ::notify::testing::ServerOptions(database_url, extra));
   EXPECT_TRUE(process.ok()) << process.status();
   return process.ok() ? std::move(*process) : nullptr;
 }
@@ -107,9 +104,9 @@ TEST(ServerE2eTest, MethodsNotBuiltYetAnswerUnimplemented) {
   {
     grpc::ClientContext context;
     SetDeadline(context);
-    notifications::v1::GetCompanyResponse response;
+    notifications::v1::ReplayEventResponse response;
     EXPECT_EQ(notifications::v1::AdminService::NewStub(channel)
-                  ->GetCompany(&context, {}, &response)
+                  ->ReplayEvent(&context, {}, &response)
                   .error_code(),
               grpc::StatusCode::UNIMPLEMENTED);
   }

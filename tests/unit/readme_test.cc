@@ -21,9 +21,11 @@ void ExpectDocumented(const SettingsParser& parser, const std::string& readme) {
   for (const SettingSpec& spec : parser.specs()) {
     const std::string default_cell =
         spec.default_value.empty() ? std::string("| (") : "| `" + spec.default_value + "` |";
-    const std::string row_start = "| `--" + spec.flag + "` | `" + spec.env + "` " + default_cell;
-    EXPECT_THAT(readme, ::testing::HasSubstr(row_start))
-        << "README.md lacks the row of --" << spec.flag;
+    const std::string flag_cell =
+        spec.env_only ? "| (environment only) |" : "| `--" + spec.flag + "` |";
+    const std::string row_start = flag_cell + " `" + spec.env + "` " + default_cell;
+    EXPECT_NE(readme.find(row_start), std::string::npos)
+        << "README.md lacks a row starting " << row_start;
   }
 }
 

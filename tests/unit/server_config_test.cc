@@ -1,5 +1,6 @@
 #include "server/app/config.h"
 
+#include <fstream>
 #include <map>
 
 #include "gmock/gmock.h"
@@ -11,8 +12,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
+constexpr char kKey[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+// Parses with a valid secret key in the environment unless `env` says otherwise.
 absl::StatusOr<ServerConfig> Parse(std::vector<std::string> args,
                                    std::map<std::string, std::string> env = {}) {
+  env.try_emplace("NOTIFY_SECRET_KEY", kKey);
   absl::StatusOr<Settings> settings =
       ServerSettingsParser().Parse(args, ::notify::testing::FakeEnv(env));
   if (!settings.ok()) return settings.status();
@@ -105,6 +110,60 @@ TEST(ServerConfigTest, DatabasePasswordIsNotEchoedInErrors) {
   absl::StatusOr<ServerConfig> config = Parse({"--database-url=mysql://u:topsecret@db/x"});
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), ::testing::Not(HasSubstr("topsecret")));
+}
+
+TEST(ServerConfigTest, SecretKeyComesFromTheEnvironmentOrAFile) {
+  absl::StatusOr<ServerConfig> from_env = Parse({"--database-url=postgresql://db/x"});
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->secret_key_hex, kKey);
+
+  const std::string path = ::testing::TempDir() + "/notify-key";
+  {
+    std::ofstream file(path);
+    file << kKey << "\n";
+  }
+  absl::StatusOr<ServerConfig> from_file =
+      Parse({"--database-url=postgresql://db/x", "--secret-key-file=" + path},
+            {{"NOTIFY_SECRET_KEY", ""}});
+  ASSERT_TRUE(from_file.ok()) << from_file.status();
+  EXPECT_EQ(from_file->secret_key_hex, kKey);
+}
+
+TEST(ServerConfigTest, SecretKeyProblemsAreExplainedWithoutEchoingTheKey) {
+  absl::StatusOr<ServerConfig> none =
+      Parse({"--database-url=postgresql://db/x"}, {{"NOTIFY_SECRET_KEY", ""}});
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(none.status().message(), HasSubstr("no secret key: set NOTIFY_SECRET_KEY"));
+
+  absl::StatusOr<ServerConfig> bad =
+      Parse({"--database-url=postgresql://db/x"}, {{"NOTIFY_SECRET_KEY", "not-a-key-supersecret"}});
+  EXPECT_THAT(bad.status().message(), HasSubstr("64 hex characters"));
+  EXPECT_THAT(bad.status().message(), ::testing::Not(HasSubstr("supersecret")));
+
+  absl::StatusOr<ServerConfig> flag =
+      Parse({"--database-url=postgresql://db/x", std::string("--secret-key=") + kKey});
+  EXPECT_THAT(flag.status().message(), HasSubstr("--secret-key cannot be a flag"));
+  EXPECT_THAT(flag.status().message(), ::testing::Not(HasSubstr(kKey)));
+
+  absl::StatusOr<ServerConfig> missing_file =
+      Parse({"--database-url=postgresql://db/x", "--secret-key-file=/nonexistent/key"},
+            {{"NOTIFY_SECRET_KEY", ""}});
+  EXPECT_THAT(missing_file.status().message(), HasSubstr("cannot be read"));
+
+  absl::StatusOr<ServerConfig> migrate_only =
+      Parse({"--database-url=postgresql://db/x", "--migrate-only"}, {{"NOTIFY_SECRET_KEY", ""}});
+  EXPECT_TRUE(migrate_only.ok()) << "migrating needs no key: " << migrate_only.status();
+}
+
+TEST(ServerConfigTest, EventsAreAllByDefaultOrAList) {
+  absl::StatusOr<ServerConfig> all = Parse({"--database-url=postgresql://db/x"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->events.size(), 38u);
+  absl::StatusOr<ServerConfig> some =
+      Parse({"--database-url=postgresql://db/x", "--events=user.create, transaction.create"});
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_THAT(some->events, ::testing::ElementsAre("user.create", "transaction.create"));
+  EXPECT_FALSE(Parse({"--database-url=postgresql://db/x", "--events=,"}).ok());
 }
 
 TEST(ServerConfigTest, EveryFlagHasAnEnvironmentTwinAndHelp) {

@@ -1,7 +1,5 @@
 #include "server/store/pg/migrations.h"
 
-#include <openssl/evp.h>
-
 #include <pqxx/pqxx>
 
 #include <map>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "server/common/crypto.h"
 #include "server/common/log.h"
 #include "server/store/pg/errors.h"
 #include "server/store/pg/pool.h"
@@ -67,13 +66,7 @@ absl::Status CheckMigrationSequence(const std::vector<Migration>& migrations) {
 }
 
 std::string MigrationChecksum(const Migration& migration) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(migration.sql.data(), migration.sql.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) absl::StrAppendFormat(&hex, "%02x", digest[i]);
-  return hex;
+  return HexEncode(Sha256(migration.sql));
 }
 
 absl::StatusOr<MigrationReport> ApplyMigrations(pqxx::connection& conn,

@@ -1,0 +1,19 @@
+// Conversions between stored records and API messages.
+#ifndef NOTIFY_SERVER_API_CONVERT_H_
+#define NOTIFY_SERVER_API_CONVERT_H_
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "notifications/v1/resources.pb.h"
+#include "server/store/company_store.h"
+
+namespace notify::api {
+
+void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out);
+
+// The company as admins see it: never its token or secret.
+void ToProto(const CompanyRecord& record, notifications::v1::Company* out);
+
+}  // namespace notify::api
+
+#endif  // NOTIFY_SERVER_API_CONVERT_H_

@@ -1,0 +1,95 @@
+#include "server/auth/authorizer.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "server/common/status.h"
+
+namespace notify {
+
+CompanyDirectory::CompanyDirectory(CompanyStore* store, const Clock* clock, absl::Duration ttl)
+    : store_(store), clock_(clock), ttl_(ttl) {}
+
+absl::StatusOr<bool> CompanyDirectory::IsActive(absl::string_view company) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = entries_.find(std::string(company));
+        it != entries_.end() && it->second.expires > clock_->Now()) {
+      return it->second.active;
+    }
+  }
+  absl::StatusOr<CompanyRecord> record = store_->Get(company);
+  bool active;
+  if (record.ok()) {
+    active = record->active;
+  } else if (absl::IsNotFound(record.status())) {
+    active = false;
+  } else {
+    return record.status();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  // A crude bound: a directory this large means many companies; start over rather than grow.
+  if (entries_.size() > 100000) entries_.clear();
+  entries_[std::string(company)] = Entry{active, clock_->Now() + ttl_};
+  return active;
+}
+
+void CompanyDirectory::Forget(absl::string_view company) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.erase(std::string(company));
+}
+
+absl::StatusOr<std::string> TokenFromAuthorization(absl::string_view authorization) {
+  absl::string_view value = absl::StripAsciiWhitespace(authorization);
+  constexpr absl::string_view kScheme = "token ";
+  if (value.size() <= kScheme.size() || !absl::StartsWithIgnoreCase(value, kScheme)) {
+    return WithReason(absl::UnauthenticatedError(
+                          "Send the platform token as `authorization: Token <token>` metadata."),
+                      "UNAUTHENTICATED");
+  }
+  value.remove_prefix(kScheme.size());
+  value = absl::StripLeadingAsciiWhitespace(value);
+  if (value.empty() || value.find_first_of(" \t") != absl::string_view::npos) {
+    return WithReason(absl::UnauthenticatedError(
+                          "Send the platform token as `authorization: Token <token>` metadata."),
+                      "UNAUTHENTICATED");
+  }
+  return std::string(value);
+}
+
+Authorizer::Authorizer(PlatformClient* platform, TokenCache* cache, CompanyDirectory* directory)
+    : platform_(platform), cache_(cache), directory_(directory) {}
+
+absl::StatusOr<Caller> Authorizer::Admin(absl::string_view authorization) {
+  return Check(authorization, /*admin=*/true);
+}
+
+absl::StatusOr<Caller> Authorizer::User(absl::string_view authorization) {
+  return Check(authorization, /*admin=*/false);
+}
+
+absl::StatusOr<Caller> Authorizer::Check(absl::string_view authorization, bool admin) {
+  NOTIFY_ASSIGN_OR_RETURN(const std::string token, TokenFromAuthorization(authorization));
+  NOTIFY_ASSIGN_OR_RETURN(PlatformUser user, cache_->Get(token, [this, &token] {
+    return platform_->Authenticate(token);
+  }));
+  if (admin && !user.IsAdmin()) {
+    return WithReason(
+        absl::PermissionDeniedError("Admin calls need a user in the admin or service group."),
+        "ADMIN_REQUIRED");
+  }
+  if (user.company.empty()) {
+    return WithReason(absl::FailedPreconditionError("Inactive company."), "COMPANY_INACTIVE");
+  }
+  NOTIFY_ASSIGN_OR_RETURN(const bool active, directory_->IsActive(user.company));
+  if (!active) {
+    return WithReason(absl::FailedPreconditionError("Inactive company."), "COMPANY_INACTIVE");
+  }
+  Caller caller;
+  caller.company = user.company;
+  caller.admin = user.IsAdmin();
+  caller.user = std::move(user);
+  return caller;
+}
+
+}  // namespace notify

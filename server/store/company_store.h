@@ -1,0 +1,68 @@
+// Where companies (tenants) are kept.
+#ifndef NOTIFY_SERVER_STORE_COMPANY_STORE_H_
+#define NOTIFY_SERVER_STORE_COMPANY_STORE_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace notify {
+
+// A company as stored. The token and the secret are sealed (see SecretBox); the store never sees
+// them in clear.
+struct CompanyRecord {
+  std::string id;
+  std::string name;
+  std::string mode;
+  bool active = false;
+  std::string sealed_platform_token;  // Empty when the company has no token (deactivated).
+  std::string sealed_webhook_secret;
+  std::string system_email;
+  std::string support_email;
+  std::string logo_url;
+  bool push_enabled = false;
+  int email_daily_quota = 0;
+  int sms_daily_quota = 0;
+  int push_daily_quota = 0;
+  std::optional<absl::Time> activated;
+  std::optional<absl::Time> deactivated;
+  absl::Time created;
+  absl::Time updated;
+};
+
+// Errors: NotFound for an unknown company, Unavailable when the database is down. Thread-safe.
+class CompanyStore {
+ public:
+  virtual ~CompanyStore() = default;
+
+  virtual absl::StatusOr<CompanyRecord> Get(absl::string_view id) = 0;
+
+  // Adds the company, inactive, with this sealed webhook secret, unless it exists; either way
+  // returns the stored company (whose secret is the one first stored).
+  virtual absl::StatusOr<CompanyRecord> Ensure(absl::string_view id, absl::string_view name,
+                                               absl::string_view mode,
+                                               absl::string_view sealed_webhook_secret) = 0;
+
+  // Marks the company active with this sealed token, name and mode. NotFound if it does not exist.
+  virtual absl::StatusOr<CompanyRecord> Activate(absl::string_view id, absl::string_view name,
+                                                 absl::string_view mode,
+                                                 absl::string_view sealed_platform_token) = 0;
+
+  // Marks the company inactive and forgets its token; its data stays.
+  virtual absl::Status Deactivate(absl::string_view id) = 0;
+
+  // Deletes the company and every row that belongs to it.
+  virtual absl::Status Purge(absl::string_view id) = 0;
+
+  // Replaces the company's sealed token.
+  virtual absl::Status ReplaceToken(absl::string_view id,
+                                    absl::string_view sealed_platform_token) = 0;
+};
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_STORE_COMPANY_STORE_H_

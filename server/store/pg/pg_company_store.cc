@@ -1,0 +1,165 @@
+#include "server/store/pg/pg_company_store.h"
+
+#include <pqxx/pqxx>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/status.h"
+
+namespace notify::pg {
+namespace {
+
+constexpr const char* kColumns =
+    "id, name, mode, active, platform_token, webhook_secret, system_email, support_email, logo_url,"
+    " push_enabled, email_daily_quota, sms_daily_quota, push_daily_quota,"
+    " (extract(epoch FROM activated) * 1000000)::bigint,"
+    " (extract(epoch FROM deactivated) * 1000000)::bigint,"
+    " (extract(epoch FROM created) * 1000000)::bigint,"
+    " (extract(epoch FROM updated) * 1000000)::bigint";
+
+std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return absl::FromUnixMicros(field.as<int64_t>());
+}
+
+std::string Bytes(const pqxx::field& field) {
+  if (field.is_null()) return "";
+  return pqxx::binarystring(field).str();
+}
+
+CompanyRecord FromRow(const pqxx::row& row) {
+  CompanyRecord c;
+  c.id = row[0].as<std::string>();
+  c.name = row[1].as<std::string>();
+  c.mode = row[2].as<std::string>();
+  c.active = row[3].as<bool>();
+  c.sealed_platform_token = Bytes(row[4]);
+  c.sealed_webhook_secret = Bytes(row[5]);
+  c.system_email = row[6].as<std::string>();
+  c.support_email = row[7].as<std::string>();
+  c.logo_url = row[8].as<std::string>();
+  c.push_enabled = row[9].as<bool>();
+  c.email_daily_quota = row[10].as<int>();
+  c.sms_daily_quota = row[11].as<int>();
+  c.push_daily_quota = row[12].as<int>();
+  c.activated = OptionalTime(row[13]);
+  c.deactivated = OptionalTime(row[14]);
+  c.created = absl::FromUnixMicros(row[15].as<int64_t>());
+  c.updated = absl::FromUnixMicros(row[16].as<int64_t>());
+  return c;
+}
+
+absl::Status UnknownCompany(absl::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("Unknown company \"", id, "\".")),
+                    "COMPANY_INACTIVE");
+}
+
+pqxx::binarystring Binary(absl::string_view bytes) {
+  return pqxx::binarystring(bytes.data(), bytes.size());
+}
+
+}  // namespace
+
+absl::StatusOr<CompanyRecord> PgCompanyStore::Get(absl::string_view id) {
+  std::optional<CompanyRecord> record;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a company", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"), std::string(id));
+    if (!rows.empty()) record = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!record.has_value()) return UnknownCompany(id);
+  return *record;
+}
+
+absl::StatusOr<CompanyRecord> PgCompanyStore::Ensure(absl::string_view id, absl::string_view name,
+                                                     absl::string_view mode,
+                                                     absl::string_view sealed_webhook_secret) {
+  std::optional<CompanyRecord> record;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("adding a company", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO companies (id, name, mode, webhook_secret) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO NOTHING",
+        std::string(id), std::string(name), std::string(mode), Binary(sealed_webhook_secret));
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"), std::string(id));
+    tx.commit();
+    if (!rows.empty()) record = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!record.has_value()) return UnknownCompany(id);
+  return *record;
+}
+
+absl::StatusOr<CompanyRecord> PgCompanyStore::Activate(absl::string_view id, absl::string_view name,
+                                                       absl::string_view mode,
+                                                       absl::string_view sealed_platform_token) {
+  std::optional<CompanyRecord> record;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("activating a company", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("UPDATE companies SET active = true, platform_token = $2,"
+                     " name = CASE WHEN $3 = '' THEN name ELSE $3 END,"
+                     " mode = CASE WHEN $4 = '' THEN mode ELSE $4 END,"
+                     " activated = CASE WHEN active THEN activated ELSE now() END,"
+                     " deactivated = NULL, updated = now()"
+                     " WHERE id = $1 RETURNING ",
+                     kColumns),
+        std::string(id), Binary(sealed_platform_token), std::string(name), std::string(mode));
+    tx.commit();
+    if (!rows.empty()) record = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!record.has_value()) return UnknownCompany(id);
+  return *record;
+}
+
+absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("deactivating a company", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        "UPDATE companies SET active = false, platform_token = NULL,"
+        " deactivated = CASE WHEN active THEN now() ELSE deactivated END, updated = now()"
+        " WHERE id = $1 RETURNING id",
+        std::string(id));
+    tx.commit();
+    found = !rows.empty();
+    return absl::OkStatus();
+  }));
+  return found ? absl::OkStatus() : UnknownCompany(id);
+}
+
+absl::Status PgCompanyStore::Purge(absl::string_view id) {
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("purging a company", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    // Every company-owned table cascades from companies.
+    pqxx::result rows =
+        tx.exec_params("DELETE FROM companies WHERE id = $1 RETURNING id", std::string(id));
+    tx.commit();
+    found = !rows.empty();
+    return absl::OkStatus();
+  }));
+  return found ? absl::OkStatus() : UnknownCompany(id);
+}
+
+absl::Status PgCompanyStore::ReplaceToken(absl::string_view id,
+                                          absl::string_view sealed_platform_token) {
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("replacing a company's token", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        "UPDATE companies SET platform_token = $2, updated = now() WHERE id = $1 RETURNING id",
+        std::string(id), Binary(sealed_platform_token));
+    tx.commit();
+    found = !rows.empty();
+    return absl::OkStatus();
+  }));
+  return found ? absl::OkStatus() : UnknownCompany(id);
+}
+
+}  // namespace notify::pg
