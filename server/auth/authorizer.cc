@@ -70,9 +70,14 @@ absl::StatusOr<Caller> Authorizer::User(absl::string_view authorization) {
 
 absl::StatusOr<Caller> Authorizer::Check(absl::string_view authorization, bool admin) {
   NOTIFY_ASSIGN_OR_RETURN(const std::string token, TokenFromAuthorization(authorization));
-  NOTIFY_ASSIGN_OR_RETURN(PlatformUser user, cache_->Get(token, [this, &token] {
-    return platform_->Authenticate(token);
-  }));
+  absl::StatusOr<PlatformUser> authenticated =
+      cache_->Get(token, [this, &token] { return platform_->Authenticate(token); });
+  if (absl::IsUnauthenticated(authenticated.status())) {
+    return WithReason(absl::UnauthenticatedError("The platform rejected the token."),
+                      "TOKEN_INVALID");
+  }
+  if (!authenticated.ok()) return authenticated.status();
+  PlatformUser user = *std::move(authenticated);
   if (admin && !user.IsAdmin()) {
     return WithReason(
         absl::PermissionDeniedError("Admin calls need a user in the admin or service group."),
