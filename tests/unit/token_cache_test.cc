@@ -1,0 +1,115 @@
+#include "server/auth/token_cache.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace notify {
+namespace {
+
+PlatformUser User(const std::string& id, const std::string& company) {
+  PlatformUser user;
+  user.id = id;
+  user.company = company;
+  return user;
+}
+
+class TokenCacheTest : public ::testing::Test {
+ protected:
+  TokenCache::Fetch Returns(absl::StatusOr<PlatformUser> result) {
+    return [this, result] {
+      ++fetches_;
+      return result;
+    };
+  }
+  FakeClock clock_;
+  std::atomic<int> fetches_{0};
+};
+
+TEST_F(TokenCacheTest, KeepsAUserForTheTtl) {
+  TokenCache cache({.ttl = absl::Seconds(60)}, &clock_);
+  EXPECT_EQ(cache.Get("t", Returns(User("u1", "acme")))->id, "u1");
+  clock_.Advance(absl::Seconds(59));
+  EXPECT_EQ(cache.Get("t", Returns(User("u2", "acme")))->id, "u1");
+  EXPECT_EQ(fetches_, 1);
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(cache.Get("t", Returns(User("u2", "acme")))->id, "u2");
+  EXPECT_EQ(fetches_, 2);
+}
+
+TEST_F(TokenCacheTest, KeepsRejectionsOnlyForTheFailureTtl) {
+  TokenCache cache({.ttl = absl::Seconds(60), .failure_ttl = absl::Seconds(5)}, &clock_);
+  EXPECT_EQ(cache.Get("bad", Returns(absl::UnauthenticatedError("no"))).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(cache.Get("bad", Returns(User("u", "acme"))).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(fetches_, 1);
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_TRUE(cache.Get("bad", Returns(User("u", "acme"))).ok());
+}
+
+TEST_F(TokenCacheTest, DoesNotKeepTransientFailures) {
+  TokenCache cache({}, &clock_);
+  EXPECT_FALSE(cache.Get("t", Returns(absl::UnavailableError("down"))).ok());
+  EXPECT_FALSE(cache.Get("t", Returns(absl::ResourceExhaustedError("429"))).ok());
+  EXPECT_TRUE(cache.Get("t", Returns(User("u", "acme"))).ok());
+  EXPECT_EQ(fetches_, 3);
+}
+
+TEST_F(TokenCacheTest, EvictsTheLeastRecentlyUsed) {
+  TokenCache cache({.max_entries = 2}, &clock_);
+  cache.Get("a", Returns(User("a", "acme"))).IgnoreError();
+  cache.Get("b", Returns(User("b", "acme"))).IgnoreError();
+  cache.Get("a", Returns(User("a2", "acme"))).IgnoreError();  // a is now the most recent.
+  cache.Get("c", Returns(User("c", "acme"))).IgnoreError();   // Evicts b.
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(fetches_, 3);
+  EXPECT_EQ(cache.Get("a", Returns(User("a3", "acme")))->id, "a");
+  EXPECT_EQ(cache.Get("b", Returns(User("b2", "acme")))->id, "b2");
+  EXPECT_EQ(fetches_, 4);
+}
+
+TEST_F(TokenCacheTest, ConcurrentMissesShareOneFetch) {
+  TokenCache cache({}, &clock_);
+  std::atomic<bool> release{false};
+  auto slow = [&] {
+    ++fetches_;
+    while (!release) std::this_thread::yield();
+    return absl::StatusOr<PlatformUser>(User("u", "acme"));
+  };
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      if (cache.Get("token", slow).ok()) ++ok;
+    });
+  }
+  // Let every thread reach the cache before the one fetch finishes.
+  absl::SleepFor(absl::Milliseconds(100));
+  release = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 16);
+  EXPECT_EQ(fetches_, 1);
+}
+
+TEST_F(TokenCacheTest, ForgetsACompanysUsers) {
+  TokenCache cache({}, &clock_);
+  cache.Get("a", Returns(User("a", "acme"))).IgnoreError();
+  cache.Get("g", Returns(User("g", "globex"))).IgnoreError();
+  cache.ForgetCompany("acme");
+  EXPECT_EQ(cache.size(), 1u);
+  cache.Get("a", Returns(User("a", "acme"))).IgnoreError();
+  cache.Get("g", Returns(User("g", "globex"))).IgnoreError();
+  EXPECT_EQ(fetches_, 3);
+}
+
+TEST_F(TokenCacheTest, ZeroTtlMeansNoCaching) {
+  TokenCache cache({.ttl = absl::ZeroDuration()}, &clock_);
+  cache.Get("t", Returns(User("u", "acme"))).IgnoreError();
+  cache.Get("t", Returns(User("u", "acme"))).IgnoreError();
+  EXPECT_EQ(fetches_, 2);
+}
+
+}  // namespace
+}  // namespace notify
