@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""./tools/run end to end: it brings up PostgreSQL, the server and the gateway, and Ctrl-C (SIGINT to
-its whole process group, as a terminal sends it) stops all of them and leaves no process behind."""
+"""./tools/run end to end, as a newcomer uses it: it brings up PostgreSQL, the platform simulator, the
+server and the gateway and prints a demo admin token; the demo company activates through the gateway
+with that token and notifyctl reads it back; Ctrl-C (SIGINT to the whole process group, as a terminal
+sends it) stops all of it and leaves no process behind."""
 import json
 import os
 import re
@@ -77,6 +79,28 @@ def main():
     if not processes_mentioning(run_dir):
         fail("no PostgreSQL process runs from the run directory", output())
 
+    token = re.search(r"its admin's token: (\S+)", output())
+    if not token:
+        fail("./tools/run did not print an admin token", output())
+    request = urllib.request.Request(
+        f"http://{gateway.group(1)}/api/activate/", method="POST",
+        data=json.dumps({"token": token.group(1)}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as response:
+        body = json.load(response)
+        if response.status != 200 or body["data"]["id"] != "acme" or not body["data"]["active"]:
+            fail(f"activation answered {response.status} {body}")
+    notifyctl = os.path.join(env.get("BUILD_DIR", os.path.join(ROOT, "build")), "tools", "notifyctl",
+                             "notifyctl")
+    got = subprocess.run([notifyctl, "--target", server.group(1), "--token", token.group(1), "--json",
+                          "company", "get"], capture_output=True, text=True, timeout=30)
+    if got.returncode != 0 or json.loads(got.stdout).get("id") != "acme":
+        fail(f"notifyctl company get: {got.returncode} {got.stdout} {got.stderr}")
+    for log in os.listdir(os.path.join(run_dir, "logs")):
+        with open(os.path.join(run_dir, "logs", log)) as f:
+            if token.group(1) in f.read():
+                fail(f"the token appears in {log}")
+
     os.killpg(proc.pid, signal.SIGINT)
     try:
         code = proc.wait(timeout=60)
@@ -87,7 +111,7 @@ def main():
         fail(f"./tools/run exited with {code} after Ctrl-C", output())
     time.sleep(0.5)
     left = processes_mentioning(run_dir)
-    for binary in ("notification-server", "notification-gateway"):
+    for binary in ("notification-server", "notification-gateway", "platform-sim"):
         for pid, cmdline in processes_mentioning(binary):
             try:
                 with open(f"/proc/{pid}/environ", "rb") as f:
