@@ -175,6 +175,19 @@ TEST(ServerE2eTest, InvalidConfigurationExitsWithUsageErrorNamingTheSetting) {
   EXPECT_THAT(error->at("error").get<std::string>(), HasSubstr("--listen (NOTIFY_LISTEN)"));
 }
 
+TEST(ServerE2eTest, RefusesToServeWithoutASecretKeyAndSaysWhy) {
+  ::notify::testing::Subprocess::Options options =
+      ::notify::testing::ServerOptions("postgresql://postgres@127.0.0.1:1/none");
+  options.env = {{"NOTIFY_SECRET_KEY", std::nullopt}, {"NOTIFY_SECRET_KEY_FILE", std::nullopt}};
+  auto process = Subprocess::Start(NOTIFY_SERVER_BIN, options);
+  ASSERT_TRUE(process.ok());
+  EXPECT_EQ((*process)->Wait(absl::Seconds(10)), 2);
+  std::optional<nlohmann::json> error =
+      (*process)->WaitForLog("invalid configuration", absl::ZeroDuration());
+  ASSERT_TRUE(error.has_value()) << (*process)->Output();
+  EXPECT_THAT(error->at("error").get<std::string>(), HasSubstr("no secret key"));
+}
+
 TEST(ServerE2eTest, DatabasePasswordNeverReachesTheLogs) {
   auto server = StartServer("postgresql://postgres:hunter2secret@127.0.0.1:1/none");
   ASSERT_NE(server, nullptr);

@@ -1,0 +1,104 @@
+// The checks in front of every AdminService and UserService call, with a fake platform and store.
+#include "server/auth/authorizer.h"
+
+#include "gtest/gtest.h"
+#include "server/common/status.h"
+#include "tests/fakes/fake_company_store.h"
+#include "tests/fakes/fake_platform_client.h"
+
+namespace notify {
+namespace {
+
+using ::notify::testing::FakeCompanyStore;
+using ::notify::testing::FakePlatformClient;
+
+class AuthorizerTest : public ::testing::Test {
+ protected:
+  AuthorizerTest()
+      : cache_({.ttl = absl::Seconds(60)}, &clock_),
+        directory_(&store_, &clock_, absl::Seconds(5)),
+        authorizer_(&platform_, &cache_, &directory_) {
+    platform_.AddUser("admin", "u-admin", "acme", {"admin"});
+    platform_.AddUser("service", "u-service", "acme", {"service"});
+    platform_.AddUser("user", "u-user", "acme", {"user"});
+    platform_.AddUser("other", "u-other", "globex", {"admin"});
+    platform_.AddUser("orphan", "u-orphan", "", {"admin"});
+    CompanyRecord acme;
+    acme.id = "acme";
+    acme.active = true;
+    store_.Put(acme);
+    CompanyRecord globex;
+    globex.id = "globex";
+    globex.active = false;
+    store_.Put(globex);
+  }
+
+  FakeClock clock_;
+  FakePlatformClient platform_;
+  FakeCompanyStore store_;
+  TokenCache cache_;
+  CompanyDirectory directory_;
+  Authorizer authorizer_;
+};
+
+TEST_F(AuthorizerTest, UserCallsNeedOnlyAValidTokenOfAnActiveCompany) {
+  for (const char* token : {"admin", "service", "user"}) {
+    absl::StatusOr<Caller> caller = authorizer_.User(std::string("Token ") + token);
+    ASSERT_TRUE(caller.ok()) << token << ": " << caller.status();
+    EXPECT_EQ(caller->company, "acme");
+  }
+  absl::StatusOr<Caller> user = authorizer_.User("Token user");
+  EXPECT_EQ(user->user.id, "u-user");
+  EXPECT_FALSE(user->admin);
+}
+
+TEST_F(AuthorizerTest, AdminCallsNeedTheAdminOrServiceGroup) {
+  EXPECT_TRUE(authorizer_.Admin("Token admin")->admin);
+  EXPECT_TRUE(authorizer_.Admin("Token service")->admin);
+  absl::StatusOr<Caller> user = authorizer_.Admin("Token user");
+  EXPECT_EQ(user.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(user.status()), "ADMIN_REQUIRED");
+}
+
+TEST_F(AuthorizerTest, MissingAndRejectedTokensAreUnauthenticated) {
+  EXPECT_EQ(ReasonOf(authorizer_.User("").status()), "UNAUTHENTICATED");
+  absl::StatusOr<Caller> rejected = authorizer_.User("Token nobody");
+  EXPECT_EQ(rejected.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ReasonOf(rejected.status()), "TOKEN_INVALID");
+}
+
+TEST_F(AuthorizerTest, InactiveUnknownOrMissingCompaniesAreRefused) {
+  absl::StatusOr<Caller> inactive = authorizer_.User("Token other");
+  EXPECT_EQ(inactive.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(inactive.status().message(), "Inactive company.");
+  EXPECT_EQ(ReasonOf(inactive.status()), "COMPANY_INACTIVE");
+  EXPECT_EQ(authorizer_.Admin("Token orphan").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(AuthorizerTest, PlatformAndDatabaseOutagesAreUnavailable) {
+  platform_.FailAllWith(absl::UnavailableError("down"));
+  EXPECT_EQ(authorizer_.User("Token user").status().code(), absl::StatusCode::kUnavailable);
+  platform_.FailAllWith(std::nullopt);
+  store_.FailWith(absl::UnavailableError("db down"));
+  EXPECT_EQ(authorizer_.User("Token user").status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(AuthorizerTest, TheCompanysStateIsRememberedUntilForgotten) {
+  ASSERT_TRUE(authorizer_.User("Token user").ok());
+  ASSERT_TRUE(authorizer_.User("Token admin").ok());
+  EXPECT_EQ(store_.get_calls(), 1);
+  CompanyRecord acme = *store_.Get("acme");
+  acme.active = false;
+  store_.Put(acme);
+  EXPECT_TRUE(authorizer_.User("Token user").ok()) << "still remembered as active";
+  directory_.Forget("acme");
+  EXPECT_EQ(authorizer_.User("Token user").status().code(), absl::StatusCode::kFailedPrecondition);
+  acme.active = true;
+  store_.Put(acme);
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_TRUE(authorizer_.User("Token user").ok()) << "the ttl passed";
+}
+
+}  // namespace
+}  // namespace notify
