@@ -1,6 +1,7 @@
 #include "gateway/routes.h"
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -176,63 +177,52 @@ void Routes::Ready(Responder respond) {
       });
 }
 
-void Routes::Activate(const HttpRequest& http_request, Responder respond) {
+template <typename Request, typename Response, typename Start, typename Answer>
+void Routes::Lifecycle(const HttpRequest& http_request, Responder respond, Start start,
+                       Answer answer) {
   HttpResponse error;
   std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
   if (!body.has_value()) {
     respond(std::move(error));
     return;
   }
-  v1::ActivateRequest request;
+  Request request;
   request.set_token(body->token);
-  Unary<v1::ActivateRequest, v1::ActivateResponse>(
-      options_.lifecycle_timeout, std::move(request),
+  if constexpr (std::is_same_v<Request, v1::DeactivateRequest>) request.set_purge(body->purge);
+  Unary<Request, Response>(
+      options_.lifecycle_timeout, std::move(request), start,
+      [respond = std::move(respond), answer](const grpc::Status& status, const Response& response) {
+        respond(status.ok() ? answer(response) : FromGrpcError(status));
+      });
+}
+
+void Routes::Activate(const HttpRequest& request, Responder respond) {
+  Lifecycle<v1::ActivateRequest, v1::ActivateResponse>(
+      request, std::move(respond),
       [this](auto* context, auto* req, auto* resp, auto callback) {
         admin_->async()->Activate(context, req, resp, std::move(callback));
       },
-      [respond = std::move(respond)](const grpc::Status& status,
-                                     const v1::ActivateResponse& response) {
-        respond(status.ok() ? Success(CompanyJson(response.company())) : FromGrpcError(status));
+      [](const v1::ActivateResponse& response) {
+        return Success(CompanyJson(response.company()));
       });
 }
 
-void Routes::Deactivate(const HttpRequest& http_request, Responder respond) {
-  HttpResponse error;
-  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
-  if (!body.has_value()) {
-    respond(std::move(error));
-    return;
-  }
-  v1::DeactivateRequest request;
-  request.set_token(body->token);
-  request.set_purge(body->purge);
-  Unary<v1::DeactivateRequest, v1::DeactivateResponse>(
-      options_.lifecycle_timeout, std::move(request),
+void Routes::Deactivate(const HttpRequest& request, Responder respond) {
+  Lifecycle<v1::DeactivateRequest, v1::DeactivateResponse>(
+      request, std::move(respond),
       [this](auto* context, auto* req, auto* resp, auto callback) {
         admin_->async()->Deactivate(context, req, resp, std::move(callback));
       },
-      [respond = std::move(respond)](const grpc::Status& status, const v1::DeactivateResponse&) {
-        respond(status.ok() ? Success() : FromGrpcError(status));
-      });
+      [](const v1::DeactivateResponse&) { return Success(); });
 }
 
-void Routes::Rotate(const HttpRequest& http_request, Responder respond) {
-  HttpResponse error;
-  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
-  if (!body.has_value()) {
-    respond(std::move(error));
-    return;
-  }
-  v1::RotateRequest request;
-  request.set_token(body->token);
-  Unary<v1::RotateRequest, v1::RotateResponse>(
-      options_.lifecycle_timeout, std::move(request),
+void Routes::Rotate(const HttpRequest& request, Responder respond) {
+  Lifecycle<v1::RotateRequest, v1::RotateResponse>(
+      request, std::move(respond),
       [this](auto* context, auto* req, auto* resp, auto callback) {
         admin_->async()->Rotate(context, req, resp, std::move(callback));
       },
-      [respond = std::move(respond)](const grpc::Status& status, const v1::RotateResponse&) {
-        respond(status.ok() ? Success() : FromGrpcError(status));
-      });
+      [](const v1::RotateResponse&) { return Success(); });
 }
 
 }  // namespace notify::gateway

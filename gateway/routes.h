@@ -42,6 +42,10 @@ class Routes {
   void Activate(const HttpRequest& request, Responder respond);
   void Deactivate(const HttpRequest& request, Responder respond);
   void Rotate(const HttpRequest& request, Responder respond);
+  // Parses a lifecycle body, makes the gRPC call `start` begins, and answers with
+  // `answer(response)` or the call's error.
+  template <typename Request, typename Response, typename Start, typename Answer>
+  void Lifecycle(const HttpRequest& request, Responder respond, Start start, Answer answer);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;

@@ -61,31 +61,13 @@ pqxx::binarystring Binary(absl::string_view bytes) {
 
 }  // namespace
 
-absl::StatusOr<CompanyRecord> PgCompanyStore::Get(absl::string_view id) {
+absl::StatusOr<CompanyRecord> PgCompanyStore::OneCompany(
+    const char* what, absl::string_view id,
+    const std::function<pqxx::result(pqxx::work&)>& statements) {
   std::optional<CompanyRecord> record;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a company", [&](pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"), std::string(id));
-    if (!rows.empty()) record = FromRow(rows[0]);
-    return absl::OkStatus();
-  }));
-  if (!record.has_value()) return UnknownCompany(id);
-  return *record;
-}
-
-absl::StatusOr<CompanyRecord> PgCompanyStore::Ensure(absl::string_view id, absl::string_view name,
-                                                     absl::string_view mode,
-                                                     absl::string_view sealed_webhook_secret) {
-  std::optional<CompanyRecord> record;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("adding a company", [&](pqxx::connection& conn) {
+  NOTIFY_RETURN_IF_ERROR(pool_->Run(what, [&](pqxx::connection& conn) {
     pqxx::work tx(conn);
-    tx.exec_params(
-        "INSERT INTO companies (id, name, mode, webhook_secret) VALUES ($1, $2, $3, $4)"
-        " ON CONFLICT (id) DO NOTHING",
-        std::string(id), std::string(name), std::string(mode), Binary(sealed_webhook_secret));
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"), std::string(id));
+    pqxx::result rows = statements(tx);
     tx.commit();
     if (!rows.empty()) record = FromRow(rows[0]);
     return absl::OkStatus();
@@ -94,13 +76,31 @@ absl::StatusOr<CompanyRecord> PgCompanyStore::Ensure(absl::string_view id, absl:
   return *record;
 }
 
+absl::StatusOr<CompanyRecord> PgCompanyStore::Get(absl::string_view id) {
+  return OneCompany("reading a company", id, [&](pqxx::work& tx) {
+    return tx.exec_params(absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"),
+                          std::string(id));
+  });
+}
+
+absl::StatusOr<CompanyRecord> PgCompanyStore::Ensure(absl::string_view id, absl::string_view name,
+                                                     absl::string_view mode,
+                                                     absl::string_view sealed_webhook_secret) {
+  return OneCompany("adding a company", id, [&](pqxx::work& tx) {
+    tx.exec_params(
+        "INSERT INTO companies (id, name, mode, webhook_secret) VALUES ($1, $2, $3, $4)"
+        " ON CONFLICT (id) DO NOTHING",
+        std::string(id), std::string(name), std::string(mode), Binary(sealed_webhook_secret));
+    return tx.exec_params(absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"),
+                          std::string(id));
+  });
+}
+
 absl::StatusOr<CompanyRecord> PgCompanyStore::Activate(absl::string_view id, absl::string_view name,
                                                        absl::string_view mode,
                                                        absl::string_view sealed_platform_token) {
-  std::optional<CompanyRecord> record;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("activating a company", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
+  return OneCompany("activating a company", id, [&](pqxx::work& tx) {
+    return tx.exec_params(
         absl::StrCat("UPDATE companies SET active = true, platform_token = $2,"
                      " name = CASE WHEN $3 = '' THEN name ELSE $3 END,"
                      " mode = CASE WHEN $4 = '' THEN mode ELSE $4 END,"
@@ -109,57 +109,45 @@ absl::StatusOr<CompanyRecord> PgCompanyStore::Activate(absl::string_view id, abs
                      " WHERE id = $1 RETURNING ",
                      kColumns),
         std::string(id), Binary(sealed_platform_token), std::string(name), std::string(mode));
-    tx.commit();
-    if (!rows.empty()) record = FromRow(rows[0]);
-    return absl::OkStatus();
-  }));
-  if (!record.has_value()) return UnknownCompany(id);
-  return *record;
+  });
 }
 
 absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("deactivating a company", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        "UPDATE companies SET active = false, platform_token = NULL,"
-        " deactivated = CASE WHEN active THEN now() ELSE deactivated END, updated = now()"
-        " WHERE id = $1 RETURNING id",
-        std::string(id));
-    tx.commit();
-    found = !rows.empty();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : UnknownCompany(id);
+  return OneCompany(
+             "deactivating a company", id,
+             [&](pqxx::work& tx) {
+               return tx.exec_params(
+                   absl::StrCat("UPDATE companies SET active = false, platform_token = NULL,"
+                                " deactivated = CASE WHEN active THEN now() ELSE deactivated END,"
+                                " updated = now() WHERE id = $1 RETURNING ",
+                                kColumns),
+                   std::string(id));
+             })
+      .status();
 }
 
 absl::Status PgCompanyStore::Purge(absl::string_view id) {
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("purging a company", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    // Every company-owned table cascades from companies.
-    pqxx::result rows =
-        tx.exec_params("DELETE FROM companies WHERE id = $1 RETURNING id", std::string(id));
-    tx.commit();
-    found = !rows.empty();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : UnknownCompany(id);
+  // Every company-owned table cascades from companies.
+  return OneCompany("purging a company", id,
+                    [&](pqxx::work& tx) {
+                      return tx.exec_params(
+                          absl::StrCat("DELETE FROM companies WHERE id = $1 RETURNING ", kColumns),
+                          std::string(id));
+                    })
+      .status();
 }
 
 absl::Status PgCompanyStore::ReplaceToken(absl::string_view id,
                                           absl::string_view sealed_platform_token) {
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("replacing a company's token", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        "UPDATE companies SET platform_token = $2, updated = now() WHERE id = $1 RETURNING id",
-        std::string(id), Binary(sealed_platform_token));
-    tx.commit();
-    found = !rows.empty();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : UnknownCompany(id);
+  return OneCompany("replacing a company's token", id,
+                    [&](pqxx::work& tx) {
+                      return tx.exec_params(
+                          absl::StrCat("UPDATE companies SET platform_token = $2, updated = now()"
+                                       " WHERE id = $1 RETURNING ",
+                                       kColumns),
+                          std::string(id), Binary(sealed_platform_token));
+                    })
+      .status();
 }
 
 }  // namespace notify::pg

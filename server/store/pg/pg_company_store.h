@@ -2,6 +2,10 @@
 #ifndef NOTIFY_SERVER_STORE_PG_PG_COMPANY_STORE_H_
 #define NOTIFY_SERVER_STORE_PG_PG_COMPANY_STORE_H_
 
+#include <pqxx/pqxx>
+
+#include <functional>
+
 #include "server/store/company_store.h"
 #include "server/store/pg/pool.h"
 
@@ -23,6 +27,11 @@ class PgCompanyStore final : public CompanyStore {
   absl::Status ReplaceToken(absl::string_view id, absl::string_view sealed_platform_token) override;
 
  private:
+  // Runs `statements` in one transaction; the company of the first row they return, or NotFound.
+  absl::StatusOr<CompanyRecord> OneCompany(
+      const char* what, absl::string_view id,
+      const std::function<pqxx::result(pqxx::work&)>& statements);
+
   PgPool* const pool_;
 };
 
