@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
   notify::log::SetLevel(config->log_level);
 
   auto channel = grpc::CreateChannel(config->server, grpc::InsecureChannelCredentials());
-  notify::gateway::Routes routes(channel, {.call_timeout = config->call_timeout,
-                                           .lifecycle_timeout = config->lifecycle_timeout,
-                                           .api_prefix = config->api_prefix});
+  notify::metrics::Registry registry;
+  notify::gateway::Routes routes(channel,
+                                 {.call_timeout = config->call_timeout,
+                                  .lifecycle_timeout = config->lifecycle_timeout,
+                                  .api_prefix = config->api_prefix},
+                                 &registry);
   notify::gateway::HttpServer server(
       {.listen = config->listen,
        .threads = config->threads,

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -113,18 +114,56 @@ nlohmann::json CompanyJson(const v1::Company& c) {
 
 }  // namespace
 
-Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options)
+Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry)
     : channel_(std::move(channel)),
       health_(grpc::health::v1::Health::NewStub(channel_)),
       admin_(v1::AdminService::NewStub(channel_)),
+      webhook_(v1::WebhookService::NewStub(channel_)),
+      registry_(registry),
+      requests_(registry->AddCounter("notify_gateway_requests_total",
+                                     "HTTP requests answered, by route and status.",
+                                     {"route", "status"})),
+      latency_(registry->AddHistogram("notify_gateway_request_seconds",
+                                      "Time from a request's arrival to its answer, by route.",
+                                      {"route"})),
       options_(std::move(options)) {}
 
 void Routes::Handle(const HttpRequest& request, Responder respond) {
   const absl::string_view path = PathOf(request);
+  absl::string_view route = path;
+  std::string label = "other";
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    label = std::string(path.substr(1));
+  } else if (absl::ConsumePrefix(&route, options_.api_prefix) &&
+             (route == "activate/" || route == "deactivate/" || route == "rotate/" ||
+              route == "webhook/")) {
+    label = std::string(route.substr(0, route.size() - 1));
+  }
+  const absl::Time start = absl::Now();
+  Dispatch(request, path,
+           [this, label, start, respond = std::move(respond)](HttpResponse response) {
+             requests_.With({label, std::to_string(response.status)}).Increment();
+             latency_.With({label}).Observe(absl::Now() - start);
+             respond(std::move(response));
+           });
+}
+
+void Routes::Dispatch(const HttpRequest& request, absl::string_view path, Responder respond) {
   const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
   const bool post = request.method() == http::verb::post;
   if (path == "/healthz") {
     respond(get ? Success() : MethodNotAllowed("GET, HEAD"));
+    return;
+  }
+  if (path == "/metrics") {
+    if (!get) {
+      respond(MethodNotAllowed("GET, HEAD"));
+      return;
+    }
+    HttpResponse response;
+    response.content_type = "text/plain; version=0.0.4";
+    response.body = registry_->Render();
+    respond(std::move(response));
     return;
   }
   if (path == "/readyz") {
@@ -142,6 +181,7 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
     if (route == "activate/") method = &Routes::Activate;
     if (route == "deactivate/") method = &Routes::Deactivate;
     if (route == "rotate/") method = &Routes::Rotate;
+    if (route == "webhook/") method = &Routes::Webhook;
     if (method != nullptr) {
       if (!post) {
         respond(MethodNotAllowed("POST"));
@@ -223,6 +263,46 @@ void Routes::Rotate(const HttpRequest& request, Responder respond) {
         admin_->async()->Rotate(context, req, resp, std::move(callback));
       },
       [](const v1::RotateResponse&) { return Success(); });
+}
+
+void Routes::Webhook(const HttpRequest& http_request, Responder respond) {
+  // Only JSON is taken: the content type's media type, parameters (charset) aside.
+  absl::string_view content_type(http_request[http::field::content_type].data(),
+                                 http_request[http::field::content_type].size());
+  content_type = absl::StripAsciiWhitespace(content_type.substr(0, content_type.find(';')));
+  if (!absl::EqualsIgnoreCase(content_type, "application/json")) {
+    respond(Failure(415, "The body must be JSON (Content-Type: application/json)."));
+    return;
+  }
+  v1::ReceiveEventRequest request;
+  request.set_payload(http_request.body());
+  const auto authorization = http_request[http::field::authorization];
+  const std::string secret(authorization.data(), authorization.size());
+  Unary<v1::ReceiveEventRequest, v1::ReceiveEventResponse>(
+      options_.call_timeout, std::move(request),
+      [this, secret](grpc::ClientContext* context, auto* req, auto* resp, auto callback) {
+        if (!secret.empty()) context->AddMetadata("authorization", secret);
+        webhook_->async()->ReceiveEvent(context, req, resp, std::move(callback));
+      },
+      [respond = std::move(respond)](const grpc::Status& status,
+                                     const v1::ReceiveEventResponse& response) {
+        if (status.ok()) {
+          respond(Success({{"id", response.id()},
+                           {"duplicate", response.duplicate()},
+                           {"ignored", response.ignored()}}));
+          return;
+        }
+        // The platform retries what is not 2xx; a server too slow to answer is "try again" too.
+        if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+            status.error_code() == grpc::StatusCode::CANCELLED) {
+          HttpResponse unavailable =
+              Failure(503, "The notification service did not answer in time; try again.");
+          unavailable.headers.emplace_back("Retry-After", "1");
+          respond(std::move(unavailable));
+          return;
+        }
+        respond(FromGrpcError(status));
+      });
 }
 
 }  // namespace notify::gateway

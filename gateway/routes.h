@@ -10,6 +10,8 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "notifications/v1/admin_service.grpc.pb.h"
+#include "notifications/v1/webhook_service.grpc.pb.h"
+#include "server/common/metrics.h"
 
 namespace notify::gateway {
 
@@ -29,10 +31,15 @@ class Routes {
     std::string api_prefix = "/api/";
   };
 
-  Routes(std::shared_ptr<grpc::Channel> channel, Options options);
+  // Request counts and latencies are added to `registry`, which GET /metrics serves.
+  Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry);
 
-  // GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its gRPC
-  // health check with SERVING, else 503. POST {prefix}activate/, deactivate/, rotate/: the
+  // POST {prefix}webhook/: the platform's events, passed to WebhookService.ReceiveEvent with the
+  // Authorization header; 200 stored (or a duplicate, or an unhandled event name), 400 malformed,
+  // 401 wrong secret, 413 too large, 415 not JSON, 429 rate-limited, 503 (with Retry-After) when
+  // the server or its database is down, never later than the call timeout. GET /metrics: Prometheus
+  // text. GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its
+  // gRPC health check with SERVING, else 503. POST {prefix}activate/, deactivate/, rotate/: the
   // platform's lifecycle calls, answered in its envelope. Unknown paths 404; a known path with
   // another method 405.
   void Handle(const HttpRequest& request, Responder respond);
@@ -42,6 +49,9 @@ class Routes {
   void Activate(const HttpRequest& request, Responder respond);
   void Deactivate(const HttpRequest& request, Responder respond);
   void Rotate(const HttpRequest& request, Responder respond);
+  void Webhook(const HttpRequest& request, Responder respond);
+  // Routes without measuring.
+  void Dispatch(const HttpRequest& request, absl::string_view path, Responder respond);
   // Parses a lifecycle body, makes the gRPC call `start` begins, and answers with
   // `answer(response)` or the call's error.
   template <typename Request, typename Response, typename Start, typename Answer>
@@ -50,6 +60,10 @@ class Routes {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<notifications::v1::AdminService::Stub> admin_;
+  std::unique_ptr<notifications::v1::WebhookService::Stub> webhook_;
+  metrics::Registry* const registry_;
+  metrics::Family<metrics::Counter>& requests_;
+  metrics::Family<metrics::Histogram>& latency_;
   Options options_;
 };
 

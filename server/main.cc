@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
     notify::log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;
   }
-  notify::log::Info("listening", {{"address", app.address()}, {"protocol", "grpc"}});
+  notify::log::Info(
+      "listening",
+      {{"address", app.address()}, {"protocol", "grpc"}, {"metrics", app.metrics_address()}});
 
   std::optional<int> signal;
   while (!(signal = notify::WaitForTerminationSignal(absl::Hours(24))).has_value()) {

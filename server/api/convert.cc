@@ -1,5 +1,7 @@
 #include "server/api/convert.h"
 
+#include "google/protobuf/util/json_util.h"
+
 namespace notify::api {
 
 void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out) {
@@ -24,6 +26,47 @@ void ToProto(const CompanyRecord& record, notifications::v1::Company* out) {
   if (record.deactivated.has_value()) ToTimestamp(*record.deactivated, out->mutable_deactivated());
   ToTimestamp(record.created, out->mutable_created());
   ToTimestamp(record.updated, out->mutable_updated());
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+notifications::v1::EventStatus EventStatusFromName(absl::string_view name) {
+  if (name == "pending") return notifications::v1::EVENT_STATUS_PENDING;
+  if (name == "processed") return notifications::v1::EVENT_STATUS_PROCESSED;
+  if (name == "ignored") return notifications::v1::EVENT_STATUS_IGNORED;
+  if (name == "failed") return notifications::v1::EVENT_STATUS_FAILED;
+  return notifications::v1::EVENT_STATUS_UNSPECIFIED;
+}
+
+std::string EventStatusName(notifications::v1::EventStatus status) {
+  switch (status) {
+    case notifications::v1::EVENT_STATUS_PENDING:
+      return "pending";
+    case notifications::v1::EVENT_STATUS_PROCESSED:
+      return "processed";
+    case notifications::v1::EVENT_STATUS_IGNORED:
+      return "ignored";
+    case notifications::v1::EVENT_STATUS_FAILED:
+      return "failed";
+    default:
+      return "";
+  }
+}
+
+void ToProto(const EventRecord& record, notifications::v1::Event* out) {
+  out->set_id(record.id);
+  out->set_event_id(record.event_id);
+  out->set_event(record.name);
+  // Stored data is always a JSON object (the webhook path checks it), so this parse cannot fail on
+  // data we wrote; anything else is left empty rather than failing the whole answer.
+  (void)google::protobuf::util::JsonStringToMessage(record.data_json, out->mutable_data());
+  out->set_status(EventStatusFromName(record.status));
+  out->set_error(record.error);
+  out->set_delivery_count(record.delivery_count);
+  ToTimestamp(record.received, out->mutable_received());
+  if (record.processed.has_value()) ToTimestamp(*record.processed, out->mutable_processed());
 }
 
 }  // namespace notify::api

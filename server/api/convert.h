@@ -6,6 +6,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "notifications/v1/resources.pb.h"
 #include "server/store/company_store.h"
+#include "server/store/event_store.h"
 
 namespace notify::api {
 
@@ -13,6 +14,15 @@ void ToTimestamp(absl::Time time, google::protobuf::Timestamp* out);
 
 // The company as admins see it: never its token or secret.
 void ToProto(const CompanyRecord& record, notifications::v1::Company* out);
+
+// A stored event, its data as a Struct.
+void ToProto(const EventRecord& record, notifications::v1::Event* out);
+
+// "pending" and so on, and back; UNSPECIFIED maps to "" (any).
+notifications::v1::EventStatus EventStatusFromName(absl::string_view name);
+std::string EventStatusName(notifications::v1::EventStatus status);
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 
 }  // namespace notify::api
 

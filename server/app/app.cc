@@ -52,7 +52,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
           .url = config_.database_url,
           .size = config_.db_pool_size,
           .acquire_timeout = config_.db_acquire_timeout,
-          .on_connect = nullptr,
+          .on_connect = &pg::PgEventStore::Prepare,
       })),
       // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
       // never seals or opens anything.
@@ -60,6 +60,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                                                              : config_.secret_key_hex)
                .value()),
       companies_(pool_.get()),
+      events_(pool_.get()),
+      page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
                     : std::make_unique<HttpPlatformClient>(HttpPlatformClient::Options{
@@ -72,11 +74,16 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                .failure_ttl = config_.auth_failure_ttl,
                .max_entries = static_cast<size_t>(config_.auth_cache_size)},
               RealClock::Get()),
-      directory_(&companies_, RealClock::Get(), config_.company_cache_ttl),
+      directory_(&companies_, &box_, RealClock::Get(), config_.company_cache_ttl),
       authorizer_(platform_.get(), &tokens_, &directory_),
       lifecycle_({.public_url = config_.public_url, .events = config_.events}, platform_.get(),
                  &companies_, &box_, &tokens_, &directory_),
-      admin_service_(&authorizer_, &lifecycle_, &companies_) {}
+      limiter_(config_.webhook_rate_limit > 0
+                   ? std::make_unique<RateLimiter>(config_.webhook_rate_limit, RealClock::Get())
+                   : nullptr),
+      ingest_(&directory_, &events_, limiter_.get(), &metrics_),
+      admin_service_(&authorizer_, &lifecycle_, &companies_, &events_, &page_tokens_),
+      webhook_service_(&ingest_) {}
 
 App::~App() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());
@@ -104,6 +111,28 @@ absl::Status App::Start() {
         "cannot listen on ", config_.listen, " (--listen): the address is in use or not local"));
   }
   address_ = absl::StrCat(HostOf(config_.listen), ":", port);
+  if (!config_.metrics_listen.empty()) {
+    metrics_server_ = std::make_unique<gateway::HttpServer>(
+        gateway::HttpServer::Options{.listen = config_.metrics_listen, .threads = 1},
+        [this](const gateway::HttpRequest& request, gateway::Responder respond) {
+          gateway::HttpResponse response;
+          if (request.target() == "/metrics") {
+            response.content_type = "text/plain; version=0.0.4";
+            response.body = metrics_.Render();
+          } else {
+            response.status = 404;
+            response.body = R"({"status":"error","message":"Not found."})";
+          }
+          respond(std::move(response));
+        });
+    if (absl::Status s = metrics_server_->Start(); !s.ok()) {
+      server_->Shutdown();
+      server_.reset();
+      return absl::InvalidArgumentError(
+          absl::StrCat("--metrics-listen (NOTIFY_METRICS_LISTEN): ", s.message()));
+    }
+    metrics_address_ = metrics_server_->address();
+  }
   for (const char* service : {"", "notifications.v1.AdminService", "notifications.v1.UserService",
                               "notifications.v1.WebhookService"}) {
     server_->GetHealthCheckService()->SetServingStatus(service, true);
@@ -112,6 +141,10 @@ absl::Status App::Start() {
 }
 
 void App::Shutdown(absl::Duration timeout) {
+  if (metrics_server_ != nullptr) {
+    metrics_server_->Shutdown(absl::ZeroDuration());
+    metrics_server_.reset();
+  }
   if (server_ == nullptr) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(absl::ToChronoTime(absl::Now() + timeout));

@@ -9,15 +9,21 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/http_server.h"
 #include "grpcpp/server.h"
+#include "server/api/page_token.h"
 #include "server/api/services.h"
 #include "server/app/config.h"
 #include "server/auth/authorizer.h"
 #include "server/auth/platform_client.h"
 #include "server/auth/token_cache.h"
 #include "server/common/crypto.h"
+#include "server/common/metrics.h"
+#include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
+#include "server/core/rate_limiter.h"
 #include "server/store/pg/pg_company_store.h"
+#include "server/store/pg/pg_event_store.h"
 #include "server/store/pg/pool.h"
 
 namespace notify {
@@ -48,6 +54,9 @@ class App {
 
   // The bound address, HOST:PORT, with the port the OS chose when config.listen asked for port 0.
   const std::string& address() const { return address_; }
+  // Where GET /metrics is served, or "" when nowhere.
+  const std::string& metrics_address() const { return metrics_address_; }
+  metrics::Registry& metrics() { return metrics_; }
 
   // Reports NOT_SERVING, stops taking calls, and waits up to `timeout` for calls in flight before
   // cancelling them.
@@ -55,19 +64,26 @@ class App {
 
  private:
   ServerConfig config_;
+  metrics::Registry metrics_;
   std::unique_ptr<pg::PgPool> pool_;
   SecretBox box_;
   pg::PgCompanyStore companies_;
+  pg::PgEventStore events_;
+  api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;
   TokenCache tokens_;
   CompanyDirectory directory_;
   Authorizer authorizer_;
   Lifecycle lifecycle_;
+  std::unique_ptr<RateLimiter> limiter_;
+  Ingest ingest_;
   api::AdminServiceImpl admin_service_;
   api::UserServiceImpl user_service_;
   api::WebhookServiceImpl webhook_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  std::unique_ptr<gateway::HttpServer> metrics_server_;
+  std::string metrics_address_;
 };
 
 }  // namespace notify

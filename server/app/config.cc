@@ -60,6 +60,10 @@ SettingsParser ServerSettingsParser() {
            "Most tokens remembered; the least recently used go first (0-10000000)."},
           {"company-cache-ttl", "NOTIFY_COMPANY_CACHE_TTL", "5s",
            "How long a company's active state is remembered by other replicas."},
+          {"webhook-rate-limit", "NOTIFY_WEBHOOK_RATE_LIMIT", "0",
+           "Most webhook events a second per company, bursts up to as many; 0: no limit."},
+          {"metrics-listen", "NOTIFY_METRICS_LISTEN", "0.0.0.0:9464",
+           "Where GET /metrics serves Prometheus metrics, HOST:PORT; empty: nowhere."},
           {"events", "NOTIFY_EVENTS", "all",
            "Platform events to subscribe to on activation: \"all\" or a comma-separated list."},
       });
@@ -169,6 +173,11 @@ absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) 
   NOTIFY_ASSIGN_OR_RETURN(config.company_cache_ttl,
                           settings.GetDuration("company-cache-ttl", absl::ZeroDuration()));
   NOTIFY_ASSIGN_OR_RETURN(config.events, Events(settings));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t rate, settings.GetInt("webhook-rate-limit", 0, 1000000));
+  config.webhook_rate_limit = static_cast<double>(rate);
+  if (!settings.Get("metrics-listen").empty()) {
+    NOTIFY_ASSIGN_OR_RETURN(config.metrics_listen, settings.GetHostPort("metrics-listen"));
+  }
   return config;
 }
 

@@ -46,6 +46,10 @@ struct ServerConfig {
   absl::Duration company_cache_ttl = absl::Seconds(5);
   // The platform events the extension subscribes to on activation.
   std::vector<std::string> events;
+  // Most webhook events a second per company (bursts up to as many); 0 means no limit.
+  double webhook_rate_limit = 0;
+  // Where Prometheus scrapes the server's metrics (GET /metrics), HOST:PORT; empty means nowhere.
+  std::string metrics_listen;
   // Apply the migrations and exit.
   bool migrate_only = false;
 };

@@ -3,35 +3,65 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/log.h"
 #include "server/common/status.h"
 
 namespace notify {
 
-CompanyDirectory::CompanyDirectory(CompanyStore* store, const Clock* clock, absl::Duration ttl)
-    : store_(store), clock_(clock), ttl_(ttl) {}
+CompanyDirectory::CompanyDirectory(CompanyStore* store, const SecretBox* box, const Clock* clock,
+                                   absl::Duration ttl)
+    : store_(store), box_(box), clock_(clock), ttl_(ttl) {}
 
-absl::StatusOr<bool> CompanyDirectory::IsActive(absl::string_view company) {
+absl::StatusOr<CompanyDirectory::Entry> CompanyDirectory::Lookup(absl::string_view company) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = entries_.find(std::string(company));
         it != entries_.end() && it->second.expires > clock_->Now()) {
-      return it->second.active;
+      return it->second;
     }
   }
   absl::StatusOr<CompanyRecord> record = store_->Get(company);
-  bool active;
+  Entry entry;
   if (record.ok()) {
-    active = record->active;
-  } else if (absl::IsNotFound(record.status())) {
-    active = false;
-  } else {
+    entry.active = record->active;
+    absl::StatusOr<std::string> secret = box_->Open(
+        record->sealed_webhook_secret, absl::StrCat("companies.webhook_secret:", company));
+    if (secret.ok()) {
+      entry.secret_hash = Sha256(*secret);
+    } else {
+      log::Error(
+          "a company's webhook secret cannot be decrypted; is NOTIFY_SECRET_KEY the one it "
+          "was stored with?",
+          {{"company", std::string(company)}});
+    }
+  } else if (!absl::IsNotFound(record.status())) {
     return record.status();
   }
+  entry.expires = clock_->Now() + ttl_;
   std::lock_guard<std::mutex> lock(mu_);
   // A crude bound: a directory this large means many companies; start over rather than grow.
   if (entries_.size() > 100000) entries_.clear();
-  entries_[std::string(company)] = Entry{active, clock_->Now() + ttl_};
-  return active;
+  entries_[std::string(company)] = entry;
+  return entry;
+}
+
+absl::StatusOr<bool> CompanyDirectory::IsActive(absl::string_view company) {
+  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
+  return entry.active;
+}
+
+absl::Status CompanyDirectory::CheckWebhookSecret(absl::string_view company,
+                                                  absl::string_view secret) {
+  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
+  // Hash first, so that the comparison's time depends on nothing the caller controls.
+  const std::string given = Sha256(secret);
+  const bool matches = !entry.secret_hash.empty() && ConstantTimeEquals(given, entry.secret_hash);
+  if (!entry.active || !matches) {
+    return WithReason(absl::UnauthenticatedError(
+                          "The webhook secret is missing or wrong, or the company is not active."),
+                      "WEBHOOK_SECRET_INVALID");
+  }
+  return absl::OkStatus();
 }
 
 void CompanyDirectory::Forget(absl::string_view company) {

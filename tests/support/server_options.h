@@ -20,7 +20,8 @@ inline Subprocess::Options ServerOptions(const std::string& database_url,
                                          std::vector<std::string> extra_args = {}) {
   Subprocess::Options options;
   options.args = {"--listen=127.0.0.1:0", "--database-url=" + database_url,
-                  "--db-retry-max-delay=200ms", "--shutdown-timeout=1s"};
+                  "--db-retry-max-delay=200ms", "--shutdown-timeout=1s",
+                  "--metrics-listen=127.0.0.1:0"};
   options.args.insert(options.args.end(), extra_args.begin(), extra_args.end());
   options.env = {{"NOTIFY_SECRET_KEY", std::string(kTestSecretKey)},
                  {"NOTIFY_SECRET_KEY_FILE", std::nullopt}};

@@ -16,7 +16,8 @@ class AuthorizerTest : public ::testing::Test {
  protected:
   AuthorizerTest()
       : cache_({.ttl = absl::Seconds(60)}, &clock_),
-        directory_(&store_, &clock_, absl::Seconds(5)),
+        box_(*SecretBox::FromHex(std::string(64, 'a'))),
+        directory_(&store_, &box_, &clock_, absl::Seconds(5)),
         authorizer_(&platform_, &cache_, &directory_) {
     platform_.AddUser("admin", "u-admin", "acme", {"admin"});
     platform_.AddUser("service", "u-service", "acme", {"service"});
@@ -26,6 +27,7 @@ class AuthorizerTest : public ::testing::Test {
     CompanyRecord acme;
     acme.id = "acme";
     acme.active = true;
+    acme.sealed_webhook_secret = box_.Seal("acme-secret", "companies.webhook_secret:acme");
     store_.Put(acme);
     CompanyRecord globex;
     globex.id = "globex";
@@ -37,6 +39,7 @@ class AuthorizerTest : public ::testing::Test {
   FakePlatformClient platform_;
   FakeCompanyStore store_;
   TokenCache cache_;
+  SecretBox box_;
   CompanyDirectory directory_;
   Authorizer authorizer_;
 };
@@ -98,6 +101,26 @@ TEST_F(AuthorizerTest, TheCompanysStateIsRememberedUntilForgotten) {
   store_.Put(acme);
   clock_.Advance(absl::Seconds(6));
   EXPECT_TRUE(authorizer_.User("Token user").ok()) << "the ttl passed";
+}
+
+TEST_F(AuthorizerTest, WebhookSecretsMustMatchAnActiveCompany) {
+  EXPECT_TRUE(directory_.CheckWebhookSecret("acme", "acme-secret").ok());
+  for (const auto& [company, secret] :
+       std::vector<std::pair<std::string, std::string>>{{"acme", "wrong"},
+                                                        {"acme", ""},
+                                                        {"acme", "acme-secreT"},
+                                                        {"globex", "acme-secret"},
+                                                        {"nobody", "acme-secret"}}) {
+    absl::Status status = directory_.CheckWebhookSecret(company, secret);
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << company << " " << secret;
+    EXPECT_EQ(ReasonOf(status), "WEBHOOK_SECRET_INVALID");
+  }
+  const int reads = store_.get_calls();
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(directory_.CheckWebhookSecret("acme", "acme-secret").ok());
+  EXPECT_EQ(store_.get_calls(), reads) << "remembered: the webhook path does not read the company";
+  store_.FailWith(absl::UnavailableError("db down"));
+  EXPECT_EQ(directory_.CheckWebhookSecret("globex2", "x").code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -1,0 +1,114 @@
+#include "server/core/ingest.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+#include "server/common/status.h"
+#include "server/core/lifecycle.h"
+
+namespace notify {
+namespace {
+
+absl::Status BadPayload(absl::string_view message, absl::string_view field = "") {
+  absl::Status status = WithReason(absl::InvalidArgumentError(message), "WEBHOOK_PAYLOAD_INVALID");
+  return field.empty() ? status : WithField(std::move(status), field);
+}
+
+absl::Status BadSecret() {
+  return WithReason(absl::UnauthenticatedError(
+                        "Send the company's webhook secret as `Authorization: Secret <secret>`."),
+                    "WEBHOOK_SECRET_INVALID");
+}
+
+// The secret of an "Authorization: Secret <secret>" value (scheme case-insensitive).
+absl::StatusOr<std::string> SecretFrom(absl::string_view authorization) {
+  absl::string_view value = absl::StripAsciiWhitespace(authorization);
+  constexpr absl::string_view kScheme = "secret ";
+  if (value.size() <= kScheme.size() || !absl::StartsWithIgnoreCase(value, kScheme)) {
+    return BadSecret();
+  }
+  value.remove_prefix(kScheme.size());
+  value = absl::StripLeadingAsciiWhitespace(value);
+  if (value.empty()) return BadSecret();
+  return std::string(value);
+}
+
+// A required non-empty string member (the id may also be a number, as the platform's docs show it).
+absl::StatusOr<std::string> RequiredString(const nlohmann::json& body, const char* key,
+                                           bool number_allowed) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) {
+    return BadPayload(absl::StrCat("The event has no \"", key, "\"."), key);
+  }
+  if (number_allowed && it->is_number_integer()) return it->dump();
+  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return BadPayload(absl::StrCat("The event's \"", key, "\" must be a non-empty string."), key);
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+bool IsKnownEvent(absl::string_view name) {
+  const std::vector<std::string>& names = PlatformEventNames();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+Ingest::Ingest(CompanyDirectory* directory, EventStore* events, RateLimiter* limiter,
+               metrics::Registry* registry)
+    : directory_(directory),
+      events_(events),
+      limiter_(limiter),
+      received_(registry->AddCounter("notify_webhook_events_total",
+                                     "Webhook events accepted, by outcome.", {"outcome"})),
+      rejected_(registry->AddCounter("notify_webhook_rejections_total",
+                                     "Webhook events refused, by reason.", {"reason"})),
+      latency_(registry
+                   ->AddHistogram("notify_webhook_ingest_seconds",
+                                  "Time to check and store a webhook event.")
+                   .With({})) {}
+
+absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
+                                             absl::string_view payload) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<IngestResult> result = ReceiveUnmeasured(authorization, payload);
+  latency_.Observe(absl::Now() - start);
+  if (result.ok()) {
+    received_.With({result->duplicate ? "duplicate"
+                    : result->ignored ? "ignored"
+                                      : "stored"})
+        .Increment();
+  } else {
+    const std::string reason = ReasonOf(result.status());
+    rejected_.With({reason.empty() ? absl::StatusCodeToString(result.status().code()) : reason})
+        .Increment();
+  }
+  return result;
+}
+
+absl::StatusOr<IngestResult> Ingest::ReceiveUnmeasured(absl::string_view authorization,
+                                                       absl::string_view payload) {
+  NOTIFY_ASSIGN_OR_RETURN(const std::string secret, SecretFrom(authorization));
+  const nlohmann::json body = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded()) return BadPayload("The body is not valid JSON.");
+  if (!body.is_object()) return BadPayload("The body must be a JSON object.");
+  NOTIFY_ASSIGN_OR_RETURN(const std::string id, RequiredString(body, "id", true));
+  NOTIFY_ASSIGN_OR_RETURN(const std::string event, RequiredString(body, "event", false));
+  NOTIFY_ASSIGN_OR_RETURN(const std::string company, RequiredString(body, "company", false));
+  auto data = body.find("data");
+  if (data == body.end() || !data->is_object()) {
+    return BadPayload("The event's \"data\" must be a JSON object.", "data");
+  }
+  NOTIFY_RETURN_IF_ERROR(directory_->CheckWebhookSecret(company, secret));
+  if (limiter_ != nullptr) NOTIFY_RETURN_IF_ERROR(limiter_->Allow(company));
+  const bool known = IsKnownEvent(event);
+  NOTIFY_ASSIGN_OR_RETURN(StoredEvent stored, events_->Insert(company, id, event, payload,
+                                                              known ? "pending" : "ignored"));
+  return IngestResult{stored.id, stored.duplicate, stored.status == "ignored"};
+}
+
+}  // namespace notify

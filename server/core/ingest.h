@@ -1,0 +1,53 @@
+// The webhook path: the platform's events, checked and stored, nothing slow before the answer.
+#ifndef NOTIFY_SERVER_CORE_INGEST_H_
+#define NOTIFY_SERVER_CORE_INGEST_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/auth/authorizer.h"
+#include "server/common/metrics.h"
+#include "server/core/rate_limiter.h"
+#include "server/store/event_store.h"
+
+namespace notify {
+
+struct IngestResult {
+  std::string id;
+  bool duplicate = false;
+  bool ignored = false;  // An event name the extension does not handle: stored, not processed.
+};
+
+// Thread-safe.
+class Ingest {
+ public:
+  // `limiter` may be null (no rate limit). Metrics are added to `registry`.
+  Ingest(CompanyDirectory* directory, EventStore* events, RateLimiter* limiter,
+         metrics::Registry* registry);
+
+  // `authorization` is "Secret <secret>"; `payload` is the platform's JSON as posted. Errors:
+  // Unauthenticated (WEBHOOK_SECRET_INVALID: a missing, malformed or wrong secret, or an unknown or
+  // inactive company; nothing stored), InvalidArgument (WEBHOOK_PAYLOAD_INVALID: not a JSON object
+  // with id, event, company and data; the message names the field), ResourceExhausted (the
+  // company's rate limit, with the wait), Unavailable (the database).
+  absl::StatusOr<IngestResult> Receive(absl::string_view authorization, absl::string_view payload);
+
+ private:
+  absl::StatusOr<IngestResult> ReceiveUnmeasured(absl::string_view authorization,
+                                                 absl::string_view payload);
+
+  CompanyDirectory* const directory_;
+  EventStore* const events_;
+  RateLimiter* const limiter_;
+  metrics::Family<metrics::Counter>& received_;
+  metrics::Family<metrics::Counter>& rejected_;
+  metrics::Histogram& latency_;
+};
+
+// Whether the platform sends events of this name (see PlatformEventNames()).
+bool IsKnownEvent(absl::string_view name);
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_CORE_INGEST_H_
