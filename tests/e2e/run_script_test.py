@@ -96,6 +96,26 @@ def main():
                           "company", "get"], capture_output=True, text=True, timeout=30)
     if got.returncode != 0 or json.loads(got.stdout).get("id") != "acme":
         fail(f"notifyctl company get: {got.returncode} {got.stdout} {got.stderr}")
+    # A webhook fired by the platform shows up in ListEvents.
+    platform = re.search(r"platform\s+(http://\S+) \(simulator", output())
+    if not platform:
+        fail("./tools/run did not print the simulator's address", output())
+    fire = urllib.request.Request(
+        f"{platform.group(1)}/_sim/fire", method="POST",
+        data=json.dumps({"company": "acme", "event": "user.create", "id": "run-test-1",
+                         "data": {"id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f"}}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(fire, timeout=15) as response:
+        fired = json.load(response)
+        if not fired["data"]["deliveries"] or not fired["data"]["deliveries"][0]["delivered"]:
+            fail(f"the simulator's webhook was not delivered: {fired}")
+    listed = subprocess.run([notifyctl, "--target", server.group(1), "--token", token.group(1),
+                             "--json", "events", "list"], capture_output=True, text=True,
+                            timeout=30)
+    events = json.loads(listed.stdout).get("events", []) if listed.returncode == 0 else []
+    if not any(e.get("event_id") == "run-test-1" for e in events):
+        fail(f"notifyctl events list: {listed.returncode} {listed.stdout} {listed.stderr}")
+
     for log in os.listdir(os.path.join(run_dir, "logs")):
         with open(os.path.join(run_dir, "logs", log)) as f:
             if token.group(1) in f.read():

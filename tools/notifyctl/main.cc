@@ -2,6 +2,8 @@
 //
 //   notifyctl [flags] health
 //   notifyctl [flags] company get
+//   notifyctl [flags] events list [--event NAME] [--page-size N]
+//   notifyctl [flags] events get ID
 //
 // Exit codes: 0 success, 1 the server answered with an error or could not be reached, 2 usage
 // errors.
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -32,7 +35,9 @@ constexpr int kServerError = 1;
 const char kCommands[] =
     "Commands:\n"
     "  health         whether the server reports SERVING\n"
-    "  company get    the caller's company (needs an admin token)\n";
+    "  company get    the caller's company (needs an admin token)\n"
+    "  events list    the events received, newest first (--event, --page-size)\n"
+    "  events get ID  one event with its data\n";
 
 notify::SettingsParser Parser() {
   return notify::SettingsParser(
@@ -43,6 +48,8 @@ notify::SettingsParser Parser() {
            false, true},
           {"timeout", "NOTIFY_TIMEOUT", "10s", "Deadline of each call."},
           {"json", "NOTIFY_JSON", "false", "Print JSON instead of text.", true},
+          {"event", "", "", "events list: only events of this name."},
+          {"page-size", "", "50", "events list: events per page (all pages are read)."},
       });
 }
 
@@ -51,6 +58,8 @@ struct Options {
   std::string token;
   absl::Duration timeout;
   bool json = false;
+  std::string event;
+  int page_size = 50;
 };
 
 void Prepare(grpc::ClientContext& context, const Options& options) {
@@ -129,6 +138,49 @@ int CompanyGet(const std::shared_ptr<grpc::Channel>& channel, const Options& opt
   return Print(response.company(), options);
 }
 
+int EventsList(const std::shared_ptr<grpc::Channel>& channel, const Options& options) {
+  auto stub = v1::AdminService::NewStub(channel);
+  v1::ListEventsRequest request;
+  request.set_event(options.event);
+  request.set_page_size(options.page_size);
+  v1::ListEventsResponse all;
+  while (true) {
+    grpc::ClientContext context;
+    Prepare(context, options);
+    v1::ListEventsResponse page;
+    grpc::Status status = stub->ListEvents(&context, request, &page);
+    if (!status.ok()) return Fail(status);
+    for (auto& event : *page.mutable_events()) *all.add_events() = std::move(event);
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (options.json) return Print(all, options);
+  std::printf("%-36s  %-24s  %-30s  %-9s  %s\n", "ID", "EVENT ID", "EVENT", "STATUS", "RECEIVED");
+  for (const auto& event : all.events()) {
+    std::string status = v1::EventStatus_Name(event.status());
+    status = status.substr(std::string("EVENT_STATUS_").size());
+    std::printf(
+        "%-36s  %-24s  %-30s  %-9s  %s\n", event.id().c_str(), event.event_id().c_str(),
+        event.event().c_str(), status.c_str(),
+        absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixSeconds(event.received().seconds()),
+                         absl::UTCTimeZone())
+            .c_str());
+  }
+  return 0;
+}
+
+int EventsGet(const std::shared_ptr<grpc::Channel>& channel, const Options& options,
+              const std::string& id) {
+  grpc::ClientContext context;
+  Prepare(context, options);
+  v1::GetEventRequest request;
+  request.set_id(id);
+  v1::GetEventResponse response;
+  grpc::Status status = v1::AdminService::NewStub(channel)->GetEvent(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  return Print(response.event(), options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,11 +223,22 @@ int main(int argc, char** argv) {
   options.token = settings->Get("token");
   options.timeout = *timeout;
   options.json = *json;
+  options.event = settings->Get("event");
+  absl::StatusOr<int64_t> page_size = settings->GetInt("page-size", 1, 250);
+  if (!page_size.ok()) {
+    std::cerr << "error: " << page_size.status().message() << "\n";
+    return kUsageError;
+  }
+  options.page_size = static_cast<int>(*page_size);
 
   auto channel = grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials());
   const std::string command = absl::StrJoin(words, " ");
   if (command == "health") return Health(channel, options);
   if (command == "company get") return CompanyGet(channel, options);
+  if (command == "events list") return EventsList(channel, options);
+  if (words.size() == 3 && words[0] == "events" && words[1] == "get") {
+    return EventsGet(channel, options, words[2]);
+  }
   std::cerr << "error: unknown command \"" << command << "\"\n\n" << kCommands;
   return kUsageError;
 }
