@@ -6,27 +6,45 @@
 #include "notifications/v1/admin_service.grpc.pb.h"
 #include "notifications/v1/user_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
+#include "server/api/grpc_status.h"
 #include "server/api/page_token.h"
 #include "server/auth/authorizer.h"
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
+#include "server/core/notification_rules.h"
 #include "server/store/company_store.h"
 #include "server/store/event_store.h"
+#include "server/store/notification_store.h"
 
 namespace notify::api {
+
+// What the services work with; `app/` builds it.
+struct ServiceDeps {
+  Authorizer* authorizer = nullptr;
+  Lifecycle* lifecycle = nullptr;
+  CompanyStore* companies = nullptr;
+  EventStore* events = nullptr;
+  NotificationStore* notifications = nullptr;
+  const PageTokens* page_tokens = nullptr;
+  const TemplateChecker* templates = nullptr;
+};
+
+// Runs `body` for an authorized caller, or answers the authorization's error.
+template <typename Body>
+grpc::Status WithCaller(const absl::StatusOr<Caller>& caller, Body body);
 
 // AdminService: the extension's lifecycle and what a company's admins manage. Every method but
 // Activate, Deactivate and Rotate (which carry their token in the request) needs an admin token in
 // the `authorization` metadata and works on that token's company only.
 class AdminServiceImpl final : public notifications::v1::AdminService::Service {
  public:
-  AdminServiceImpl(Authorizer* authorizer, Lifecycle* lifecycle, CompanyStore* companies,
-                   EventStore* events, const PageTokens* page_tokens)
-      : authorizer_(authorizer),
-        lifecycle_(lifecycle),
-        companies_(companies),
-        events_(events),
-        page_tokens_(page_tokens) {}
+  explicit AdminServiceImpl(const ServiceDeps& deps)
+      : authorizer_(deps.authorizer),
+        lifecycle_(deps.lifecycle),
+        companies_(deps.companies),
+        events_(deps.events),
+        page_tokens_(deps.page_tokens),
+        deps_(deps) {}
 
   grpc::Status Activate(grpc::ServerContext* context,
                         const notifications::v1::ActivateRequest* request,
@@ -45,6 +63,21 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status GetEvent(grpc::ServerContext* context,
                         const notifications::v1::GetEventRequest* request,
                         notifications::v1::GetEventResponse* response) override;
+  grpc::Status CreateNotification(grpc::ServerContext* context,
+                                  const notifications::v1::CreateNotificationRequest* request,
+                                  notifications::v1::CreateNotificationResponse* response) override;
+  grpc::Status GetNotification(grpc::ServerContext* context,
+                               const notifications::v1::GetNotificationRequest* request,
+                               notifications::v1::GetNotificationResponse* response) override;
+  grpc::Status ListNotifications(grpc::ServerContext* context,
+                                 const notifications::v1::ListNotificationsRequest* request,
+                                 notifications::v1::ListNotificationsResponse* response) override;
+  grpc::Status UpdateNotification(grpc::ServerContext* context,
+                                  const notifications::v1::UpdateNotificationRequest* request,
+                                  notifications::v1::UpdateNotificationResponse* response) override;
+  grpc::Status DeleteNotification(grpc::ServerContext* context,
+                                  const notifications::v1::DeleteNotificationRequest* request,
+                                  notifications::v1::DeleteNotificationResponse* response) override;
 
  private:
   Authorizer* const authorizer_;
@@ -52,10 +85,29 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   CompanyStore* const companies_;
   EventStore* const events_;
   const PageTokens* const page_tokens_;
+  const ServiceDeps deps_;
 };
 
-// UserService: a user's notifications, preferences, inbox and devices.
-class UserServiceImpl final : public notifications::v1::UserService::Service {};
+// UserService: a user's notifications, preferences, inbox and devices. Every call needs a valid
+// platform token and works on that user's own data only.
+class UserServiceImpl final : public notifications::v1::UserService::Service {
+ public:
+  explicit UserServiceImpl(const ServiceDeps& deps) : deps_(deps) {}
+
+  grpc::Status ListNotifications(
+      grpc::ServerContext* context, const notifications::v1::ListUserNotificationsRequest* request,
+      notifications::v1::ListUserNotificationsResponse* response) override;
+  grpc::Status GetNotification(grpc::ServerContext* context,
+                               const notifications::v1::GetUserNotificationRequest* request,
+                               notifications::v1::GetUserNotificationResponse* response) override;
+  grpc::Status UpdateNotificationPreference(
+      grpc::ServerContext* context,
+      const notifications::v1::UpdateNotificationPreferenceRequest* request,
+      notifications::v1::UpdateNotificationPreferenceResponse* response) override;
+
+ private:
+  const ServiceDeps deps_;
+};
 
 // WebhookService: the platform's events, with the company's secret in `authorization` metadata.
 class WebhookServiceImpl final : public notifications::v1::WebhookService::Service {
@@ -72,6 +124,12 @@ class WebhookServiceImpl final : public notifications::v1::WebhookService::Servi
 
 // The `authorization` metadata of a call, or "" when there is none.
 std::string AuthorizationOf(const grpc::ServerContext* context);
+
+template <typename Body>
+grpc::Status WithCaller(const absl::StatusOr<Caller>& caller, Body body) {
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(body(*caller));
+}
 
 }  // namespace notify::api
 

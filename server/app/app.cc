@@ -61,6 +61,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                .value()),
       companies_(pool_.get()),
       events_(pool_.get()),
+      notifications_(pool_.get(), RealClock::Get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -82,7 +83,15 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                    ? std::make_unique<RateLimiter>(config_.webhook_rate_limit, RealClock::Get())
                    : nullptr),
       ingest_(&directory_, &events_, limiter_.get(), &metrics_),
-      admin_service_(&authorizer_, &lifecycle_, &companies_, &events_, &page_tokens_),
+      deps_{.authorizer = &authorizer_,
+            .lifecycle = &lifecycle_,
+            .companies = &companies_,
+            .events = &events_,
+            .notifications = &notifications_,
+            .page_tokens = &page_tokens_,
+            .templates = &templates_},
+      admin_service_(deps_),
+      user_service_(deps_),
       webhook_service_(&ingest_) {}
 
 App::~App() {

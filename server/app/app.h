@@ -24,6 +24,7 @@
 #include "server/core/rate_limiter.h"
 #include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_event_store.h"
+#include "server/store/pg/pg_notification_store.h"
 #include "server/store/pg/pool.h"
 
 namespace notify {
@@ -69,6 +70,8 @@ class App {
   SecretBox box_;
   pg::PgCompanyStore companies_;
   pg::PgEventStore events_;
+  pg::PgNotificationStore notifications_;
+  DelimiterTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;
   TokenCache tokens_;
@@ -77,6 +80,7 @@ class App {
   Lifecycle lifecycle_;
   std::unique_ptr<RateLimiter> limiter_;
   Ingest ingest_;
+  api::ServiceDeps deps_;
   api::AdminServiceImpl admin_service_;
   api::UserServiceImpl user_service_;
   api::WebhookServiceImpl webhook_service_;

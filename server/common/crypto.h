@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace notify {
 
@@ -35,6 +36,12 @@ std::string RandomToken(size_t length);
 
 // 16 random bytes formatted as a version-4 UUID.
 std::string RandomUuid();
+
+// A version-7 UUID: the time in milliseconds, then random bits, so that ids sort by creation time.
+std::string TimeOrderedUuid(absl::Time now);
+
+// Whether `id` is a UUID in its canonical lower- or upper-case text form.
+bool IsUuid(absl::string_view id);
 
 // The SHA-256 of `data`, as 32 raw bytes.
 std::string Sha256(absl::string_view data);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/crypto.h"
 #include "server/common/status.h"
 
 namespace notify::pg {
@@ -25,16 +26,6 @@ EventRecord FromRow(const pqxx::row& row) {
   e.received = absl::FromUnixMicros(row[7].as<int64_t>());
   if (!row[8].is_null()) e.processed = absl::FromUnixMicros(row[8].as<int64_t>());
   return e;
-}
-
-bool IsUuid(absl::string_view id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    const char c = id[i];
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? c != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
 }
 
 // A time as PostgreSQL reads it exactly (microseconds, UTC), or null.

@@ -1,0 +1,221 @@
+#include "server/core/notification_rules.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/common/crypto.h"
+#include "server/common/status.h"
+#include "server/core/ingest.h"
+
+namespace notify {
+namespace {
+
+namespace v1 = notifications::v1;
+
+absl::Status Invalid(absl::string_view field, absl::string_view message,
+                     absl::string_view reason = "INVALID_FIELD") {
+  return WithField(
+      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), reason), field);
+}
+
+bool Blank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
+
+bool IsTemplate(absl::string_view text) {
+  return absl::StrContains(text, "{{") || absl::StrContains(text, "{%");
+}
+
+// Line and column (1-based) of a byte offset.
+std::string Position(absl::string_view text, size_t offset) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return absl::StrCat("line ", line, ", column ", offset - line_start + 1);
+}
+
+absl::Status CheckTemplate(const TemplateChecker& templates, absl::string_view field,
+                           absl::string_view text) {
+  absl::Status status = templates.Check(text);
+  if (status.ok()) return status;
+  return Invalid(field, status.message(), "TEMPLATE_INVALID");
+}
+
+}  // namespace
+
+absl::Status DelimiterTemplateChecker::Check(absl::string_view text) const {
+  std::vector<std::pair<std::string, size_t>> open_blocks;  // (tag, offset)
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t start = text.find('{', i);
+    if (start == absl::string_view::npos || start + 1 >= text.size()) break;
+    const char kind = text[start + 1];
+    if (kind != '{' && kind != '%') {
+      i = start + 1;
+      continue;
+    }
+    const absl::string_view closer = kind == '{' ? "}}" : "%}";
+    const size_t end = text.find(closer, start + 2);
+    if (end == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": \"",
+                                                     kind == '{' ? "{{" : "{%",
+                                                     "\" is never closed with \"", closer, "\""));
+    }
+    absl::string_view inner = text.substr(start + 2, end - start - 2);
+    if (kind == '%') {
+      inner = absl::StripAsciiWhitespace(absl::StripPrefix(absl::StripSuffix(inner, "-"), "-"));
+      const std::string tag(inner.substr(0, inner.find_first_of(" \t\n")));
+      if (tag.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": empty tag"));
+      }
+      static const std::vector<std::string> kBlocks = {"if",      "for",     "unless", "case",
+                                                       "capture", "comment", "raw"};
+      if (std::find(kBlocks.begin(), kBlocks.end(), tag) != kBlocks.end()) {
+        open_blocks.emplace_back(tag, start);
+        if (tag == "raw" || tag == "comment") {
+          // Nothing inside is parsed until the matching end tag.
+          const std::string end_tag = absl::StrCat("end", tag);
+          size_t search = end + 2;
+          size_t found = absl::string_view::npos;
+          while ((search = text.find("{%", search)) != absl::string_view::npos) {
+            const size_t close = text.find("%}", search);
+            if (close == absl::string_view::npos) break;
+            absl::string_view candidate = absl::StripAsciiWhitespace(absl::StripPrefix(
+                absl::StripSuffix(text.substr(search + 2, close - search - 2), "-"), "-"));
+            if (candidate == end_tag) {
+              found = close;
+              break;
+            }
+            search = close + 2;
+          }
+          if (found == absl::string_view::npos) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(Position(text, start), ": {% ", tag, " %} is never closed"));
+          }
+          open_blocks.pop_back();
+          i = found + 2;
+          continue;
+        }
+      } else if (absl::StartsWith(tag, "end")) {
+        const std::string opened = tag.substr(3);
+        if (open_blocks.empty() || open_blocks.back().first != opened) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              Position(text, start), ": {% ", tag, " %} closes ",
+              open_blocks.empty() ? std::string("nothing")
+                                  : absl::StrCat("{% ", open_blocks.back().first, " %}")));
+        }
+        open_blocks.pop_back();
+      }
+    } else if (Blank(inner)) {
+      return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": empty {{ }}"));
+    }
+    i = end + 2;
+  }
+  if (!open_blocks.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(Position(text, open_blocks.back().second),
+                                                   ": {% ", open_blocks.back().first,
+                                                   " %} is never closed"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsEmailAddress(absl::string_view text) {
+  const size_t at = text.find('@');
+  if (at == absl::string_view::npos || at == 0 || text.rfind('@') != at) return false;
+  const absl::string_view domain = text.substr(at + 1);
+  const size_t dot = domain.rfind('.');
+  if (dot == absl::string_view::npos || dot == 0 || dot + 2 > domain.size()) return false;
+  for (char c : text) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c)) || c == ',' || c == '<' || c == '>') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsE164Number(absl::string_view text) {
+  if (text.size() < 8 || text.size() > 16 || text[0] != '+' || text[1] == '0') return false;
+  for (char c : text.substr(1)) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+absl::Status ValidateNotification(const v1::Notification& n, const TemplateChecker& templates) {
+  if (n.type() == v1::NOTIFICATION_TYPE_UNSPECIFIED) {
+    return Invalid("type", "a type is required: EMAIL, SMS, PUSH or SYSTEM");
+  }
+  if (Blank(n.name())) return Invalid("name", "a name is required");
+  if (Blank(n.event())) return Invalid("event", "an event is required, such as transaction.create");
+  if (!IsKnownEvent(n.event())) {
+    return Invalid("event", absl::StrCat("\"", n.event(), "\" is not an event the platform sends"));
+  }
+  switch (n.type()) {
+    case v1::NOTIFICATION_TYPE_EMAIL:
+      if (Blank(n.subject())) return Invalid("subject", "an email needs a subject");
+      if (Blank(n.text_message()) && Blank(n.html_message())) {
+        return Invalid("text_message", "an email needs a text_message or an html_message");
+      }
+      break;
+    case v1::NOTIFICATION_TYPE_SMS:
+      if (Blank(n.sms_message())) return Invalid("sms_message", "an SMS needs an sms_message");
+      break;
+    case v1::NOTIFICATION_TYPE_PUSH:
+      if (Blank(n.push_message())) return Invalid("push_message", "a push needs a push_message");
+      break;
+    case v1::NOTIFICATION_TYPE_SYSTEM:
+      if (Blank(n.subject()) && Blank(n.text_message())) {
+        return Invalid("text_message", "an in-app message needs a subject or a text_message");
+      }
+      break;
+    default:
+      return Invalid("type", "unknown type");
+  }
+  if (!n.to_email().empty() && !IsTemplate(n.to_email()) && !IsEmailAddress(n.to_email())) {
+    return Invalid("to_email", absl::StrCat("\"", n.to_email(), "\" is not an email address"));
+  }
+  if (!n.from_email().empty() && !IsTemplate(n.from_email()) && !IsEmailAddress(n.from_email())) {
+    return Invalid("from_email", absl::StrCat("\"", n.from_email(), "\" is not an email address"));
+  }
+  if (!n.to_mobile().empty() && !IsTemplate(n.to_mobile()) && !IsE164Number(n.to_mobile())) {
+    return Invalid("to_mobile",
+                   absl::StrCat("\"", n.to_mobile(),
+                                "\" is not a mobile number in E.164 form (+27821234567)"));
+  }
+  if (!n.to_user().empty() && !IsTemplate(n.to_user()) && !IsUuid(n.to_user())) {
+    return Invalid("to_user", "a user is given by their platform id, a UUID");
+  }
+  const std::vector<std::pair<const char*, const std::string*>> fields = {
+      {"subject", &n.subject()},           {"text_message", &n.text_message()},
+      {"html_message", &n.html_message()}, {"sms_message", &n.sms_message()},
+      {"push_message", &n.push_message()}, {"to_email", &n.to_email()},
+      {"to_mobile", &n.to_mobile()},       {"to_user", &n.to_user()},
+      {"from_email", &n.from_email()}};
+  for (const auto& [field, text] : fields)
+    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
+  if (absl::Status s = templates.Check(n.expression()); !s.ok()) {
+    return Invalid("expression", s.message(), "EXPRESSION_INVALID");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLayout(const v1::Layout& layout, const TemplateChecker& templates) {
+  if (Blank(layout.name())) return Invalid("name", "a name is required");
+  const std::vector<std::pair<const char*, const std::string*>> fields = {
+      {"html_message", &layout.html_message()},
+      {"text_message", &layout.text_message()},
+      {"sms_message", &layout.sms_message()},
+      {"push_message", &layout.push_message()}};
+  for (const auto& [field, text] : fields)
+    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
+  return absl::OkStatus();
+}
+
+}  // namespace notify

@@ -1,0 +1,44 @@
+// What makes a notification valid, and the hook through which templates are checked.
+#ifndef NOTIFY_SERVER_CORE_NOTIFICATION_RULES_H_
+#define NOTIFY_SERVER_CORE_NOTIFICATION_RULES_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "notifications/v1/resources.pb.h"
+
+namespace notify {
+
+// Checks a template's syntax before it is saved. InvalidArgument whose message starts with
+// "line L, column C: " when it does not parse. Implementations are thread-safe.
+class TemplateChecker {
+ public:
+  virtual ~TemplateChecker() = default;
+  virtual absl::Status Check(absl::string_view text) const = 0;
+};
+
+// Checks what every template language of the Django/Liquid family shares: `{{ ... }}` and
+// `{% ... %}` are closed, and block tags (if, for, unless, case, capture, comment, raw) are closed
+// in order. The full engine replaces it once delivery renders templates.
+class DelimiterTemplateChecker final : public TemplateChecker {
+ public:
+  absl::Status Check(absl::string_view text) const override;
+};
+
+// InvalidArgument naming the field at fault (reason INVALID_FIELD, or TEMPLATE_INVALID for a
+// template that does not parse): a type and a name are required; the event must be one the platform
+// sends; an email needs a subject and a text or html message, an SMS an sms_message, a push a
+// push_message, an in-app message a subject or text_message; fixed addresses, numbers and users are
+// well-formed (unless they are templates); every template parses.
+absl::Status ValidateNotification(const notifications::v1::Notification& notification,
+                                  const TemplateChecker& templates);
+
+// A layout needs a name, and its templates must parse.
+absl::Status ValidateLayout(const notifications::v1::Layout& layout,
+                            const TemplateChecker& templates);
+
+bool IsEmailAddress(absl::string_view text);
+bool IsE164Number(absl::string_view text);
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_CORE_NOTIFICATION_RULES_H_
