@@ -14,6 +14,7 @@
 #include "server/core/notification_rules.h"
 #include "server/store/company_store.h"
 #include "server/store/event_store.h"
+#include "server/store/layout_store.h"
 #include "server/store/notification_store.h"
 
 namespace notify::api {
@@ -25,6 +26,7 @@ struct ServiceDeps {
   CompanyStore* companies = nullptr;
   EventStore* events = nullptr;
   NotificationStore* notifications = nullptr;
+  LayoutStore* layouts = nullptr;
   const PageTokens* page_tokens = nullptr;
   const TemplateChecker* templates = nullptr;
 };
@@ -63,6 +65,24 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status GetEvent(grpc::ServerContext* context,
                         const notifications::v1::GetEventRequest* request,
                         notifications::v1::GetEventResponse* response) override;
+  grpc::Status UpdateCompany(grpc::ServerContext* context,
+                             const notifications::v1::UpdateCompanyRequest* request,
+                             notifications::v1::UpdateCompanyResponse* response) override;
+  grpc::Status CreateLayout(grpc::ServerContext* context,
+                            const notifications::v1::CreateLayoutRequest* request,
+                            notifications::v1::CreateLayoutResponse* response) override;
+  grpc::Status GetLayout(grpc::ServerContext* context,
+                         const notifications::v1::GetLayoutRequest* request,
+                         notifications::v1::GetLayoutResponse* response) override;
+  grpc::Status ListLayouts(grpc::ServerContext* context,
+                           const notifications::v1::ListLayoutsRequest* request,
+                           notifications::v1::ListLayoutsResponse* response) override;
+  grpc::Status UpdateLayout(grpc::ServerContext* context,
+                            const notifications::v1::UpdateLayoutRequest* request,
+                            notifications::v1::UpdateLayoutResponse* response) override;
+  grpc::Status DeleteLayout(grpc::ServerContext* context,
+                            const notifications::v1::DeleteLayoutRequest* request,
+                            notifications::v1::DeleteLayoutResponse* response) override;
   grpc::Status CreateNotification(grpc::ServerContext* context,
                                   const notifications::v1::CreateNotificationRequest* request,
                                   notifications::v1::CreateNotificationResponse* response) override;

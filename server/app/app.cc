@@ -62,6 +62,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       companies_(pool_.get()),
       events_(pool_.get()),
       notifications_(pool_.get(), RealClock::Get()),
+      layouts_(pool_.get(), RealClock::Get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -88,6 +89,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .companies = &companies_,
             .events = &events_,
             .notifications = &notifications_,
+            .layouts = &layouts_,
             .page_tokens = &page_tokens_,
             .templates = &templates_},
       admin_service_(deps_),

@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <memory>
+#include <mutex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -127,9 +128,28 @@ std::string RandomUuid() {
 std::string TimeOrderedUuid(absl::Time now) {
   unsigned char b[16];
   RandomBytes(b, sizeof(b));
-  const uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now));
+  // Ids made by this process sort in the order they were made: within one millisecond, a 12-bit
+  // counter follows the time (RFC 9562, section 6.2, method 1); a clock that steps back is ignored.
+  static std::mutex mu;
+  static uint64_t last_millis = 0;
+  static uint32_t counter = 0;
+  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (millis <= last_millis) {
+      millis = last_millis;
+      if (++counter > 0xfff) {
+        ++millis;
+        counter = 0;
+      }
+    } else {
+      counter = 0;
+    }
+    last_millis = millis;
+  }
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
-  b[6] = (b[6] & 0x0f) | 0x70;
+  b[6] = static_cast<unsigned char>(0x70 | ((counter >> 8) & 0x0f));
+  b[7] = static_cast<unsigned char>(counter & 0xff);
   b[8] = (b[8] & 0x3f) | 0x80;
   return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                          b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],

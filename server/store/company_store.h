@@ -2,6 +2,7 @@
 #ifndef NOTIFY_SERVER_STORE_COMPANY_STORE_H_
 #define NOTIFY_SERVER_STORE_COMPANY_STORE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -57,6 +58,11 @@ class CompanyStore {
 
   // Deletes the company and every row that belongs to it.
   virtual absl::Status Purge(absl::string_view id) = 0;
+
+  // Reads the company locked, lets `change` edit its settings (name, emails, logo, push, quotas),
+  // and writes them back, in one transaction. An error from `change` writes nothing.
+  virtual absl::StatusOr<CompanyRecord> UpdateSettings(
+      absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) = 0;
 
   // Replaces the company's sealed token.
   virtual absl::Status ReplaceToken(absl::string_view id,

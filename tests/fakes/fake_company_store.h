@@ -74,6 +74,17 @@ class FakeCompanyStore final : public CompanyStore {
     return companies_.erase(std::string(id)) ? absl::OkStatus()
                                              : absl::NotFoundError("Unknown company.");
   }
+  absl::StatusOr<CompanyRecord> UpdateSettings(
+      absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (fail_.has_value()) return *fail_;
+    auto it = companies_.find(std::string(id));
+    if (it == companies_.end()) return absl::NotFoundError("Unknown company.");
+    CompanyRecord copy = it->second;
+    if (absl::Status s = change(copy); !s.ok()) return s;
+    it->second = copy;
+    return copy;
+  }
   absl::Status ReplaceToken(absl::string_view id, absl::string_view sealed) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (fail_.has_value()) return *fail_;

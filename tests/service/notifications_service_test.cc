@@ -14,41 +14,21 @@
 #include "server/app/app.h"
 #include "server/store/pg/migrations.h"
 #include "tests/fakes/fake_platform_client.h"
+#include "tests/service/service_fixture.h"
 #include "tests/support/server_options.h"
-#include "tests/support/test_database.h"
 
 namespace notify {
 namespace {
 
 namespace v1 = notifications::v1;
-using ::notify::testing::FakePlatformClient;
-using ::notify::testing::TestDatabase;
 using ::testing::HasSubstr;
 
-constexpr char kAdmin[] = "acme-admin";
-constexpr char kUser[] = "acme-user";
-constexpr char kOtherUser[] = "acme-user-2";
-constexpr char kGlobexAdmin[] = "globex-admin";
-constexpr char kGlobexUser[] = "globex-user";
-
-struct ErrorDetails {
-  std::string reason;
-  std::string field;
-};
-
-ErrorDetails DetailsOf(const grpc::Status& status) {
-  ErrorDetails out;
-  google::rpc::Status details;
-  if (!details.ParseFromString(status.error_details())) return out;
-  for (const auto& any : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&info)) {
-      out.reason = info.reason();
-      if (info.metadata().count("field")) out.field = info.metadata().at("field");
-    }
-  }
-  return out;
-}
+using ::notify::testing::DetailsOf;
+using ::notify::testing::kAdmin;
+using ::notify::testing::kGlobexAdmin;
+using ::notify::testing::kGlobexUser;
+using ::notify::testing::kOtherUser;
+using ::notify::testing::kUser;
 
 v1::Notification Email(const std::string& name, const std::string& event = "transaction.create") {
   v1::Notification n;
@@ -61,46 +41,8 @@ v1::Notification Email(const std::string& name, const std::string& event = "tran
   return n;
 }
 
-class NotificationsServiceTest : public ::testing::Test {
+class NotificationsServiceTest : public ::notify::testing::ServiceTest {
  protected:
-  void SetUp() override {
-    auto platform = std::make_unique<FakePlatformClient>();
-    platform->AddCompany("acme", "Acme Wallet");
-    platform->AddCompany("globex", "Globex Pay");
-    platform->AddUser(kAdmin, "u-admin", "acme", {"admin"});
-    platform->AddUser(kUser, "0b0b0b0b-0000-4000-8000-000000000001", "acme", {"user"});
-    platform->AddUser(kOtherUser, "0b0b0b0b-0000-4000-8000-000000000002", "acme", {"user"});
-    platform->AddUser(kGlobexAdmin, "u-globex-admin", "globex", {"admin"});
-    platform->AddUser(kGlobexUser, "u-globex-user", "globex", {"user"});
-    ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.database_url = db_.url();
-    config.public_url = "https://notify.test/api/";
-    config.secret_key_hex = ::notify::testing::kTestSecretKey;
-    config.events = {"user.create"};
-    app_ = std::make_unique<App>(config, std::move(platform));
-    ASSERT_TRUE(pg::ApplyMigrations(app_->pool(), pg::EmbeddedMigrations()).ok());
-    ASSERT_TRUE(app_->Start().ok());
-    auto channel = grpc::CreateChannel(app_->address(), grpc::InsecureChannelCredentials());
-    admin_ = v1::AdminService::NewStub(channel);
-    user_ = v1::UserService::NewStub(channel);
-    for (const char* token : {kAdmin, kGlobexAdmin}) {
-      grpc::ClientContext context;
-      v1::ActivateRequest request;
-      request.set_token(token);
-      v1::ActivateResponse response;
-      ASSERT_TRUE(admin_->Activate(&context, request, &response).ok());
-    }
-  }
-
-  void TearDown() override { app_->Shutdown(absl::ZeroDuration()); }
-
-  std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Token " + token);
-    return context;
-  }
-
   grpc::Status Create(const v1::Notification& n, v1::Notification* out = nullptr,
                       const std::string& token = kAdmin, const std::string& request_id = "") {
     v1::CreateNotificationRequest request;
@@ -129,11 +71,6 @@ class NotificationsServiceTest : public ::testing::Test {
     if (out != nullptr) *out = response.notification();
     return status;
   }
-
-  TestDatabase db_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<v1::AdminService::Stub> admin_;
-  std::unique_ptr<v1::UserService::Stub> user_;
 };
 
 TEST_F(NotificationsServiceTest, CreateThenGet) {

@@ -68,6 +68,18 @@ TEST(RandomTest, UuidsAreVersion4) {
   EXPECT_NE(RandomUuid(), uuid);
 }
 
+TEST(RandomTest, TimeOrderedUuidsSortInTheOrderTheyWereMade) {
+  const absl::Time now = absl::FromUnixMillis(1800000000000);
+  std::string previous = TimeOrderedUuid(now - absl::Milliseconds(1));
+  for (int i = 0; i < 5000; ++i) {  // More than the 4096 a millisecond's counter holds.
+    const std::string id = TimeOrderedUuid(now);
+    ASSERT_LT(previous, id) << i;
+    ASSERT_EQ(id[14], '7') << id;
+    previous = id;
+  }
+  EXPECT_TRUE(IsUuid(previous));
+}
+
 TEST(HashTest, Sha256AndHex) {
   EXPECT_EQ(HexEncode(Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -150,4 +150,29 @@ absl::Status PgCompanyStore::ReplaceToken(absl::string_view id,
       .status();
 }
 
+absl::StatusOr<CompanyRecord> PgCompanyStore::UpdateSettings(
+    absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) {
+  absl::Status verdict;
+  absl::StatusOr<CompanyRecord> updated = OneCompany("updating a company", id, [&](pqxx::work& tx) {
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1 FOR UPDATE"),
+        std::string(id));
+    if (rows.empty()) return rows;
+    CompanyRecord record = FromRow(rows[0]);
+    verdict = change(record);
+    if (!verdict.ok()) return pqxx::result();
+    return tx.exec_params(
+        absl::StrCat("UPDATE companies SET name = $2, system_email = $3, support_email = $4,"
+                     " logo_url = $5, push_enabled = $6, email_daily_quota = $7,"
+                     " sms_daily_quota = $8, push_daily_quota = $9, updated = clock_timestamp()"
+                     " WHERE id = $1 RETURNING ",
+                     kColumns),
+        std::string(id), record.name, record.system_email, record.support_email, record.logo_url,
+        record.push_enabled, record.email_daily_quota, record.sms_daily_quota,
+        record.push_daily_quota);
+  });
+  NOTIFY_RETURN_IF_ERROR(verdict);
+  return updated;
+}
+
 }  // namespace notify::pg

@@ -25,6 +25,8 @@ class PgCompanyStore final : public CompanyStore {
   absl::Status Deactivate(absl::string_view id) override;
   absl::Status Purge(absl::string_view id) override;
   absl::Status ReplaceToken(absl::string_view id, absl::string_view sealed_platform_token) override;
+  absl::StatusOr<CompanyRecord> UpdateSettings(
+      absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) override;
 
  private:
   // Runs `statements` in one transaction; the company of the first row they return, or NotFound.

@@ -1,0 +1,158 @@
+#include "server/store/pg/pg_layout_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/crypto.h"
+#include "server/common/status.h"
+
+namespace notify::pg {
+namespace {
+
+namespace v1 = notifications::v1;
+
+constexpr const char* kColumns =
+    "id::text, name, description, html_message, text_message, sms_message, push_message,"
+    " (extract(epoch FROM created) * 1000000)::bigint,"
+    " (extract(epoch FROM updated) * 1000000)::bigint";
+
+void SetTime(int64_t micros, google::protobuf::Timestamp* out) {
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
+}
+
+v1::Layout FromRow(const pqxx::row& row) {
+  v1::Layout l;
+  l.set_id(row[0].as<std::string>());
+  l.set_name(row[1].as<std::string>());
+  l.set_description(row[2].as<std::string>());
+  l.set_html_message(row[3].as<std::string>());
+  l.set_text_message(row[4].as<std::string>());
+  l.set_sms_message(row[5].as<std::string>());
+  l.set_push_message(row[6].as<std::string>());
+  SetTime(row[7].as<int64_t>(), l.mutable_created());
+  SetTime(row[8].as<int64_t>(), l.mutable_updated());
+  return l;
+}
+
+absl::Status NotFound() {
+  return WithReason(absl::NotFoundError("No such layout."), "LAYOUT_NOT_FOUND");
+}
+
+constexpr const char* kNameFilter = " AND ($2 = '' OR strpos(lower(name), lower($2)) > 0)";
+
+}  // namespace
+
+absl::StatusOr<v1::Layout> PgLayoutStore::Create(absl::string_view company, v1::Layout l) {
+  std::optional<v1::Layout> created;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("creating a layout", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("INSERT INTO layouts (company_id, id, name, description, html_message,"
+                     " text_message, sms_message, push_message)"
+                     " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8) RETURNING ",
+                     kColumns),
+        std::string(company), TimeOrderedUuid(clock_->Now()), l.name(), l.description(),
+        l.html_message(), l.text_message(), l.sms_message(), l.push_message());
+    tx.commit();
+    created = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  return *created;
+}
+
+absl::StatusOr<v1::Layout> PgLayoutStore::Get(absl::string_view company, absl::string_view id) {
+  if (!IsUuid(id)) return NotFound();
+  std::optional<v1::Layout> found;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a layout", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1 AND id = $2::uuid"),
+        std::string(company), std::string(id));
+    if (!rows.empty()) found = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!found.has_value()) return NotFound();
+  return *found;
+}
+
+absl::StatusOr<std::vector<v1::Layout>> PgLayoutStore::List(absl::string_view company,
+                                                            absl::string_view name,
+                                                            absl::string_view after_id, int limit) {
+  std::vector<v1::Layout> out;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("listing layouts", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kNameFilter,
+                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4"),
+        std::string(company), std::string(name), std::string(after_id), limit);
+    for (const auto& row : rows) out.push_back(FromRow(row));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, absl::string_view name) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting layouts", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params(
+                  absl::StrCat("SELECT count(*) FROM layouts WHERE company_id = $1", kNameFilter),
+                  std::string(company), std::string(name))[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+absl::StatusOr<v1::Layout> PgLayoutStore::Update(
+    absl::string_view company, absl::string_view id,
+    const std::function<absl::Status(v1::Layout&)>& change) {
+  if (!IsUuid(id)) return NotFound();
+  std::optional<v1::Layout> updated;
+  absl::Status verdict;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("updating a layout", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns,
+                     " FROM layouts WHERE company_id = $1 AND id = $2::uuid FOR UPDATE"),
+        std::string(company), std::string(id));
+    if (rows.empty()) {
+      verdict = NotFound();
+      return absl::OkStatus();
+    }
+    v1::Layout l = FromRow(rows[0]);
+    verdict = change(l);
+    if (!verdict.ok()) return absl::OkStatus();
+    rows = tx.exec_params(
+        absl::StrCat("UPDATE layouts SET name = $3, description = $4, html_message = $5,"
+                     " text_message = $6, sms_message = $7, push_message = $8,"
+                     " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid"
+                     " RETURNING ",
+                     kColumns),
+        std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
+        l.text_message(), l.sms_message(), l.push_message());
+    tx.commit();
+    updated = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  NOTIFY_RETURN_IF_ERROR(verdict);
+  return *updated;
+}
+
+absl::Status PgLayoutStore::Delete(absl::string_view company, absl::string_view id) {
+  if (!IsUuid(id)) return NotFound();
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a layout", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    found =
+        !tx.exec_params("DELETE FROM layouts WHERE company_id = $1 AND id = $2::uuid RETURNING id",
+                        std::string(company), std::string(id))
+             .empty();
+    tx.commit();
+    return absl::OkStatus();
+  }));
+  return found ? absl::OkStatus() : NotFound();
+}
+
+}  // namespace notify::pg
