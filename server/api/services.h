@@ -14,6 +14,7 @@
 #include "server/core/notification_rules.h"
 #include "server/store/company_store.h"
 #include "server/store/event_store.h"
+#include "server/store/inbox_store.h"
 #include "server/store/layout_store.h"
 #include "server/store/notification_store.h"
 
@@ -27,6 +28,8 @@ struct ServiceDeps {
   EventStore* events = nullptr;
   NotificationStore* notifications = nullptr;
   LayoutStore* layouts = nullptr;
+  DeviceStore* devices = nullptr;
+  LogStore* logs = nullptr;
   const PageTokens* page_tokens = nullptr;
   const TemplateChecker* templates = nullptr;
 };
@@ -65,6 +68,11 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status GetEvent(grpc::ServerContext* context,
                         const notifications::v1::GetEventRequest* request,
                         notifications::v1::GetEventResponse* response) override;
+  grpc::Status ListLogs(grpc::ServerContext* context,
+                        const notifications::v1::ListLogsRequest* request,
+                        notifications::v1::ListLogsResponse* response) override;
+  grpc::Status GetLog(grpc::ServerContext* context, const notifications::v1::GetLogRequest* request,
+                      notifications::v1::GetLogResponse* response) override;
   grpc::Status UpdateCompany(grpc::ServerContext* context,
                              const notifications::v1::UpdateCompanyRequest* request,
                              notifications::v1::UpdateCompanyResponse* response) override;
@@ -124,6 +132,24 @@ class UserServiceImpl final : public notifications::v1::UserService::Service {
       grpc::ServerContext* context,
       const notifications::v1::UpdateNotificationPreferenceRequest* request,
       notifications::v1::UpdateNotificationPreferenceResponse* response) override;
+  grpc::Status ListLogs(grpc::ServerContext* context,
+                        const notifications::v1::ListUserLogsRequest* request,
+                        notifications::v1::ListUserLogsResponse* response) override;
+  grpc::Status GetLog(grpc::ServerContext* context,
+                      const notifications::v1::GetUserLogRequest* request,
+                      notifications::v1::GetUserLogResponse* response) override;
+  grpc::Status UpdateLog(grpc::ServerContext* context,
+                         const notifications::v1::UpdateUserLogRequest* request,
+                         notifications::v1::UpdateUserLogResponse* response) override;
+  grpc::Status RegisterDevice(grpc::ServerContext* context,
+                              const notifications::v1::RegisterDeviceRequest* request,
+                              notifications::v1::RegisterDeviceResponse* response) override;
+  grpc::Status ListDevices(grpc::ServerContext* context,
+                           const notifications::v1::ListDevicesRequest* request,
+                           notifications::v1::ListDevicesResponse* response) override;
+  grpc::Status DeleteDevice(grpc::ServerContext* context,
+                            const notifications::v1::DeleteDeviceRequest* request,
+                            notifications::v1::DeleteDeviceResponse* response) override;
 
  private:
   const ServiceDeps deps_;

@@ -63,6 +63,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       events_(pool_.get()),
       notifications_(pool_.get(), RealClock::Get()),
       layouts_(pool_.get(), RealClock::Get()),
+      devices_(pool_.get(), RealClock::Get()),
+      logs_(pool_.get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -90,6 +92,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .events = &events_,
             .notifications = &notifications_,
             .layouts = &layouts_,
+            .devices = &devices_,
+            .logs = &logs_,
             .page_tokens = &page_tokens_,
             .templates = &templates_},
       admin_service_(deps_),

@@ -24,6 +24,7 @@
 #include "server/core/rate_limiter.h"
 #include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_event_store.h"
+#include "server/store/pg/pg_inbox_store.h"
 #include "server/store/pg/pg_layout_store.h"
 #include "server/store/pg/pg_notification_store.h"
 #include "server/store/pg/pool.h"
@@ -73,6 +74,8 @@ class App {
   pg::PgEventStore events_;
   pg::PgNotificationStore notifications_;
   pg::PgLayoutStore layouts_;
+  pg::PgDeviceStore devices_;
+  pg::PgLogStore logs_;
   DelimiterTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;

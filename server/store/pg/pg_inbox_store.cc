@@ -1,0 +1,270 @@
+#include "server/store/pg/pg_inbox_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/crypto.h"
+#include "server/common/status.h"
+#include "server/store/notification_store.h"
+
+namespace notify::pg {
+namespace {
+
+namespace v1 = notifications::v1;
+
+void SetTime(const pqxx::field& micros, google::protobuf::Timestamp* out) {
+  if (micros.is_null()) return;
+  const int64_t value = micros.as<int64_t>();
+  out->set_seconds(value / 1000000);
+  out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
+}
+
+std::string Micros(const char* column) {
+  return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
+}
+
+std::optional<std::string> Timestamp(const std::optional<absl::Time>& time) {
+  if (!time.has_value()) return std::nullopt;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *time, absl::UTCTimeZone());
+}
+
+// --- Devices ---
+
+const std::string& DeviceColumns() {
+  static const std::string* const kColumns = new std::string(absl::StrCat(
+      "id::text, platform, token, name, ", Micros("created"), ", ", Micros("updated")));
+  return *kColumns;
+}
+
+v1::DevicePlatform PlatformFromName(absl::string_view name) {
+  if (name == "android") return v1::DEVICE_PLATFORM_ANDROID;
+  if (name == "ios") return v1::DEVICE_PLATFORM_IOS;
+  if (name == "web") return v1::DEVICE_PLATFORM_WEB;
+  return v1::DEVICE_PLATFORM_UNSPECIFIED;
+}
+
+std::string PlatformName(v1::DevicePlatform platform) {
+  switch (platform) {
+    case v1::DEVICE_PLATFORM_ANDROID:
+      return "android";
+    case v1::DEVICE_PLATFORM_IOS:
+      return "ios";
+    case v1::DEVICE_PLATFORM_WEB:
+      return "web";
+    default:
+      return "";
+  }
+}
+
+v1::Device DeviceFromRow(const pqxx::row& row) {
+  v1::Device d;
+  d.set_id(row[0].as<std::string>());
+  d.set_platform(PlatformFromName(row[1].as<std::string>()));
+  d.set_token(row[2].as<std::string>());
+  d.set_name(row[3].as<std::string>());
+  SetTime(row[4], d.mutable_created());
+  SetTime(row[5], d.mutable_updated());
+  return d;
+}
+
+absl::Status DeviceNotFound() {
+  return WithReason(absl::NotFoundError("No such device."), "DEVICE_NOT_FOUND");
+}
+
+// --- Logs ---
+
+const std::string& LogColumns() {
+  static const std::string* const kColumns = new std::string(absl::StrCat(
+      "id::text, coalesce(notification_id::text, ''), notification_name,"
+      " coalesce(event_id::text, ''), event, type, user_id, recipient, subject, text_message,"
+      " html_message, sms_message, push_message, status, attempt_count, last_error, received, ",
+      Micros("created"), ", ", Micros("updated"), ", ", Micros("sent"), ", ",
+      Micros("next_attempt"), ", coalesce(resend_of::text, '')"));
+  return *kColumns;
+}
+
+v1::LogStatus LogStatusFromName(absl::string_view name) {
+  if (name == "pending") return v1::LOG_STATUS_PENDING;
+  if (name == "retrying") return v1::LOG_STATUS_RETRYING;
+  if (name == "sent") return v1::LOG_STATUS_SENT;
+  if (name == "dead") return v1::LOG_STATUS_DEAD;
+  if (name == "skipped") return v1::LOG_STATUS_SKIPPED;
+  if (name == "deferred") return v1::LOG_STATUS_DEFERRED;
+  return v1::LOG_STATUS_UNSPECIFIED;
+}
+
+v1::Log LogFromRow(const pqxx::row& row) {
+  v1::Log l;
+  l.set_id(row[0].as<std::string>());
+  l.set_notification_id(row[1].as<std::string>());
+  l.set_notification_name(row[2].as<std::string>());
+  l.set_event_id(row[3].as<std::string>());
+  l.set_event(row[4].as<std::string>());
+  l.set_type(NotificationTypeFromName(row[5].as<std::string>()));
+  l.set_user_id(row[6].as<std::string>());
+  l.set_recipient(row[7].as<std::string>());
+  l.set_subject(row[8].as<std::string>());
+  l.set_text_message(row[9].as<std::string>());
+  l.set_html_message(row[10].as<std::string>());
+  l.set_sms_message(row[11].as<std::string>());
+  l.set_push_message(row[12].as<std::string>());
+  const std::string status = row[13].as<std::string>();
+  l.set_status(LogStatusFromName(status));
+  l.set_attempt_count(row[14].as<int>());
+  l.set_last_error(row[15].as<std::string>());
+  l.set_received(row[16].as<bool>());
+  SetTime(row[17], l.mutable_created());
+  SetTime(row[18], l.mutable_updated());
+  SetTime(row[19], l.mutable_sent());
+  if (status == "pending" || status == "retrying" || status == "deferred") {
+    SetTime(row[20], l.mutable_next_attempt());
+  }
+  l.set_resend_of(row[21].as<std::string>());
+  return l;
+}
+
+absl::Status LogNotFound() {
+  return WithReason(absl::NotFoundError("No such log."), "LOG_NOT_FOUND");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
+                                                   absl::string_view user, const v1::Device& d) {
+  std::optional<v1::Device> stored;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("registering a device", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("INSERT INTO devices (company_id, id, user_id, platform, token, name)"
+                     " VALUES ($1, $2::uuid, $3, $4, $5, $6)"
+                     " ON CONFLICT (company_id, token) DO UPDATE SET user_id = excluded.user_id,"
+                     " platform = excluded.platform, name = excluded.name, updated = now()"
+                     " RETURNING ",
+                     DeviceColumns()),
+        std::string(company), TimeOrderedUuid(clock_->Now()), std::string(user),
+        PlatformName(d.platform()), d.token(), d.name());
+    tx.commit();
+    stored = DeviceFromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  return *stored;
+}
+
+absl::StatusOr<std::vector<v1::Device>> PgDeviceStore::List(absl::string_view company,
+                                                            absl::string_view user,
+                                                            absl::string_view before_id,
+                                                            int limit) {
+  std::vector<v1::Device> out;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("listing devices", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", DeviceColumns(),
+                                    " FROM devices WHERE company_id = $1 AND user_id = $2"
+                                    " AND ($3 = '' OR id < $3::uuid) ORDER BY id DESC LIMIT $4"),
+                       std::string(company), std::string(user), std::string(before_id), limit);
+    for (const auto& row : rows) out.push_back(DeviceFromRow(row));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status PgDeviceStore::Delete(absl::string_view company, absl::string_view user,
+                                   absl::string_view id) {
+  if (!IsUuid(id)) return DeviceNotFound();
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a device", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    found = !tx.exec_params(
+                   "DELETE FROM devices WHERE company_id = $1 AND user_id = $2"
+                   " AND id = $3::uuid RETURNING id",
+                   std::string(company), std::string(user), std::string(id))
+                 .empty();
+    tx.commit();
+    return absl::OkStatus();
+  }));
+  return found ? absl::OkStatus() : DeviceNotFound();
+}
+
+absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
+                                                      const LogFilter& filter,
+                                                      const std::optional<LogCursor>& cursor,
+                                                      int limit) {
+  std::vector<v1::Log> out;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("listing logs", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat(
+            "SELECT ", LogColumns(), " FROM deliveries WHERE company_id = $1",
+            " AND ($2 = '' OR user_id = $2)", " AND ($3 = '' OR notification_id::text = $3)",
+            " AND ($4 = '' OR recipient = $4) AND ($5 = '' OR type = $5)",
+            " AND ($6 = '' OR status = $6)",
+            " AND ($7::timestamptz IS NULL OR created >= $7::timestamptz)",
+            " AND ($8::timestamptz IS NULL OR created < $8::timestamptz)",
+            " AND ($9::boolean IS NULL OR received = $9::boolean)",
+            " AND ($10::timestamptz IS NULL OR (created, id) < ($10::timestamptz, $11::uuid))",
+            " ORDER BY created DESC, id DESC LIMIT $12"),
+        std::string(company), filter.user_id, filter.notification_id, filter.recipient, filter.type,
+        filter.status, Timestamp(filter.start), Timestamp(filter.end), filter.received,
+        Timestamp(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
+        cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit);
+    for (const auto& row : rows) out.push_back(LogFromRow(row));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<v1::Log> PgLogStore::Get(absl::string_view company, absl::string_view user,
+                                        absl::string_view id, bool with_attempts) {
+  if (!IsUuid(id)) return LogNotFound();
+  std::optional<v1::Log> found;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a log", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT ", LogColumns(),
+                                    " FROM deliveries WHERE company_id = $1 AND id = $2::uuid"
+                                    " AND ($3 = '' OR user_id = $3)"),
+                       std::string(company), std::string(id), std::string(user));
+    if (rows.empty()) return absl::OkStatus();
+    found = LogFromRow(rows[0]);
+    if (with_attempts) {
+      for (const auto& row :
+           tx.exec_params(absl::StrCat("SELECT number, ", Micros("started"),
+                                       ", duration_ms, success, provider_status, error"
+                                       " FROM delivery_attempts WHERE company_id = $1"
+                                       " AND delivery_id = $2::uuid ORDER BY number"),
+                          std::string(company), std::string(id))) {
+        v1::LogAttempt* attempt = found->add_attempts();
+        attempt->set_number(row[0].as<int>());
+        SetTime(row[1], attempt->mutable_started());
+        attempt->set_duration_ms(row[2].as<int>());
+        attempt->set_success(row[3].as<bool>());
+        attempt->set_provider_status(row[4].as<int>());
+        attempt->set_error(row[5].as<std::string>());
+      }
+    }
+    return absl::OkStatus();
+  }));
+  if (!found.has_value()) return LogNotFound();
+  return *found;
+}
+
+absl::StatusOr<v1::Log> PgLogStore::SetReceived(absl::string_view company, absl::string_view user,
+                                                absl::string_view id, bool received) {
+  if (!IsUuid(id)) return LogNotFound();
+  std::optional<v1::Log> updated;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("marking a log", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("UPDATE deliveries SET received = $4, updated = now()"
+                     " WHERE company_id = $1 AND user_id = $2 AND id = $3::uuid RETURNING ",
+                     LogColumns()),
+        std::string(company), std::string(user), std::string(id), received);
+    tx.commit();
+    if (!rows.empty()) updated = LogFromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!updated.has_value()) return LogNotFound();
+  return *updated;
+}
+
+}  // namespace notify::pg
