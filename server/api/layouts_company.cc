@@ -6,6 +6,7 @@
 #include "server/api/grpc_status.h"
 #include "server/api/services.h"
 #include "server/common/status.h"
+#include "server/core/ready_made_templates.h"
 
 namespace notify::api {
 namespace {
@@ -149,6 +150,36 @@ grpc::Status AdminServiceImpl::DeleteLayout(grpc::ServerContext* context,
                                             v1::DeleteLayoutResponse*) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
     return deps_.layouts->Delete(caller.company, request->id());
+  });
+}
+
+grpc::Status AdminServiceImpl::ListTemplates(grpc::ServerContext* context,
+                                             const v1::ListTemplatesRequest* request,
+                                             v1::ListTemplatesResponse* response) {
+  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
+    for (const v1::Template& t : ReadyMadeTemplates()) {
+      if (!request->event().empty() && t.notification().event() != request->event()) continue;
+      if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED &&
+          t.notification().type() != request->type()) {
+        continue;
+      }
+      *response->add_templates() = t;
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::GetTemplate(grpc::ServerContext* context,
+                                           const v1::GetTemplateRequest* request,
+                                           v1::GetTemplateResponse* response) {
+  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
+    for (const v1::Template& t : ReadyMadeTemplates()) {
+      if (t.id() == request->id()) {
+        *response->mutable_template_() = t;
+        return absl::OkStatus();
+      }
+    }
+    return WithReason(absl::NotFoundError("No such template."), "TEMPLATE_NOT_FOUND");
   });
 }
 

@@ -76,6 +76,12 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status UpdateCompany(grpc::ServerContext* context,
                              const notifications::v1::UpdateCompanyRequest* request,
                              notifications::v1::UpdateCompanyResponse* response) override;
+  grpc::Status ListTemplates(grpc::ServerContext* context,
+                             const notifications::v1::ListTemplatesRequest* request,
+                             notifications::v1::ListTemplatesResponse* response) override;
+  grpc::Status GetTemplate(grpc::ServerContext* context,
+                           const notifications::v1::GetTemplateRequest* request,
+                           notifications::v1::GetTemplateResponse* response) override;
   grpc::Status CreateLayout(grpc::ServerContext* context,
                             const notifications::v1::CreateLayoutRequest* request,
                             notifications::v1::CreateLayoutResponse* response) override;

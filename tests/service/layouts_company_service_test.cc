@@ -167,5 +167,38 @@ TEST_F(LayoutsServiceTest, CompanySettingsUpdateWithAMask) {
   EXPECT_EQ(globex.company().system_email(), "") << "another company is untouched";
 }
 
+TEST_F(LayoutsServiceTest, TemplatesAreListedFilteredFetchedAndCopied) {
+  v1::ListTemplatesResponse all;
+  ASSERT_TRUE(admin_->ListTemplates(As(kAdmin).get(), {}, &all).ok());
+  EXPECT_GE(all.templates_size(), 8);
+  v1::ListTemplatesRequest sms;
+  sms.set_type(v1::NOTIFICATION_TYPE_SMS);
+  v1::ListTemplatesResponse texts;
+  ASSERT_TRUE(admin_->ListTemplates(As(kAdmin).get(), sms, &texts).ok());
+  for (const auto& t : texts.templates())
+    EXPECT_EQ(t.notification().type(), v1::NOTIFICATION_TYPE_SMS);
+  EXPECT_GE(texts.templates_size(), 2);
+
+  v1::GetTemplateRequest get;
+  get.set_id("password_reset_email");
+  v1::GetTemplateResponse got;
+  ASSERT_TRUE(admin_->GetTemplate(As(kAdmin).get(), get, &got).ok());
+  EXPECT_EQ(got.template_().notification().event(), "user.password.reset");
+  EXPECT_FALSE(got.template_().notification().preference_enabled());
+
+  // Copying a template is creating its notification.
+  v1::CreateNotificationRequest copy;
+  *copy.mutable_notification() = got.template_().notification();
+  v1::CreateNotificationResponse created;
+  ASSERT_TRUE(admin_->CreateNotification(As(kAdmin).get(), copy, &created).ok());
+
+  get.set_id("no_such_template");
+  grpc::Status missing = admin_->GetTemplate(As(kAdmin).get(), get, &got);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(DetailsOf(missing).reason, "TEMPLATE_NOT_FOUND");
+  EXPECT_EQ(admin_->ListTemplates(As(kUser).get(), {}, &all).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 }  // namespace
 }  // namespace notify

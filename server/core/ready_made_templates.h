@@ -1,0 +1,17 @@
+// The ready-made notifications shipped with the extension (core/templates/ready_made.json), for
+// admins to copy into their own.
+#ifndef NOTIFY_SERVER_CORE_READY_MADE_TEMPLATES_H_
+#define NOTIFY_SERVER_CORE_READY_MADE_TEMPLATES_H_
+
+#include <vector>
+
+#include "notifications/v1/resources.pb.h"
+
+namespace notify {
+
+// Every template, by id. Read once; a build whose data does not parse fails its tests.
+const std::vector<notifications::v1::Template>& ReadyMadeTemplates();
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_CORE_READY_MADE_TEMPLATES_H_

@@ -1,0 +1,63 @@
+#include "server/core/ready_made_templates.h"
+
+#include <set>
+
+#include "gtest/gtest.h"
+#include "server/core/notification_rules.h"
+
+namespace notify {
+namespace {
+
+TEST(ReadyMadeTemplatesTest, ShipTheTemplatesAdminsNeedAndEachIsAValidNotification) {
+  const auto& templates = ReadyMadeTemplates();
+  std::set<std::string> ids;
+  std::set<std::string> events;
+  DelimiterTemplateChecker checker;
+  for (const auto& t : templates) {
+    EXPECT_TRUE(ids.insert(t.id()).second) << "duplicate id " << t.id();
+    EXPECT_FALSE(t.name().empty()) << t.id();
+    EXPECT_FALSE(t.description().empty()) << t.id();
+    EXPECT_TRUE(t.notification().id().empty()) << t.id();
+    events.insert(t.notification().event());
+    absl::Status valid = ValidateNotification(t.notification(), checker);
+    EXPECT_TRUE(valid.ok()) << t.id() << ": " << valid;
+  }
+  for (const char* id : {"welcome_email", "password_reset_email", "email_verification",
+                         "mobile_verification_sms", "mfa_sms_code", "deposit_completed_email",
+                         "withdrawal_completed_email", "transaction_failed_email"}) {
+    EXPECT_TRUE(ids.count(id)) << id;
+  }
+  EXPECT_TRUE(events.count("user.create"));
+  EXPECT_TRUE(events.count("user.password.reset"));
+  EXPECT_TRUE(events.count("mfa.sms.verify"));
+}
+
+TEST(NotificationRulesTest, DelimiterCheckerReportsPositions) {
+  DelimiterTemplateChecker checker;
+  EXPECT_TRUE(checker.Check("Hi {{ name }} {% if x %}a{% elif y %}b{% else %}c{% endif %}").ok());
+  EXPECT_TRUE(checker.Check("{% raw %}{{ not parsed {% endraw %}").ok());
+  EXPECT_TRUE(checker.Check("{%- for x in xs -%}{{ x }}{%- endfor -%}").ok());
+  EXPECT_TRUE(checker.Check("plain { braces } are fine").ok());
+  EXPECT_EQ(checker.Check("ab\ncd {{ x").message(),
+            "line 2, column 4: \"{{\" is never closed with \"}}\"");
+  EXPECT_EQ(checker.Check("{% for x in y %}").message(),
+            "line 1, column 1: {% for %} is never closed");
+  EXPECT_EQ(checker.Check("{% if a %}{% endfor %}").message(),
+            "line 1, column 11: {% endfor %} closes {% if %}");
+  EXPECT_EQ(checker.Check("{{ }}").message(), "line 1, column 1: empty {{ }}");
+}
+
+TEST(NotificationRulesTest, AddressesAndNumbers) {
+  EXPECT_TRUE(IsEmailAddress("keiko@example.org"));
+  for (const char* bad :
+       {"keiko", "@example.org", "keiko@", "keiko@example", "a b@example.org", "a@b@example.org"}) {
+    EXPECT_FALSE(IsEmailAddress(bad)) << bad;
+  }
+  EXPECT_TRUE(IsE164Number("+27821234567"));
+  for (const char* bad : {"0821234567", "+0821234567", "+27 82 123", "+2782abc4567", "+1234"}) {
+    EXPECT_FALSE(IsE164Number(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace notify
