@@ -13,6 +13,7 @@
 #include "server/core/lifecycle.h"
 #include "server/core/notification_rules.h"
 #include "server/store/company_store.h"
+#include "server/store/credential_store.h"
 #include "server/store/event_store.h"
 #include "server/store/inbox_store.h"
 #include "server/store/layout_store.h"
@@ -30,6 +31,8 @@ struct ServiceDeps {
   LayoutStore* layouts = nullptr;
   DeviceStore* devices = nullptr;
   LogStore* logs = nullptr;
+  CredentialStore* credentials = nullptr;
+  const SecretBox* box = nullptr;
   const PageTokens* page_tokens = nullptr;
   const TemplateChecker* templates = nullptr;
 };
@@ -82,6 +85,21 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status GetTemplate(grpc::ServerContext* context,
                            const notifications::v1::GetTemplateRequest* request,
                            notifications::v1::GetTemplateResponse* response) override;
+  grpc::Status CreateCredential(grpc::ServerContext* context,
+                                const notifications::v1::CreateCredentialRequest* request,
+                                notifications::v1::CreateCredentialResponse* response) override;
+  grpc::Status GetCredential(grpc::ServerContext* context,
+                             const notifications::v1::GetCredentialRequest* request,
+                             notifications::v1::GetCredentialResponse* response) override;
+  grpc::Status ListCredentials(grpc::ServerContext* context,
+                               const notifications::v1::ListCredentialsRequest* request,
+                               notifications::v1::ListCredentialsResponse* response) override;
+  grpc::Status UpdateCredential(grpc::ServerContext* context,
+                                const notifications::v1::UpdateCredentialRequest* request,
+                                notifications::v1::UpdateCredentialResponse* response) override;
+  grpc::Status DeleteCredential(grpc::ServerContext* context,
+                                const notifications::v1::DeleteCredentialRequest* request,
+                                notifications::v1::DeleteCredentialResponse* response) override;
   grpc::Status CreateLayout(grpc::ServerContext* context,
                             const notifications::v1::CreateLayoutRequest* request,
                             notifications::v1::CreateLayoutResponse* response) override;

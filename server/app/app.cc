@@ -65,6 +65,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       layouts_(pool_.get(), RealClock::Get()),
       devices_(pool_.get(), RealClock::Get()),
       logs_(pool_.get()),
+      credentials_(pool_.get(), RealClock::Get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -94,6 +95,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .layouts = &layouts_,
             .devices = &devices_,
             .logs = &logs_,
+            .credentials = &credentials_,
+            .box = &box_,
             .page_tokens = &page_tokens_,
             .templates = &templates_},
       admin_service_(deps_),

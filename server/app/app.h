@@ -23,6 +23,7 @@
 #include "server/core/lifecycle.h"
 #include "server/core/rate_limiter.h"
 #include "server/store/pg/pg_company_store.h"
+#include "server/store/pg/pg_credential_store.h"
 #include "server/store/pg/pg_event_store.h"
 #include "server/store/pg/pg_inbox_store.h"
 #include "server/store/pg/pg_layout_store.h"
@@ -76,6 +77,7 @@ class App {
   pg::PgLayoutStore layouts_;
   pg::PgDeviceStore devices_;
   pg::PgLogStore logs_;
+  pg::PgCredentialStore credentials_;
   DelimiterTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;
