@@ -126,10 +126,16 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
     NOTIFY_ASSIGN_OR_RETURN(
         nlohmann::json cursor,
         deps_.page_tokens->Read("user_notifications", scope, *request, request->page_token()));
+    // The types this user can receive: push only where the company turned push on.
+    NOTIFY_ASSIGN_OR_RETURN(CompanyRecord company, deps_.companies->Get(caller.company));
     std::vector<std::string> types;
-    if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED) {
-      types.push_back(NotificationTypeName(request->type()));
+    for (v1::NotificationType type : {v1::NOTIFICATION_TYPE_EMAIL, v1::NOTIFICATION_TYPE_SMS,
+                                      v1::NOTIFICATION_TYPE_PUSH, v1::NOTIFICATION_TYPE_SYSTEM}) {
+      if (type == v1::NOTIFICATION_TYPE_PUSH && !company.push_enabled) continue;
+      if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED && request->type() != type) continue;
+      types.push_back(NotificationTypeName(type));
     }
+    if (types.empty()) return absl::OkStatus();
     NOTIFY_ASSIGN_OR_RETURN(
         std::vector<UserNotificationRecord> page,
         deps_.notifications->ListForUser(caller.company, caller.user.id, types,

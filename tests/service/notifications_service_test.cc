@@ -352,6 +352,28 @@ TEST_F(NotificationsServiceTest, UsersSeeEnabledNotificationsWithTheirOwnPrefere
       << "another company's user sees nothing of this one";
 }
 
+TEST_F(NotificationsServiceTest, UsersSeePushNotificationsOnlyWhereTheCompanyTurnedPushOn) {
+  v1::Notification push = Email("Push deposit");
+  push.set_type(v1::NOTIFICATION_TYPE_PUSH);
+  push.set_push_message("You got {{ amount }}");
+  MustCreate(push);
+  MustCreate(Email("Email deposit"));
+  auto names = [&] {
+    v1::ListUserNotificationsResponse listed;
+    EXPECT_TRUE(user_->ListNotifications(As(kUser).get(), {}, &listed).ok());
+    std::vector<std::string> out;
+    for (const auto& n : listed.notifications()) out.push_back(n.name());
+    return out;
+  };
+  EXPECT_THAT(names(), ::testing::ElementsAre("Email deposit"));
+  v1::UpdateCompanyRequest on;
+  on.mutable_company()->set_push_enabled(true);
+  on.mutable_update_mask()->add_paths("push_enabled");
+  v1::UpdateCompanyResponse updated;
+  ASSERT_TRUE(admin_->UpdateCompany(As(kAdmin).get(), on, &updated).ok());
+  EXPECT_THAT(names(), ::testing::ElementsAre("Push deposit", "Email deposit"));
+}
+
 TEST_F(NotificationsServiceTest, PlainUsersCannotManageNotifications) {
   EXPECT_EQ(Create(Email("Nope"), nullptr, kUser).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
