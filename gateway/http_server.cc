@@ -294,6 +294,11 @@ void HttpServer::Shutdown(absl::Duration timeout) {
   ioc_->stop();
   for (std::thread& thread : threads_) thread.join();
   threads_.clear();
+  // The acceptor belongs to ioc_, which the Core outlives: close and drop it now, with no thread
+  // left to race (the posted close may never have run if the stop came first).
+  beast::error_code ignored;
+  if (core_->acceptor) core_->acceptor->close(ignored);
+  core_->acceptor.reset();
 }
 
 }  // namespace notify::gateway

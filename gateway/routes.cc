@@ -278,6 +278,15 @@ void Routes::Webhook(const HttpRequest& http_request, Responder respond) {
   request.set_payload(http_request.body());
   const auto authorization = http_request[http::field::authorization];
   const std::string secret(authorization.data(), authorization.size());
+  // gRPC metadata values must be printable ASCII; anything else is no secret of ours, and handing
+  // it to gRPC would abort the process.
+  for (unsigned char c : secret) {
+    if (c < 0x20 || c > 0x7e) {
+      respond(
+          Failure(401, "The webhook secret is missing or wrong, or the company is not active."));
+      return;
+    }
+  }
   Unary<v1::ReceiveEventRequest, v1::ReceiveEventResponse>(
       options_.call_timeout, std::move(request),
       [this, secret](grpc::ClientContext* context, auto* req, auto* resp, auto callback) {

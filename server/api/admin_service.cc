@@ -59,6 +59,12 @@ grpc::Status AdminServiceImpl::ListEvents(grpc::ServerContext* context,
   EventFilter filter;
   filter.name = request->event();
   filter.status = EventStatusName(request->status());
+  for (const auto& [present, time, field] :
+       {std::tuple(request->has_start_time(), &request->start_time(), "start_time"),
+        std::tuple(request->has_end_time(), &request->end_time(), "end_time")}) {
+    if (!present) continue;
+    if (absl::Status s = CheckTimestamp(*time, field); !s.ok()) return ToGrpcStatus(s);
+  }
   if (request->has_start_time()) filter.start = FromTimestamp(request->start_time());
   if (request->has_end_time()) filter.end = FromTimestamp(request->end_time());
   std::optional<EventCursor> after;

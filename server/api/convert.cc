@@ -1,6 +1,8 @@
 #include "server/api/convert.h"
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/common/status.h"
 
 namespace notify::api {
 
@@ -30,6 +32,19 @@ void ToProto(const CompanyRecord& record, notifications::v1::Company* out) {
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& timestamp, absl::string_view field) {
+  constexpr int64_t kMin = -62135596800;  // 0001-01-01T00:00:00Z
+  constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
+  if (timestamp.seconds() < kMin || timestamp.seconds() > kMax || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999999999) {
+    return WithField(WithReason(absl::InvalidArgumentError(absl::StrCat(
+                                    field, ": must be a time between years 1 and 9999")),
+                                "INVALID_FIELD"),
+                     field);
+  }
+  return absl::OkStatus();
 }
 
 notifications::v1::EventStatus EventStatusFromName(absl::string_view name) {

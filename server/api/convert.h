@@ -2,6 +2,7 @@
 #ifndef NOTIFY_SERVER_API_CONVERT_H_
 #define NOTIFY_SERVER_API_CONVERT_H_
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "notifications/v1/resources.pb.h"
@@ -23,6 +24,9 @@ notifications::v1::EventStatus EventStatusFromName(absl::string_view name);
 std::string EventStatusName(notifications::v1::EventStatus status);
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
+
+// InvalidArgument naming `field` unless `timestamp` lies in years 1 to 9999 with valid nanos.
+absl::Status CheckTimestamp(const google::protobuf::Timestamp& timestamp, absl::string_view field);
 
 }  // namespace notify::api
 

@@ -83,6 +83,9 @@ absl::Status Validate(const v1::Credential& c) {
           !absl::StartsWith(c.smtp().url(), "smtps://")) {
         return Invalid("smtp.url", "must be smtp://host:port or smtps://host:port");
       }
+      if (c.smtp().url().find('@') != std::string::npos) {
+        return Invalid("smtp.url", "must not hold a user or password; use username and password");
+      }
       if (!c.smtp().username().empty() && c.smtp().password().empty()) {
         return Invalid("smtp.password", "a username needs a password");
       }
@@ -267,12 +270,23 @@ grpc::Status AdminServiceImpl::UpdateCredential(grpc::ServerContext* context,
               if (stored.settings_case() != before.settings_case()) {
                 return Invalid("credential", "a credential's provider cannot change");
               }
-              // Write-only secrets: left empty or masked, they keep their stored value.
+              // Write-only secrets: left empty or masked, they keep their stored value, unless the
+              // endpoint they unlock changed: a stored secret never follows a new server.
+              const bool endpoint_changed =
+                  stored.smtp().url() != before.smtp().url() ||
+                  stored.smtp().username() != before.smtp().username() ||
+                  stored.twilio().account_sid() != before.twilio().account_sid() ||
+                  stored.fcm().project_id() != before.fcm().project_id();
               v1::Credential previous = before;
               auto old_secrets = Secrets(previous);
               auto new_secrets = Secrets(stored);
               for (size_t i = 0; i < new_secrets.size(); ++i) {
                 if (new_secrets[i].second->empty() || *new_secrets[i].second == kMasked) {
+                  if (endpoint_changed && !old_secrets[i].second->empty()) {
+                    return Invalid(
+                        absl::StrCat(TypeName(stored.settings_case()), ".", new_secrets[i].first),
+                        "send the secret again when the server or account changes");
+                  }
                   *new_secrets[i].second = *old_secrets[i].second;
                 }
               }

@@ -74,8 +74,14 @@ grpc::Status AdminServiceImpl::ListLogs(grpc::ServerContext* context,
     filter.recipient = request->recipient();
     filter.type = NotificationTypeName(request->type());
     filter.status = LogStatusName(request->status());
-    if (request->has_start_time()) filter.start = FromTimestamp(request->start_time());
-    if (request->has_end_time()) filter.end = FromTimestamp(request->end_time());
+    if (request->has_start_time()) {
+      NOTIFY_RETURN_IF_ERROR(CheckTimestamp(request->start_time(), "start_time"));
+      filter.start = FromTimestamp(request->start_time());
+    }
+    if (request->has_end_time()) {
+      NOTIFY_RETURN_IF_ERROR(CheckTimestamp(request->end_time(), "end_time"));
+      filter.end = FromTimestamp(request->end_time());
+    }
     return ListLogPage(deps_, caller.company, caller.company, *request, filter, false, response);
   });
 }

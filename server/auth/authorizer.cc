@@ -113,6 +113,10 @@ absl::StatusOr<Caller> Authorizer::Check(absl::string_view authorization, bool a
         absl::PermissionDeniedError("Admin calls need a user in the admin or service group."),
         "ADMIN_REQUIRED");
   }
+  if (user.id.empty()) {
+    return WithReason(absl::UnauthenticatedError("The platform rejected the token."),
+                      "TOKEN_INVALID");
+  }
   if (user.company.empty()) {
     return WithReason(absl::FailedPreconditionError("Inactive company."), "COMPANY_INACTIVE");
   }

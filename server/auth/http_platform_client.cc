@@ -71,6 +71,14 @@ std::string UrlEncode(absl::string_view text) {
   return out;
 }
 
+// A string member of a JSON object, or "" for anything else (the platform's shapes are not
+// trusted).
+std::string Text(const nlohmann::json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 void InitCurlOnce() {
   static const bool initialized = [] {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -273,17 +281,18 @@ absl::StatusOr<std::vector<PlatformWebhook>> HttpPlatformClient::ListWebhooks(
         Call("GET",
              absl::StrCat("/3/admin/webhooks/?url=", UrlEncode(url), "&page_size=250&page=", page),
              token));
+    if (!data.is_object()) break;
     auto results = data.find("results");
     if (results == data.end() || !results->is_array()) break;
     for (const auto& item : *results) {
       if (!item.is_object() || !item.contains("id")) continue;
       PlatformWebhook webhook;
       webhook.id = item["id"].is_string() ? item["id"].get<std::string>() : item["id"].dump();
-      webhook.url = item.value("url", "");
-      webhook.event = item.value("event", "");
+      webhook.url = Text(item, "url");
+      webhook.event = Text(item, "event");
       if (webhook.url == url) webhooks.push_back(std::move(webhook));
     }
-    if (!data.contains("next") || data["next"].is_null()) break;
+    if (!data.is_object() || !data.contains("next") || data["next"].is_null()) break;
   }
   return webhooks;
 }

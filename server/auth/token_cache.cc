@@ -45,7 +45,13 @@ absl::StatusOr<PlatformUser> TokenCache::Get(absl::string_view token, const Fetc
     return *flight->result;
   }
 
-  absl::StatusOr<PlatformUser> result = fetch();
+  absl::StatusOr<PlatformUser> result = absl::InternalError("checking the token failed");
+  try {
+    result = fetch();
+  } catch (const std::exception& e) {
+    // Waiters must never wait forever on a flight whose leader failed.
+    result = absl::InternalError("checking the token failed");
+  }
   Store(key, result);
   {
     std::lock_guard<std::mutex> lock(flight->mu);

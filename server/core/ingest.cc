@@ -48,7 +48,13 @@ absl::StatusOr<std::string> RequiredString(const nlohmann::json& body, const cha
   if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
     return BadPayload(absl::StrCat("The event's \"", key, "\" must be a non-empty string."), key);
   }
-  return it->get<std::string>();
+  const std::string& value = it->get_ref<const std::string&>();
+  if (value.size() > 255 || std::any_of(value.begin(), value.end(),
+                                        [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    return BadPayload(
+        absl::StrCat("The event's \"", key, "\" must be at most 255 printable characters."), key);
+  }
+  return value;
 }
 
 }  // namespace
@@ -102,6 +108,10 @@ absl::StatusOr<IngestResult> Ingest::ReceiveUnmeasured(absl::string_view authori
   auto data = body.find("data");
   if (data == body.end() || !data->is_object()) {
     return BadPayload("The event's \"data\" must be a JSON object.", "data");
+  }
+  // PostgreSQL's jsonb cannot hold a NUL character; refuse it here rather than fail later.
+  if (payload.find("\\u0000") != absl::string_view::npos) {
+    return BadPayload("The event contains a NUL character (\\u0000), which cannot be stored.");
   }
   NOTIFY_RETURN_IF_ERROR(directory_->CheckWebhookSecret(company, secret));
   if (limiter_ != nullptr) NOTIFY_RETURN_IF_ERROR(limiter_->Allow(company));

@@ -1,5 +1,6 @@
 #include "server/core/lifecycle.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -83,6 +84,11 @@ std::string Lifecycle::SecretContext(absl::string_view company) {
 
 absl::StatusOr<PlatformUser> Lifecycle::CheckAdminToken(absl::string_view token) {
   if (token.empty()) return BadToken("This field is required.", "INVALID_FIELD");
+  // Tokens travel in an HTTP header: printable ASCII without spaces, and of a sane length.
+  if (token.size() > 512 || std::any_of(token.begin(), token.end(),
+                                        [](unsigned char c) { return c <= 0x20 || c >= 0x7f; })) {
+    return BadToken("The token is invalid or expired.", "TOKEN_INVALID");
+  }
   // Lifecycle calls are rare and decisive: always ask the platform, never the cache.
   absl::StatusOr<PlatformUser> user = platform_->Authenticate(token);
   if (absl::IsUnauthenticated(user.status())) {

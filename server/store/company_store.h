@@ -64,7 +64,8 @@ class CompanyStore {
   virtual absl::StatusOr<CompanyRecord> UpdateSettings(
       absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) = 0;
 
-  // Replaces the company's sealed token.
+  // Replaces the sealed token of an active company (NotFound when it is not active: a deactivated
+  // company keeps no token).
   virtual absl::Status ReplaceToken(absl::string_view id,
                                     absl::string_view sealed_platform_token) = 0;
 };

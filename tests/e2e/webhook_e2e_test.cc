@@ -217,6 +217,20 @@ TEST(WebhookE2eTest, EveryStatusCodeThePlatformCanGet) {
   EXPECT_THAT(server_metrics.body, HasSubstr("notify_webhook_ingest_seconds_count"));
 }
 
+TEST(WebhookE2eTest, ASecretThatIsNotPrintableAsciiIs401AndHarmsNothing) {
+  ::notify::testing::TestDatabase db;
+  Stack stack(db.url());
+  ASSERT_TRUE(stack.ready());
+  stack.Activate();
+  for (const std::string& authorization :
+       {std::string("Secret caf\xc3\xa9"), std::string("Secret a\tb")}) {
+    HttpResult answer = stack.Webhook(Event("x"), authorization);
+    EXPECT_EQ(answer.status, 401) << answer.error;
+  }
+  EXPECT_EQ(stack.client().Get(stack.gateway_url() + "../healthz").status, 200)
+      << "the gateway is still up";
+}
+
 TEST(WebhookE2eTest, OverTheRateLimitIs429WithRetryAfter) {
   ::notify::testing::TestDatabase db;
   Stack stack(db.url(), {"--webhook-rate-limit=1"});

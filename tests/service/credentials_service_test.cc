@@ -82,6 +82,15 @@ TEST_F(CredentialsServiceTest, UpdatesKeepMaskedSecretsAndReplaceNewOnes) {
   ASSERT_TRUE(admin_->UpdateCredential(As(kAdmin).get(), request, &response).ok());
   EXPECT_EQ(StoredBytes().find("rotated-token"), std::string::npos);
 
+  // A stored secret never follows a new account: changing it needs the token again.
+  v1::UpdateCredentialRequest moved;
+  *moved.mutable_credential() = created;
+  moved.mutable_credential()->mutable_twilio()->set_account_sid("ACattacker");
+  moved.mutable_update_mask()->add_paths("twilio");
+  grpc::Status refused = admin_->UpdateCredential(As(kAdmin).get(), moved, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(refused).field, "twilio.auth_token");
+
   v1::UpdateCredentialRequest other_provider;
   other_provider.mutable_credential()->set_id(created.id());
   other_provider.mutable_credential()->mutable_sendgrid()->set_api_key("SG.x");
@@ -105,6 +114,9 @@ TEST_F(CredentialsServiceTest, ValidationNamesTheField) {
   fcm.mutable_fcm()->set_project_id("acme-app");
   fcm.mutable_fcm()->set_service_account_json("{\"type\": \"service_account\"}");
   EXPECT_EQ(DetailsOf(Create(fcm)).field, "fcm.service_account_json");
+  v1::Credential userinfo;
+  userinfo.mutable_smtp()->set_url("smtp://bob:hunter2@mail.example.com:587");
+  EXPECT_EQ(DetailsOf(Create(userinfo)).field, "smtp.url");
   v1::Credential sendgrid;
   sendgrid.mutable_sendgrid();
   EXPECT_EQ(DetailsOf(Create(sendgrid)).field, "sendgrid.api_key");

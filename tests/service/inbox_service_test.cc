@@ -78,6 +78,12 @@ TEST_F(InboxServiceTest, AdminsSeeEveryLogNewestFirstWithFiltersAndPages) {
   by_time.mutable_start_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(25)));
   by_time.mutable_end_time()->set_seconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(15)));
   EXPECT_THAT(subjects(by_time), ElementsAre("middle"));
+  v1::ListLogsRequest far_future;
+  far_future.mutable_start_time()->set_seconds(int64_t{1} << 40);
+  v1::ListLogsResponse ignored;
+  grpc::Status out_of_range = admin_->ListLogs(As(kAdmin).get(), far_future, &ignored);
+  EXPECT_EQ(out_of_range.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(out_of_range).field, "start_time");
   v1::ListLogsRequest by_recipient;
   by_recipient.set_recipient(std::string(kOtherUserId) + "@example.com");
   EXPECT_THAT(subjects(by_recipient), ElementsAre("middle"));

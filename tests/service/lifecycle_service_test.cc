@@ -185,6 +185,10 @@ TEST_F(LifecycleServiceTest, BadAndNonAdminTokensAreInvalidArgumentsOnTheTokenFi
   EXPECT_EQ(user.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(DetailsOf(user).reason, "ADMIN_REQUIRED");
 
+  grpc::Status smuggled = Activate(std::string(kAcmeAdmin) + "\r\nX-Injected: 1");
+  EXPECT_EQ(smuggled.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(smuggled).reason, "TOKEN_INVALID");
+
   grpc::Status empty = Activate("");
   EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(DetailsOf(empty).field, "token");
@@ -301,6 +305,12 @@ TEST_F(AuthorizedCallsTest, PurgeDeletesEverythingAndTheNextActivationStartsAfre
   EXPECT_EQ(Sealed("acme", "webhook_secret"), "") << "the row is gone";
   ASSERT_TRUE(Activate(kAcmeAdmin).ok());
   EXPECT_NE(platform_->subscriptions("acme")[0].secret, secret);
+}
+
+TEST_F(AuthorizedCallsTest, RotateDoesNotGiveADeactivatedCompanyATokenAgain) {
+  ASSERT_TRUE(Deactivate(kAcmeAdmin).ok());
+  EXPECT_EQ(Rotate(kAcmeService).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Sealed("acme", "platform_token"), "");
 }
 
 TEST_F(AuthorizedCallsTest, RotateReplacesTheStoredToken) {

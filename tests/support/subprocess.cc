@@ -73,6 +73,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(const std::string&
   posix_spawnattr_destroy(&attr);
   close(pipe_fds[1]);
   if (rc != 0) {
+    process->pid_ = -1;
     close(pipe_fds[0]);
     return absl::InternalError(absl::StrCat("cannot start ", path, ": ", std::strerror(rc)));
   }
@@ -105,7 +106,8 @@ void Subprocess::ReadLoop(int fd) {
 }
 
 Subprocess::~Subprocess() {
-  if (!exit_code_.has_value()) {
+  // pid_ stays -1 when the spawn failed: kill(-1, ...) would signal every process we may signal.
+  if (pid_ > 0 && !exit_code_.has_value()) {
     kill(pid_, SIGKILL);
     int status;
     waitpid(pid_, &status, 0);
@@ -138,11 +140,11 @@ std::string Subprocess::Output() const {
 }
 
 void Subprocess::Signal(int signal) {
-  if (!exit_code_.has_value()) kill(pid_, signal);
+  if (pid_ > 0 && !exit_code_.has_value()) kill(pid_, signal);
 }
 
 std::optional<int> Subprocess::Wait(absl::Duration timeout) {
-  if (exit_code_.has_value()) return exit_code_;
+  if (exit_code_.has_value() || pid_ <= 0) return exit_code_;
   PollUntil(
       [this] {
         int status = 0;

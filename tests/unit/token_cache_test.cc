@@ -104,6 +104,13 @@ TEST_F(TokenCacheTest, ForgetsACompanysUsers) {
   EXPECT_EQ(fetches_, 3);
 }
 
+TEST_F(TokenCacheTest, AFetchThatThrowsFailsThatCallOnly) {
+  TokenCache cache({}, &clock_);
+  auto throws = []() -> absl::StatusOr<PlatformUser> { throw std::runtime_error("boom"); };
+  EXPECT_EQ(cache.Get("t", throws).status().code(), absl::StatusCode::kInternal);
+  EXPECT_TRUE(cache.Get("t", Returns(User("u", "acme"))).ok()) << "the flight was finished";
+}
+
 TEST_F(TokenCacheTest, ZeroTtlMeansNoCaching) {
   TokenCache cache({.ttl = absl::ZeroDuration()}, &clock_);
   cache.Get("t", Returns(User("u", "acme"))).IgnoreError();

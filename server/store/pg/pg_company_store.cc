@@ -143,7 +143,7 @@ absl::Status PgCompanyStore::ReplaceToken(absl::string_view id,
                     [&](pqxx::work& tx) {
                       return tx.exec_params(
                           absl::StrCat("UPDATE companies SET platform_token = $2, updated = now()"
-                                       " WHERE id = $1 RETURNING ",
+                                       " WHERE id = $1 AND active RETURNING ",
                                        kColumns),
                           std::string(id), Binary(sealed_platform_token));
                     })

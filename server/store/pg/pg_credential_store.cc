@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
@@ -147,18 +148,7 @@ absl::StatusOr<CredentialRecord> PgCredentialStore::Update(
 }
 
 absl::Status PgCredentialStore::Delete(absl::string_view company, absl::string_view id) {
-  if (!IsUuid(id)) return NotFound();
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a credential", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    found = !tx.exec_params(
-                   "DELETE FROM credentials WHERE company_id = $1 AND id = $2::uuid RETURNING id",
-                   std::string(company), std::string(id))
-                 .empty();
-    tx.commit();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : NotFound();
+  return DeleteCompanyRow(*pool_, "credentials", company, id, NotFound());
 }
 
 }  // namespace notify::pg

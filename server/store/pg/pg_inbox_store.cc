@@ -6,18 +6,12 @@
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/store/notification_store.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
 
 namespace v1 = notifications::v1;
-
-void SetTime(const pqxx::field& micros, google::protobuf::Timestamp* out) {
-  if (micros.is_null()) return;
-  const int64_t value = micros.as<int64_t>();
-  out->set_seconds(value / 1000000);
-  out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
-}
 
 std::string Micros(const char* column) {
   return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
@@ -62,8 +56,8 @@ v1::Device DeviceFromRow(const pqxx::row& row) {
   d.set_platform(PlatformFromName(row[1].as<std::string>()));
   d.set_token(row[2].as<std::string>());
   d.set_name(row[3].as<std::string>());
-  SetTime(row[4], d.mutable_created());
-  SetTime(row[5], d.mutable_updated());
+  SetTimestamp(row[4], d.mutable_created());
+  SetTimestamp(row[5], d.mutable_updated());
   return d;
 }
 
@@ -113,11 +107,11 @@ v1::Log LogFromRow(const pqxx::row& row) {
   l.set_attempt_count(row[14].as<int>());
   l.set_last_error(row[15].as<std::string>());
   l.set_received(row[16].as<bool>());
-  SetTime(row[17], l.mutable_created());
-  SetTime(row[18], l.mutable_updated());
-  SetTime(row[19], l.mutable_sent());
+  SetTimestamp(row[17], l.mutable_created());
+  SetTimestamp(row[18], l.mutable_updated());
+  SetTimestamp(row[19], l.mutable_sent());
   if (status == "pending" || status == "retrying" || status == "deferred") {
-    SetTime(row[20], l.mutable_next_attempt());
+    SetTimestamp(row[20], l.mutable_next_attempt());
   }
   l.set_resend_of(row[21].as<std::string>());
   return l;
@@ -235,7 +229,7 @@ absl::StatusOr<v1::Log> PgLogStore::Get(absl::string_view company, absl::string_
                           std::string(company), std::string(id))) {
         v1::LogAttempt* attempt = found->add_attempts();
         attempt->set_number(row[0].as<int>());
-        SetTime(row[1], attempt->mutable_started());
+        SetTimestamp(row[1], attempt->mutable_started());
         attempt->set_duration_ms(row[2].as<int>());
         attempt->set_success(row[3].as<bool>());
         attempt->set_provider_status(row[4].as<int>());

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
@@ -16,11 +17,6 @@ constexpr const char* kColumns =
     " (extract(epoch FROM created) * 1000000)::bigint,"
     " (extract(epoch FROM updated) * 1000000)::bigint";
 
-void SetTime(int64_t micros, google::protobuf::Timestamp* out) {
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
 v1::Layout FromRow(const pqxx::row& row) {
   v1::Layout l;
   l.set_id(row[0].as<std::string>());
@@ -30,8 +26,8 @@ v1::Layout FromRow(const pqxx::row& row) {
   l.set_text_message(row[4].as<std::string>());
   l.set_sms_message(row[5].as<std::string>());
   l.set_push_message(row[6].as<std::string>());
-  SetTime(row[7].as<int64_t>(), l.mutable_created());
-  SetTime(row[8].as<int64_t>(), l.mutable_updated());
+  SetTimestamp(row[7], l.mutable_created());
+  SetTimestamp(row[8], l.mutable_updated());
   return l;
 }
 
@@ -141,18 +137,7 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Update(
 }
 
 absl::Status PgLayoutStore::Delete(absl::string_view company, absl::string_view id) {
-  if (!IsUuid(id)) return NotFound();
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a layout", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    found =
-        !tx.exec_params("DELETE FROM layouts WHERE company_id = $1 AND id = $2::uuid RETURNING id",
-                        std::string(company), std::string(id))
-             .empty();
-    tx.commit();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : NotFound();
+  return DeleteCompanyRow(*pool_, "layouts", company, id, NotFound());
 }
 
 }  // namespace notify::pg

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
@@ -18,11 +19,6 @@ constexpr const char* kColumns =
     " n.to_mobile, n.to_user, n.from_email, n.expression, coalesce(n.layout_id::text, ''),"
     " (extract(epoch FROM n.created) * 1000000)::bigint,"
     " (extract(epoch FROM n.updated) * 1000000)::bigint";
-
-void SetTime(int64_t micros, google::protobuf::Timestamp* out) {
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
 
 v1::Notification FromRow(const pqxx::row& row) {
   v1::Notification n;
@@ -44,8 +40,8 @@ v1::Notification FromRow(const pqxx::row& row) {
   n.set_from_email(row[15].as<std::string>());
   n.set_expression(row[16].as<std::string>());
   n.set_layout(row[17].as<std::string>());
-  SetTime(row[18].as<int64_t>(), n.mutable_created());
-  SetTime(row[19].as<int64_t>(), n.mutable_updated());
+  SetTimestamp(row[18], n.mutable_created());
+  SetTimestamp(row[19], n.mutable_updated());
   return n;
 }
 
@@ -211,19 +207,7 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Update(
 }
 
 absl::Status PgNotificationStore::Delete(absl::string_view company, absl::string_view id) {
-  if (!IsUuid(id)) return NotFound();
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a notification", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    found = !tx.exec_params(
-                   "DELETE FROM notifications WHERE company_id = $1 AND id = $2::uuid"
-                   " RETURNING id",
-                   std::string(company), std::string(id))
-                 .empty();
-    tx.commit();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : NotFound();
+  return DeleteCompanyRow(*pool_, "notifications", company, id, NotFound());
 }
 
 absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListForUser(

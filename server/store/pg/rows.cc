@@ -1,0 +1,34 @@
+#include "server/store/pg/rows.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/common/crypto.h"
+#include "server/common/status.h"
+
+namespace notify::pg {
+
+void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out) {
+  if (micros.is_null()) return;
+  const int64_t value = micros.as<int64_t>();
+  out->set_seconds(value / 1000000);
+  out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
+}
+
+absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view company,
+                              absl::string_view id, const absl::Status& not_found) {
+  if (!IsUuid(id)) return not_found;
+  bool found = false;
+  NOTIFY_RETURN_IF_ERROR(
+      pool.Run(absl::StrCat("deleting from ", table), [&](pqxx::connection& conn) {
+        pqxx::work tx(conn);
+        found =
+            !tx.exec_params(absl::StrCat("DELETE FROM ", table,
+                                         " WHERE company_id = $1 AND id = $2::uuid RETURNING id"),
+                            std::string(company), std::string(id))
+                 .empty();
+        tx.commit();
+        return absl::OkStatus();
+      }));
+  return found ? absl::OkStatus() : not_found;
+}
+
+}  // namespace notify::pg

@@ -1,0 +1,26 @@
+// Small helpers shared by the PostgreSQL stores.
+#ifndef NOTIFY_SERVER_STORE_PG_ROWS_H_
+#define NOTIFY_SERVER_STORE_PG_ROWS_H_
+
+#include <pqxx/pqxx>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/store/pg/pool.h"
+
+namespace notify::pg {
+
+// A column read as microseconds since the epoch (NULL leaves `out` unset).
+void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
+
+// Deletes the row of `table` with `id` in `company`; `not_found` when there is none (or `id` is not
+// a UUID). `table` is one of the project's own table names, never input.
+absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view company,
+                              absl::string_view id, const absl::Status& not_found);
+
+}  // namespace notify::pg
+
+#endif  // NOTIFY_SERVER_STORE_PG_ROWS_H_
