@@ -8,7 +8,14 @@ PACKAGES=(
   libabsl-dev libpqxx-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev
   postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd curl
+  # The Go client, built offline from Debian's Go modules. Name protobuf 1.5 explicitly: apt would
+  # otherwise pick the 1.3 one, and the first RPC would panic.
+  golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
 )
+
+# Node.js 20 with npm (the Node client) comes with the machine; Debian's own is the fallback.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
