@@ -22,6 +22,7 @@
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
 #include "server/core/rate_limiter.h"
+#include "server/core/template.h"
 #include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_credential_store.h"
 #include "server/store/pg/pg_event_store.h"
@@ -78,7 +79,7 @@ class App {
   pg::PgDeviceStore devices_;
   pg::PgLogStore logs_;
   pg::PgCredentialStore credentials_;
-  DelimiterTemplateChecker templates_;
+  EngineTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;
   TokenCache tokens_;

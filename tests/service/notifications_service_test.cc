@@ -1,5 +1,7 @@
 // Notifications through AdminService and UserService: validation, pagination, update masks, not
 // found, concurrent updates, preferences and tenant isolation, on a real PostgreSQL.
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -124,7 +126,8 @@ TEST_F(NotificationsServiceTest, ValidationNamesTheField) {
   v1::Notification bad_template = Email("Bad");
   bad_template.set_html_message("<p>\n  {% for x in items %}\n  {% endif %}</p>");
   grpc::Status status = Create(bad_template);
-  EXPECT_THAT(status.error_message(), HasSubstr("line 3, column 3"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("line 3, column 6: unexpected 'endif', expected 'endfor'"));
 
   v1::ListNotificationsResponse listed;
   ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), {}, &listed).ok());
@@ -146,6 +149,26 @@ TEST_F(NotificationsServiceTest, ARetriedCreateWithTheSameRequestIdCreatesOnce) 
   v1::ListNotificationsResponse listed;
   ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), {}, &listed).ok());
   EXPECT_EQ(listed.total_size(), 1);
+}
+
+TEST_F(NotificationsServiceTest, ConcurrentRetriesWithOneRequestIdCreateOnce) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<std::string> ids;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      v1::Notification created;
+      if (Create(Email("Racy"), &created, kAdmin, "req-race").ok()) {
+        ++ok;
+        std::lock_guard<std::mutex> lock(mu);
+        ids.insert(created.id());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(ids.size(), 1u);
 }
 
 TEST_F(NotificationsServiceTest, PaginationEdges) {

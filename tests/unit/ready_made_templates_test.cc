@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "server/core/notification_rules.h"
+#include "server/core/template.h"
 
 namespace notify {
 namespace {
@@ -12,7 +13,7 @@ TEST(ReadyMadeTemplatesTest, ShipTheTemplatesAdminsNeedAndEachIsAValidNotificati
   const auto& templates = ReadyMadeTemplates();
   std::set<std::string> ids;
   std::set<std::string> events;
-  DelimiterTemplateChecker checker;
+  EngineTemplateChecker checker;  // The engine that renders them.
   for (const auto& t : templates) {
     EXPECT_TRUE(ids.insert(t.id()).second) << "duplicate id " << t.id();
     EXPECT_FALSE(t.name().empty()) << t.id();

@@ -40,6 +40,10 @@ absl::Status StatusFromException(const std::exception& e, absl::string_view what
     if (state == "23505") {
       return absl::AlreadyExistsError(absl::StrCat(what, ": it already exists"));
     }
+    if (state == "23503") {
+      return absl::FailedPreconditionError(
+          absl::StrCat(what, ": it refers to something that no longer exists"));
+    }
     if (state == "40001" || state == "40P01") {
       return absl::AbortedError(absl::StrCat(what, ": a concurrent change conflicted; try again"));
     }

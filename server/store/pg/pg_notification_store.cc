@@ -80,7 +80,7 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
                                                              absl::string_view request_id) {
   std::optional<v1::Notification> created;
   absl::Status verdict;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("creating a notification", [&](pqxx::connection& conn) {
+  absl::Status status = pool_->Run("creating a notification", [&](pqxx::connection& conn) {
     pqxx::work tx(conn);
     if (!request_id.empty()) {
       pqxx::result seen = tx.exec_params(
@@ -110,7 +110,22 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
-  }));
+  });
+  if (absl::IsAlreadyExists(status) && !request_id.empty()) {
+    // A concurrent retry with the same request id won the insert: answer what it created.
+    NOTIFY_RETURN_IF_ERROR(
+        pool_->Run("reading a created notification", [&](pqxx::connection& conn) {
+          pqxx::nontransaction tx(conn);
+          pqxx::result rows = tx.exec_params(
+              absl::StrCat("SELECT ", kColumns,
+                           " FROM notifications n WHERE company_id = $1 AND request_id = $2"),
+              std::string(company), std::string(request_id));
+          if (!rows.empty()) created = FromRow(rows[0]);
+          return absl::OkStatus();
+        }));
+    if (created.has_value()) return *created;
+  }
+  NOTIFY_RETURN_IF_ERROR(status);
   NOTIFY_RETURN_IF_ERROR(verdict);
   return *created;
 }
