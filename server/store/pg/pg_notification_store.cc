@@ -45,6 +45,17 @@ v1::Notification FromRow(const pqxx::row& row) {
   return n;
 }
 
+// A company's ($1) enabled notifications with one user's ($2) preference as column 20.
+const std::string& UserView() {
+  static const std::string* const kView =
+      new std::string(absl::StrCat("SELECT ", kColumns,
+                                   ", coalesce(p.enabled, true) FROM notifications n"
+                                   " LEFT JOIN preferences p ON p.company_id = n.company_id"
+                                   " AND p.notification_id = n.id AND p.user_id = $2"
+                                   " WHERE n.company_id = $1 AND n.enabled"));
+  return *kView;
+}
+
 absl::Status NotFound() {
   return WithReason(absl::NotFoundError("No such notification."), "NOTIFICATION_NOT_FOUND");
 }
@@ -232,11 +243,7 @@ absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListFor
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing a user's notifications", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows =
-        tx.exec_params(absl::StrCat("SELECT ", kColumns,
-                                    ", coalesce(p.enabled, true) FROM notifications n"
-                                    " LEFT JOIN preferences p ON p.company_id = n.company_id"
-                                    " AND p.notification_id = n.id AND p.user_id = $2"
-                                    " WHERE n.company_id = $1 AND n.enabled"
+        tx.exec_params(absl::StrCat(UserView(),
                                     " AND ($3 = '' OR n.type = ANY (string_to_array($3, ',')))"
                                     " AND ($4 = '' OR n.id > $4::uuid) ORDER BY n.id LIMIT $5"),
                        std::string(company), std::string(user), absl::StrJoin(types, ","),
@@ -254,13 +261,8 @@ absl::StatusOr<UserNotificationRecord> PgNotificationStore::GetForUser(absl::str
   std::optional<UserNotificationRecord> found;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a user's notification", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
-    pqxx::result rows =
-        tx.exec_params(absl::StrCat("SELECT ", kColumns,
-                                    ", coalesce(p.enabled, true) FROM notifications n"
-                                    " LEFT JOIN preferences p ON p.company_id = n.company_id"
-                                    " AND p.notification_id = n.id AND p.user_id = $2"
-                                    " WHERE n.company_id = $1 AND n.enabled AND n.id = $3::uuid"),
-                       std::string(company), std::string(user), std::string(id));
+    pqxx::result rows = tx.exec_params(absl::StrCat(UserView(), " AND n.id = $3::uuid"),
+                                       std::string(company), std::string(user), std::string(id));
     if (!rows.empty()) found = UserNotificationRecord{FromRow(rows[0]), rows[0][20].as<bool>()};
     return absl::OkStatus();
   }));
