@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
@@ -26,12 +27,6 @@ EventRecord FromRow(const pqxx::row& row) {
   e.received = absl::FromUnixMicros(row[7].as<int64_t>());
   if (!row[8].is_null()) e.processed = absl::FromUnixMicros(row[8].as<int64_t>());
   return e;
-}
-
-// A time as PostgreSQL reads it exactly (microseconds, UTC), or null.
-std::optional<std::string> Timestamp(const std::optional<absl::Time>& time) {
-  if (!time.has_value()) return std::nullopt;
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *time, absl::UTCTimeZone());
 }
 
 absl::Status EventNotFound() {
@@ -111,9 +106,9 @@ absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
             " AND ($5::timestamptz IS NULL OR received < $5::timestamptz)",
             " AND ($6::timestamptz IS NULL OR (received, id) < ($6::timestamptz, $7::uuid))",
             " ORDER BY received DESC, id DESC LIMIT $8"),
-        std::string(company), filter.name, filter.status, Timestamp(filter.start),
-        Timestamp(filter.end),
-        Timestamp(cursor.has_value() ? std::optional<absl::Time>(cursor->received) : std::nullopt),
+        std::string(company), filter.name, filter.status, TimeParam(filter.start),
+        TimeParam(filter.end),
+        TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->received) : std::nullopt),
         cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit);
     for (const auto& row : rows) events.push_back(FromRow(row));
     return absl::OkStatus();

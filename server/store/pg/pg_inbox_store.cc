@@ -17,11 +17,6 @@ std::string Micros(const char* column) {
   return absl::StrCat("(extract(epoch FROM ", column, ") * 1000000)::bigint");
 }
 
-std::optional<std::string> Timestamp(const std::optional<absl::Time>& time) {
-  if (!time.has_value()) return std::nullopt;
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *time, absl::UTCTimeZone());
-}
-
 // --- Devices ---
 
 const std::string& DeviceColumns() {
@@ -198,8 +193,8 @@ absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
             " AND ($10::timestamptz IS NULL OR (created, id) < ($10::timestamptz, $11::uuid))",
             " ORDER BY created DESC, id DESC LIMIT $12"),
         std::string(company), filter.user_id, filter.notification_id, filter.recipient, filter.type,
-        filter.status, Timestamp(filter.start), Timestamp(filter.end), filter.received,
-        Timestamp(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
+        filter.status, TimeParam(filter.start), TimeParam(filter.end), filter.received,
+        TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
         cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit);
     for (const auto& row : rows) out.push_back(LogFromRow(row));
     return absl::OkStatus();

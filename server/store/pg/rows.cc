@@ -13,6 +13,11 @@ void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
 }
 
+std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
+  if (!time.has_value()) return std::nullopt;
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *time, absl::UTCTimeZone());
+}
+
 absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view company,
                               absl::string_view id, const absl::Status& not_found) {
   if (!IsUuid(id)) return not_found;

@@ -4,10 +4,12 @@
 
 #include <pqxx/pqxx>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/store/pg/pool.h"
 
@@ -15,6 +17,10 @@ namespace notify::pg {
 
 // A column read as microseconds since the epoch (NULL leaves `out` unset).
 void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
+
+// A time as PostgreSQL reads it exactly (ISO 8601, microseconds, UTC), or null, for timestamptz
+// parameters.
+std::optional<std::string> TimeParam(const std::optional<absl::Time>& time);
 
 // Deletes the row of `table` with `id` in `company`; `not_found` when there is none (or `id` is not
 // a UUID). `table` is one of the project's own table names, never input.
