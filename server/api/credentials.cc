@@ -122,7 +122,7 @@ absl::Status Validate(const v1::Credential& c) {
 }
 
 std::string Context(absl::string_view company, absl::string_view type) {
-  return absl::StrCat("credentials.secrets:", company, ":", type);
+  return CredentialSecretsContext(company, type);
 }
 
 // The record's settings and (opened) secrets as a Credential.

@@ -3,17 +3,21 @@
 #ifndef NOTIFY_SERVER_API_SERVICES_H_
 #define NOTIFY_SERVER_API_SERVICES_H_
 
+#include <functional>
+
 #include "notifications/v1/admin_service.grpc.pb.h"
 #include "notifications/v1/user_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
 #include "server/api/grpc_status.h"
 #include "server/api/page_token.h"
 #include "server/auth/authorizer.h"
+#include "server/core/event_planner.h"
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
 #include "server/core/notification_rules.h"
 #include "server/store/company_store.h"
 #include "server/store/credential_store.h"
+#include "server/store/delivery_store.h"
 #include "server/store/event_store.h"
 #include "server/store/inbox_store.h"
 #include "server/store/layout_store.h"
@@ -35,6 +39,15 @@ struct ServiceDeps {
   const SecretBox* box = nullptr;
   const PageTokens* page_tokens = nullptr;
   const TemplateChecker* templates = nullptr;
+  DeliveryStore* deliveries = nullptr;
+  const EventPlanner* planner = nullptr;
+  // Loads a company as the planner needs it (its platform token opened).
+  std::function<absl::StatusOr<CompanyContext>(const std::string&)> load_company;
+  // The ids of the platform users in a group (the company's token).
+  std::function<absl::StatusOr<std::vector<std::string>>(const std::string&, const std::string&)>
+      list_group_users;
+  // Wakes the event workers (after a replay); may be empty.
+  std::function<void()> wake_events;
 };
 
 // Runs `body` for an authorized caller, or answers the authorization's error.
@@ -130,6 +143,18 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status DeleteNotification(grpc::ServerContext* context,
                                   const notifications::v1::DeleteNotificationRequest* request,
                                   notifications::v1::DeleteNotificationResponse* response) override;
+  grpc::Status PreviewNotification(
+      grpc::ServerContext* context, const notifications::v1::PreviewNotificationRequest* request,
+      notifications::v1::PreviewNotificationResponse* response) override;
+  grpc::Status TriggerNotification(
+      grpc::ServerContext* context, const notifications::v1::TriggerNotificationRequest* request,
+      notifications::v1::TriggerNotificationResponse* response) override;
+  grpc::Status ResendLog(grpc::ServerContext* context,
+                         const notifications::v1::ResendLogRequest* request,
+                         notifications::v1::ResendLogResponse* response) override;
+  grpc::Status ReplayEvent(grpc::ServerContext* context,
+                           const notifications::v1::ReplayEventRequest* request,
+                           notifications::v1::ReplayEventResponse* response) override;
 
  private:
   Authorizer* const authorizer_;

@@ -66,6 +66,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       devices_(pool_.get(), RealClock::Get()),
       logs_(pool_.get()),
       credentials_(pool_.get(), RealClock::Get()),
+      deliveries_(pool_.get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -87,6 +88,11 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                    ? std::make_unique<RateLimiter>(config_.webhook_rate_limit, RealClock::Get())
                    : nullptr),
       ingest_(&directory_, &events_, limiter_.get(), &metrics_),
+      planner_({.default_from_email = config_.channels.email_from}, &notifications_, &layouts_,
+               &devices_, platform_.get()),
+      channels_(config_.channels, config_.sender, &credentials_, &box_, RealClock::Get(),
+                absl::Seconds(10)),
+      engine_(config_.engine, &deliveries_, &companies_, &box_, &planner_, &channels_, &metrics_),
       deps_{.authorizer = &authorizer_,
             .lifecycle = &lifecycle_,
             .companies = &companies_,
@@ -98,7 +104,15 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .credentials = &credentials_,
             .box = &box_,
             .page_tokens = &page_tokens_,
-            .templates = &templates_},
+            .templates = &templates_,
+            .deliveries = &deliveries_,
+            .planner = &planner_,
+            .load_company = [this](const std::string& id) { return engine_.LoadCompany(id); },
+            .list_group_users =
+                [this](const std::string& token, const std::string& group) {
+                  return platform_->ListGroupUsers(token, group, 1000);
+                },
+            .wake_events = [this] { engine_.WakeEvents(); }},
       admin_service_(deps_),
       user_service_(deps_),
       webhook_service_(&ingest_) {}
@@ -151,6 +165,10 @@ absl::Status App::Start() {
     }
     metrics_address_ = metrics_server_->address();
   }
+  if (config_.deliver) {
+    ingest_.set_on_new_event([this] { engine_.WakeEvents(); });
+    engine_.Start();
+  }
   for (const char* service : {"", "notifications.v1.AdminService", "notifications.v1.UserService",
                               "notifications.v1.WebhookService"}) {
     server_->GetHealthCheckService()->SetServingStatus(service, true);
@@ -168,6 +186,8 @@ void App::Shutdown(absl::Duration timeout) {
   server_->Shutdown(absl::ToChronoTime(absl::Now() + timeout));
   server_->Wait();
   server_.reset();
+  // After the calls: a webhook in flight may still wake the workers.
+  engine_.Stop();
 }
 
 }  // namespace notify

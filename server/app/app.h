@@ -19,12 +19,16 @@
 #include "server/auth/token_cache.h"
 #include "server/common/crypto.h"
 #include "server/common/metrics.h"
+#include "server/core/event_planner.h"
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
 #include "server/core/rate_limiter.h"
 #include "server/core/template.h"
+#include "server/delivery/channels.h"
+#include "server/delivery/engine.h"
 #include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_credential_store.h"
+#include "server/store/pg/pg_delivery_store.h"
 #include "server/store/pg/pg_event_store.h"
 #include "server/store/pg/pg_inbox_store.h"
 #include "server/store/pg/pg_layout_store.h"
@@ -62,6 +66,7 @@ class App {
   // Where GET /metrics is served, or "" when nowhere.
   const std::string& metrics_address() const { return metrics_address_; }
   metrics::Registry& metrics() { return metrics_; }
+  delivery::DeliveryEngine& engine() { return engine_; }
 
   // Reports NOT_SERVING, stops taking calls, and waits up to `timeout` for calls in flight before
   // cancelling them.
@@ -79,6 +84,7 @@ class App {
   pg::PgDeviceStore devices_;
   pg::PgLogStore logs_;
   pg::PgCredentialStore credentials_;
+  pg::PgDeliveryStore deliveries_;
   EngineTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;
@@ -88,6 +94,9 @@ class App {
   Lifecycle lifecycle_;
   std::unique_ptr<RateLimiter> limiter_;
   Ingest ingest_;
+  EventPlanner planner_;
+  delivery::Channels channels_;
+  delivery::DeliveryEngine engine_;
   api::ServiceDeps deps_;
   api::AdminServiceImpl admin_service_;
   api::UserServiceImpl user_service_;

@@ -1,5 +1,6 @@
 #include "server/app/config.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -7,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/core/lifecycle.h"
@@ -28,7 +30,7 @@ SettingsParser ServerSettingsParser() {
           {"public-url", "NOTIFY_PUBLIC_URL", "",
            "Base URL under which the platform reaches the gateway, e.g. "
            "https://notify.example.com/api/."},
-          {"db-pool-size", "NOTIFY_DB_POOL_SIZE", "8", "Most database connections held (1-200)."},
+          {"db-pool-size", "NOTIFY_DB_POOL_SIZE", "16", "Most database connections held (1-200)."},
           {"db-acquire-timeout", "NOTIFY_DB_ACQUIRE_TIMEOUT", "5s",
            "How long a call waits for a free database connection before failing UNAVAILABLE."},
           {"db-retry-max-delay", "NOTIFY_DB_RETRY_MAX_DELAY", "30s",
@@ -66,6 +68,54 @@ SettingsParser ServerSettingsParser() {
            "Where GET /metrics serves Prometheus metrics, HOST:PORT; empty: nowhere."},
           {"events", "NOTIFY_EVENTS", "all",
            "Platform events to subscribe to on activation: \"all\" or a comma-separated list."},
+          {"deliver", "NOTIFY_DELIVER", "true",
+           "Run the delivery workers (events to messages, messages to providers) in this process.",
+           true},
+          {"email-from", "NOTIFY_EMAIL_FROM", "",
+           "Sender of emails whose notification and company set none, e.g. "
+           "\"Acme <no-reply@acme.example>\"."},
+          {"smtp-url", "NOTIFY_SMTP_URL", "",
+           "Default email provider: smtp://host:port (STARTTLS when offered) or "
+           "smtps://host:port."},
+          {"smtp-username", "NOTIFY_SMTP_USERNAME", "",
+           "User name for --smtp-url, if it needs one."},
+          {"smtp-password", "NOTIFY_SMTP_PASSWORD", "", "Password for --smtp-username.", false,
+           true, true},
+          {"sendgrid-url", "NOTIFY_SENDGRID_URL", "https://api.sendgrid.com",
+           "SendGrid API base URL."},
+          {"sendgrid-api-key", "NOTIFY_SENDGRID_API_KEY", "",
+           "Default email provider through SendGrid (used before --smtp-url when set).", false,
+           true},
+          {"twilio-url", "NOTIFY_TWILIO_URL", "https://api.twilio.com", "Twilio API base URL."},
+          {"twilio-account-sid", "NOTIFY_TWILIO_ACCOUNT_SID", "",
+           "Default SMS provider: the Twilio account SID (AC...)."},
+          {"twilio-auth-token", "NOTIFY_TWILIO_AUTH_TOKEN", "", "The Twilio account's auth token.",
+           false, true},
+          {"twilio-from", "NOTIFY_TWILIO_FROM", "",
+           "Sender of SMS: an E.164 number or a messaging service SID (MG...)."},
+          {"fcm-url", "NOTIFY_FCM_URL", "https://fcm.googleapis.com",
+           "Firebase Cloud Messaging API base URL."},
+          {"fcm-token-url", "NOTIFY_FCM_TOKEN_URL", "",
+           "OAuth2 token URL for FCM; empty: the service account's token_uri."},
+          {"fcm-credentials-file", "NOTIFY_FCM_CREDENTIALS_FILE", "",
+           "Default push provider: a Firebase service account key file (JSON)."},
+          {"event-workers", "NOTIFY_EVENT_WORKERS", "2",
+           "Threads turning events into messages (0-64)."},
+          {"email-senders", "NOTIFY_EMAIL_SENDERS", "4", "Threads sending email (0-256)."},
+          {"sms-senders", "NOTIFY_SMS_SENDERS", "2", "Threads sending SMS (0-256)."},
+          {"push-senders", "NOTIFY_PUSH_SENDERS", "2", "Threads sending push messages (0-256)."},
+          {"delivery-max-attempts", "NOTIFY_DELIVERY_MAX_ATTEMPTS", "8",
+           "Attempts at one message before it is dead (1-100)."},
+          {"retry-base", "NOTIFY_RETRY_BASE", "60s",
+           "Wait after a message's first failed attempt; each next wait is three times longer "
+           "(with +-20% jitter)."},
+          {"retry-max", "NOTIFY_RETRY_MAX", "12h", "Longest wait between two attempts."},
+          {"send-timeout", "NOTIFY_SEND_TIMEOUT", "30s", "Time limit of one provider call."},
+          {"lease", "NOTIFY_LEASE", "2m",
+           "How long a worker holds the events and messages it claimed; what a process that died "
+           "held is taken up again after this. Must exceed --send-timeout."},
+          {"poll-interval", "NOTIFY_POLL_INTERVAL", "500ms",
+           "How often idle workers look for work queued by other processes."},
       });
 }
 
@@ -120,6 +170,86 @@ absl::StatusOr<std::vector<std::string>> Events(const Settings& settings) {
         absl::StrCat(settings.Describe("events"), " must be \"all\" or name at least one event"));
   }
   return events;
+}
+
+absl::StatusOr<int> Count(const Settings& settings, absl::string_view flag, int max) {
+  NOTIFY_ASSIGN_OR_RETURN(int64_t value, settings.GetInt(flag, 0, max));
+  return static_cast<int>(value);
+}
+
+absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config) {
+  NOTIFY_ASSIGN_OR_RETURN(config.deliver, settings.GetBool("deliver"));
+  delivery::ChannelDefaults& c = config.channels;
+  c.email_from = settings.Get("email-from");
+  c.smtp.url = settings.Get("smtp-url");
+  if (!c.smtp.url.empty()) {
+    if (!absl::StartsWith(c.smtp.url, "smtp://") && !absl::StartsWith(c.smtp.url, "smtps://")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          settings.Describe("smtp-url"), " must be smtp://host:port or smtps://host:port"));
+    }
+    if (absl::StrContains(c.smtp.url, "@")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(settings.Describe("smtp-url"),
+                       " must not hold a user or password; use --smtp-username and "
+                       "NOTIFY_SMTP_PASSWORD"));
+    }
+  }
+  c.smtp.username = settings.Get("smtp-username");
+  c.smtp.password = settings.Get("smtp-password");
+  NOTIFY_ASSIGN_OR_RETURN(c.sendgrid.url, settings.GetHttpUrl("sendgrid-url", false));
+  c.sendgrid.api_key = settings.Get("sendgrid-api-key");
+  NOTIFY_ASSIGN_OR_RETURN(c.twilio.url, settings.GetHttpUrl("twilio-url", false));
+  c.twilio.account_sid = settings.Get("twilio-account-sid");
+  c.twilio.auth_token = settings.Get("twilio-auth-token");
+  c.twilio.from = settings.Get("twilio-from");
+  if (!c.twilio.account_sid.empty() && (c.twilio.auth_token.empty() || c.twilio.from.empty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(settings.Describe("twilio-account-sid"),
+                     " needs --twilio-auth-token (NOTIFY_TWILIO_AUTH_TOKEN) and --twilio-from"));
+  }
+  NOTIFY_ASSIGN_OR_RETURN(c.fcm.url, settings.GetHttpUrl("fcm-url", false));
+  NOTIFY_ASSIGN_OR_RETURN(c.fcm.token_url, settings.GetHttpUrl("fcm-token-url", true));
+  if (const std::string& file = settings.Get("fcm-credentials-file"); !file.empty()) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json account = nlohmann::json::parse(text.str(), nullptr, false);
+    if (!in || !account.is_object() || !account.contains("client_email") ||
+        !account.contains("private_key")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(settings.Describe("fcm-credentials-file"), " (\"", file,
+                       "\") must be a readable service account key file (JSON with client_email "
+                       "and private_key)"));
+    }
+    c.fcm.service_account_json = text.str();
+  }
+  while (absl::EndsWith(c.sendgrid.url, "/")) c.sendgrid.url.pop_back();
+  while (absl::EndsWith(c.twilio.url, "/")) c.twilio.url.pop_back();
+  while (absl::EndsWith(c.fcm.url, "/")) c.fcm.url.pop_back();
+
+  delivery::EngineOptions& e = config.engine;
+  NOTIFY_ASSIGN_OR_RETURN(e.event_workers, Count(settings, "event-workers", 64));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders["email"], Count(settings, "email-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders["sms"], Count(settings, "sms-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders["push"], Count(settings, "push-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t attempts, settings.GetInt("delivery-max-attempts", 1, 100));
+  e.max_attempts = static_cast<int>(attempts);
+  NOTIFY_ASSIGN_OR_RETURN(e.retry_base, settings.GetDuration("retry-base", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(e.retry_max, settings.GetDuration("retry-max", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(e.poll_interval,
+                          settings.GetDuration("poll-interval", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(config.sender.timeout,
+                          settings.GetDuration("send-timeout", absl::Milliseconds(100)));
+  config.sender.connect_timeout = std::min(config.sender.timeout, absl::Seconds(10));
+  NOTIFY_ASSIGN_OR_RETURN(absl::Duration lease, settings.GetDuration("lease", absl::Seconds(1)));
+  // A lease outlives the calls made under it, so that a slow provider is not sent to twice.
+  if (lease <= config.sender.timeout) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        settings.Describe("lease"), " must be longer than --send-timeout (NOTIFY_SEND_TIMEOUT)"));
+  }
+  e.send_lease = lease;
+  e.event_lease = lease;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -178,6 +308,7 @@ absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) 
   if (!settings.Get("metrics-listen").empty()) {
     NOTIFY_ASSIGN_OR_RETURN(config.metrics_listen, settings.GetHostPort("metrics-listen"));
   }
+  NOTIFY_RETURN_IF_ERROR(DeliveryFromSettings(settings, config));
   return config;
 }
 

@@ -9,6 +9,9 @@
 #include "absl/time/time.h"
 #include "server/common/log.h"
 #include "server/common/settings.h"
+#include "server/delivery/channels.h"
+#include "server/delivery/engine.h"
+#include "server/delivery/senders.h"
 
 namespace notify {
 
@@ -22,7 +25,7 @@ struct ServerConfig {
   // The base URL under which the platform reaches the gateway, with a trailing slash; may be empty.
   std::string public_url;
   // Most database connections this process holds.
-  int db_pool_size = 8;
+  int db_pool_size = 16;
   // How long a call waits for a free database connection before failing UNAVAILABLE.
   absl::Duration db_acquire_timeout = absl::Seconds(5);
   // The longest wait between attempts to reach the database at start-up.
@@ -50,6 +53,12 @@ struct ServerConfig {
   double webhook_rate_limit = 0;
   // Where Prometheus scrapes the server's metrics (GET /metrics), HOST:PORT; empty means nowhere.
   std::string metrics_listen;
+  // The server's own providers (a company's credentials take precedence) and delivery tuning.
+  delivery::ChannelDefaults channels;
+  delivery::SenderOptions sender;
+  delivery::EngineOptions engine;
+  // Run the delivery workers in this process (false: serve the APIs only).
+  bool deliver = true;
   // Apply the migrations and exit.
   bool migrate_only = false;
 };

@@ -311,4 +311,32 @@ absl::StatusOr<PlatformUser> HttpPlatformClient::GetUser(absl::string_view token
   return user;
 }
 
+absl::StatusOr<std::vector<std::string>> HttpPlatformClient::ListGroupUsers(absl::string_view token,
+                                                                            absl::string_view group,
+                                                                            int limit) {
+  std::vector<std::string> ids;
+  constexpr int kPageSize = 250;
+  for (int page = 1;; ++page) {
+    NOTIFY_ASSIGN_OR_RETURN(nlohmann::json data,
+                            Call("GET",
+                                 absl::StrCat("/3/admin/users/?group=", UrlEncode(group),
+                                              "&page_size=", kPageSize, "&page=", page),
+                                 token));
+    if (!data.is_object()) break;
+    auto results = data.find("results");
+    if (results == data.end() || !results->is_array()) break;
+    for (const auto& item : *results) {
+      const std::string id = Text(item, "id");
+      if (id.empty()) continue;
+      if (static_cast<int>(ids.size()) >= limit) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the group \"", group, "\" has more than ", limit, " users"));
+      }
+      ids.push_back(id);
+    }
+    if (!data.contains("next") || data["next"].is_null()) break;
+  }
+  return ids;
+}
+
 }  // namespace notify

@@ -118,6 +118,7 @@ absl::StatusOr<IngestResult> Ingest::ReceiveUnmeasured(absl::string_view authori
   const bool known = IsKnownEvent(event);
   NOTIFY_ASSIGN_OR_RETURN(StoredEvent stored, events_->Insert(company, id, event, payload,
                                                               known ? "pending" : "ignored"));
+  if (!stored.duplicate && known && on_new_event_) on_new_event_();
   return IngestResult{stored.id, stored.duplicate, stored.status == "ignored"};
 }
 

@@ -2,6 +2,9 @@
 #ifndef NOTIFY_SERVER_CORE_INGEST_H_
 #define NOTIFY_SERVER_CORE_INGEST_H_
 
+#include <functional>
+#include <utility>
+
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -33,6 +36,10 @@ class Ingest {
   // company's rate limit, with the wait), Unavailable (the database).
   absl::StatusOr<IngestResult> Receive(absl::string_view authorization, absl::string_view payload);
 
+  // Called after a new event is stored (not a repeat, not ignored), e.g. to wake a worker. Set
+  // before serving.
+  void set_on_new_event(std::function<void()> callback) { on_new_event_ = std::move(callback); }
+
  private:
   absl::StatusOr<IngestResult> ReceiveUnmeasured(absl::string_view authorization,
                                                  absl::string_view payload);
@@ -43,6 +50,7 @@ class Ingest {
   metrics::Family<metrics::Counter>& received_;
   metrics::Family<metrics::Counter>& rejected_;
   metrics::Histogram& latency_;
+  std::function<void()> on_new_event_;
 };
 
 // Whether the platform sends events of this name (see PlatformEventNames()).

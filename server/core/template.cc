@@ -789,7 +789,12 @@ bool Compare(const std::string& op, const json& a, const json& b) {
 class Renderer {
  public:
   Renderer(const json& context, const RenderOptions& options)
-      : context_(context), options_(options) {}
+      : context_(context), options_(options) {
+    for (const auto& [name, html] : options_.safe_values) {
+      globals_[name] = html;
+      safe_globals_.insert(name);
+    }
+  }
 
   absl::Status RenderBody(const std::vector<Node>& body, std::string& out, int depth) {
     if (depth > options_.max_depth) {

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,9 @@ struct RenderOptions {
   std::int64_t max_loop_iterations = 10000;
   // Blocks (if, for, case, capture...) nested inside one another.
   int max_depth = 64;
+  // Top-level variables bound to text that is already safe HTML (a layout's `content`): never
+  // escaped, and they hide a context member of the same name.
+  std::map<std::string, std::string> safe_values;
 };
 
 namespace template_internal {

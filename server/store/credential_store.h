@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -22,6 +23,11 @@ struct CredentialRecord {
   absl::Time created;
   absl::Time updated;
 };
+
+// The context a credential's secrets are sealed under: they open only for that company and type.
+inline std::string CredentialSecretsContext(absl::string_view company, absl::string_view type) {
+  return absl::StrCat("credentials.secrets:", company, ":", type);
+}
 
 // Errors: NotFound (CREDENTIAL_NOT_FOUND), AlreadyExists (CREDENTIAL_EXISTS: the company has one of
 // that type), Unavailable. Thread-safe.

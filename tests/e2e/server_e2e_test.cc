@@ -95,7 +95,7 @@ TEST(ServerE2eTest, ReportsServingAndListsTheThreeServicesThenStopsOnSigterm) {
   EXPECT_TRUE(server->WaitForLog("stopped", absl::ZeroDuration()).has_value());
 }
 
-TEST(ServerE2eTest, MethodsNotBuiltYetAnswerUnimplemented) {
+TEST(ServerE2eTest, EveryServiceRefusesCallsWithoutCredentials) {
   TestDatabase db;
   auto server = StartServer(db.url());
   ASSERT_NE(server, nullptr);
@@ -108,7 +108,8 @@ TEST(ServerE2eTest, MethodsNotBuiltYetAnswerUnimplemented) {
     EXPECT_EQ(notifications::v1::AdminService::NewStub(channel)
                   ->ReplayEvent(&context, {}, &response)
                   .error_code(),
-              grpc::StatusCode::UNIMPLEMENTED);
+              grpc::StatusCode::UNAUTHENTICATED)
+        << "built: a call without an admin token is refused";
   }
   {
     grpc::ClientContext context;

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "notifications/v1/admin_service.grpc.pb.h"
+#include "tests/e2e/e2e_stack.h"
 #include "tests/support/http_client.h"
 #include "tests/support/platform_sim.h"
 #include "tests/support/private_postgres.h"
@@ -29,110 +30,9 @@ using ::notify::testing::HttpClient;
 using ::notify::testing::HttpResult;
 using ::notify::testing::PlatformSim;
 using ::notify::testing::PollUntil;
+using ::notify::testing::Stack;
 using ::notify::testing::Subprocess;
 using ::testing::HasSubstr;
-
-int FreePort() {
-  // The OS picks a port for a throwaway socket; the gateway takes it right after.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
-std::optional<nlohmann::json> Listening(Subprocess& process) {
-  std::optional<nlohmann::json> line = process.WaitForLog("listening", absl::Seconds(30));
-  if (!line.has_value()) ADD_FAILURE() << "did not start:\n" << process.Output();
-  return line;
-}
-
-// The simulator, the server and the gateway, with the gateway at the server's public URL.
-class Stack {
- public:
-  Stack(const std::string& database_url, std::vector<std::string> server_args = {}) {
-    sim_ = PlatformSim::Start();
-    if (sim_ == nullptr) return;
-    const std::string gateway_listen = "127.0.0.1:" + std::to_string(FreePort());
-    gateway_url_ = "http://" + gateway_listen + "/api/";
-    server_args.push_back("--platform-url=" + sim_->url());
-    server_args.push_back("--public-url=" + gateway_url_);
-    auto server = Subprocess::Start(NOTIFY_SERVER_BIN,
-                                    ::notify::testing::ServerOptions(database_url, server_args));
-    if (!server.ok()) return;
-    server_ = std::move(*server);
-    std::optional<nlohmann::json> listening = Listening(*server_);
-    if (!listening.has_value()) return;
-    server_address_ = listening->at("address").get<std::string>();
-    metrics_url_ = "http://" + listening->at("metrics").get<std::string>() + "/metrics";
-    auto gateway = Subprocess::Start(
-        NOTIFY_GATEWAY_BIN, {.args = {"--listen=" + gateway_listen, "--server=" + server_address_,
-                                      "--call-timeout=2s"}});
-    if (!gateway.ok()) return;
-    gateway_ = std::move(*gateway);
-    if (!Listening(*gateway_).has_value()) return;
-    admin_ = v1::AdminService::NewStub(
-        grpc::CreateChannel(server_address_, grpc::InsecureChannelCredentials()));
-    ready_ = true;
-  }
-
-  bool ready() const { return ready_; }
-
-  // Activates acme through the gateway and returns its webhook secret.
-  std::string Activate() {
-    HttpResult answer =
-        Post("activate/", nlohmann::json{{"token", testing::kSimAcmeAdminToken}}.dump());
-    EXPECT_EQ(answer.status, 200) << answer.body;
-    std::vector<nlohmann::json> webhooks = sim_->Webhooks("acme");
-    return webhooks.empty() ? "" : webhooks[0]["secret"].get<std::string>();
-  }
-
-  HttpResult Post(const std::string& route, const std::string& body,
-                  std::map<std::string, std::string> headers = {
-                      {"Content-Type", "application/json"}}) {
-    return client_.Request("POST", gateway_url_ + route, body, headers);
-  }
-
-  HttpResult Webhook(const nlohmann::json& event, const std::string& authorization) {
-    std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
-    if (!authorization.empty()) headers["Authorization"] = authorization;
-    return Post("webhook/", event.dump(), headers);
-  }
-
-  std::vector<std::string> ListedEventIds() {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", std::string("Token ") + testing::kSimAcmeAdminToken);
-    v1::ListEventsRequest request;
-    request.set_page_size(250);
-    v1::ListEventsResponse response;
-    grpc::Status status = admin_->ListEvents(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    std::vector<std::string> ids;
-    for (const auto& event : response.events()) ids.push_back(event.event_id());
-    return ids;
-  }
-
-  PlatformSim& sim() { return *sim_; }
-  Subprocess& server() { return *server_; }
-  HttpClient& client() { return client_; }
-  const std::string& gateway_url() const { return gateway_url_; }
-  const std::string& metrics_url() const { return metrics_url_; }
-
- private:
-  std::unique_ptr<PlatformSim> sim_;
-  std::unique_ptr<Subprocess> server_;
-  std::unique_ptr<Subprocess> gateway_;
-  std::string server_address_;
-  std::string gateway_url_;
-  std::string metrics_url_;
-  HttpClient client_;
-  std::unique_ptr<v1::AdminService::Stub> admin_;
-  bool ready_ = false;
-};
 
 nlohmann::json Event(const std::string& id, const std::string& name = "transaction.create") {
   return {{"id", id},

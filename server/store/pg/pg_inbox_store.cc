@@ -60,6 +60,22 @@ absl::Status DeviceNotFound() {
   return WithReason(absl::NotFoundError("No such device."), "DEVICE_NOT_FOUND");
 }
 
+v1::LogStatus LogStatusFromName(absl::string_view name) {
+  if (name == "pending") return v1::LOG_STATUS_PENDING;
+  if (name == "retrying") return v1::LOG_STATUS_RETRYING;
+  if (name == "sent") return v1::LOG_STATUS_SENT;
+  if (name == "dead") return v1::LOG_STATUS_DEAD;
+  if (name == "skipped") return v1::LOG_STATUS_SKIPPED;
+  if (name == "deferred") return v1::LOG_STATUS_DEFERRED;
+  return v1::LOG_STATUS_UNSPECIFIED;
+}
+
+absl::Status LogNotFound() {
+  return WithReason(absl::NotFoundError("No such log."), "LOG_NOT_FOUND");
+}
+
+}  // namespace
+
 // --- Logs ---
 
 const std::string& LogColumns() {
@@ -70,16 +86,6 @@ const std::string& LogColumns() {
       Micros("created"), ", ", Micros("updated"), ", ", Micros("sent"), ", ",
       Micros("next_attempt"), ", coalesce(resend_of::text, '')"));
   return *kColumns;
-}
-
-v1::LogStatus LogStatusFromName(absl::string_view name) {
-  if (name == "pending") return v1::LOG_STATUS_PENDING;
-  if (name == "retrying") return v1::LOG_STATUS_RETRYING;
-  if (name == "sent") return v1::LOG_STATUS_SENT;
-  if (name == "dead") return v1::LOG_STATUS_DEAD;
-  if (name == "skipped") return v1::LOG_STATUS_SKIPPED;
-  if (name == "deferred") return v1::LOG_STATUS_DEFERRED;
-  return v1::LOG_STATUS_UNSPECIFIED;
 }
 
 v1::Log LogFromRow(const pqxx::row& row) {
@@ -111,12 +117,6 @@ v1::Log LogFromRow(const pqxx::row& row) {
   l.set_resend_of(row[21].as<std::string>());
   return l;
 }
-
-absl::Status LogNotFound() {
-  return WithReason(absl::NotFoundError("No such log."), "LOG_NOT_FOUND");
-}
-
-}  // namespace
 
 absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
                                                    absl::string_view user, const v1::Device& d) {

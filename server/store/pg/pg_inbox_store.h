@@ -8,6 +8,10 @@
 
 namespace notify::pg {
 
+// The columns of a log (a delivery) as LogFromRow reads them, unqualified.
+const std::string& LogColumns();
+notifications::v1::Log LogFromRow(const pqxx::row& row);
+
 class PgDeviceStore final : public DeviceStore {
  public:
   PgDeviceStore(PgPool* pool, const Clock* clock) : pool_(pool), clock_(clock) {}

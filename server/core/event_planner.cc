@@ -1,0 +1,429 @@
+#include "server/core/event_planner.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/common/status.h"
+#include "server/core/expression.h"
+#include "server/core/notification_rules.h"
+
+namespace notify {
+namespace {
+
+namespace v1 = notifications::v1;
+using json = nlohmann::json;
+
+// Devices read per page when listing a user's devices.
+constexpr int kDevicePage = 100;
+// Most devices one message goes to.
+constexpr int kMaxDevices = 50;
+
+std::string Text(const json& object, const char* key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The event's own user: `data.user` (an object or an id); for user.* events without one, the
+// resource itself.
+std::pair<std::string, json> EventUser(absl::string_view event_name, const json& data) {
+  if (!data.is_object()) return {"", nullptr};
+  if (auto it = data.find("user"); it != data.end()) {
+    if (it->is_object()) return {Text(*it, "id"), *it};
+    if (it->is_string()) return {it->get<std::string>(), nullptr};
+  }
+  if (absl::StartsWith(event_name, "user.") && !Text(data, "id").empty()) {
+    return {Text(data, "id"), data};
+  }
+  return {"", nullptr};
+}
+
+// Events whose own address is where the message must go (the one being verified), not the user's
+// primary one.
+std::string EventEmail(absl::string_view event_name, const json& data) {
+  if (event_name == "user.email.verify" || event_name == "email.create" ||
+      event_name == "email.update") {
+    return Text(data, "email");
+  }
+  return "";
+}
+
+std::string EventMobile(absl::string_view event_name, const json& data) {
+  if (event_name == "user.mobile.verify" || event_name == "mfa.sms.verify" ||
+      event_name == "mobile.create" || event_name == "mobile.update") {
+    return Text(data, "mobile");
+  }
+  return "";
+}
+
+absl::Status Annotate(const absl::Status& status, absl::string_view part) {
+  return absl::Status(status.code(), absl::StrCat(part, ": ", status.message()));
+}
+
+absl::StatusOr<std::string> RenderText(absl::string_view text, const json& context,
+                                       RenderOptions options) {
+  if (text.empty()) return std::string();
+  NOTIFY_ASSIGN_OR_RETURN(Template t, Template::Parse(text));
+  return t.Render(context, options);
+}
+
+}  // namespace
+
+// One planning pass over an event: remembers the users it looked up.
+class EventPlanner::Run {
+ public:
+  Run(const EventPlanner& planner, const CompanyContext& company, absl::string_view event_uuid,
+      absl::string_view event_name, const json& data)
+      : planner_(planner),
+        company_(company),
+        event_uuid_(event_uuid),
+        event_name_(event_name),
+        data_(data),
+        context_(Context(company, data)) {}
+
+  const json& context() const { return context_; }
+
+  // Takes `user` as what the platform says of user `id`.
+  void Remember(const std::string& id, const json& user) {
+    users_[id] = user;
+    looked_up_.insert(id);
+  }
+
+  // Plans `n` for the given people (user ids; looked up on the platform), or for the event's own
+  // recipients when `user_ids` is null.
+  absl::Status PlanNotification(const v1::Notification& n, const std::vector<std::string>* user_ids,
+                                std::vector<NewDelivery>& out) {
+    const std::string type = NotificationTypeName(n.type());
+    NewDelivery base;
+    base.event_id = event_uuid_;
+    base.notification_id = n.id();
+    base.notification_name = n.name();
+    base.event = event_name_;
+    base.type = type;
+    base.from_email = !n.from_email().empty()          ? n.from_email()
+                      : !company_.system_email.empty() ? company_.system_email
+                                                       : planner_.options_.default_from_email;
+
+    absl::StatusOr<RenderedParts> parts = planner_.Render(company_, n, context_);
+    if (!parts.ok() &&
+        (absl::IsUnavailable(parts.status()) || absl::IsDeadlineExceeded(parts.status()))) {
+      return parts.status();
+    }
+    if (parts.ok()) {
+      base.subject = parts->subject;
+      base.text_message = parts->text_message;
+      base.html_message = parts->html_message;
+      base.sms_message = parts->sms_message;
+      base.push_message = parts->push_message;
+    }
+    auto add = [&](NewDelivery d, absl::string_view key) {
+      d.dedupe_key = absl::StrCat(event_uuid_, "/", n.id(), "/", type, "/", key);
+      if (!parts.ok() && d.status == "pending") {
+        d.status = "dead";
+        d.last_error = absl::StrCat("rendering failed: ", parts.status().message());
+      }
+      out.push_back(std::move(d));
+    };
+    auto skip = [&](NewDelivery d, absl::string_view key, std::string reason) {
+      d.status = "skipped";
+      d.last_error = std::move(reason);
+      add(std::move(d), key);
+    };
+
+    // Fixed addresses: the message goes there, to no user of the event.
+    if (user_ids == nullptr && type == "email" && !n.to_email().empty()) {
+      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_email()));
+      NewDelivery d = base;
+      d.recipient = to;
+      if (IsEmailAddress(to)) {
+        add(d, to);
+      } else {
+        skip(d, to, absl::StrCat("not an email address: ", to));
+      }
+      return absl::OkStatus();
+    }
+    if (user_ids == nullptr && type == "sms" && !n.to_mobile().empty()) {
+      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_mobile()));
+      NewDelivery d = base;
+      d.recipient = to;
+      if (IsE164Number(to)) {
+        add(d, to);
+      } else {
+        skip(d, to, absl::StrCat("not a mobile number: ", to));
+      }
+      return absl::OkStatus();
+    }
+
+    // People: the chosen users, the notification's fixed user, or the event's user.
+    std::vector<std::string> ids;
+    bool event_user = false;
+    if (user_ids != nullptr) {
+      ids = *user_ids;
+    } else if (!n.to_user().empty()) {
+      NOTIFY_ASSIGN_OR_RETURN(std::string id, Fixed(n.to_user()));
+      ids.push_back(id);
+    } else {
+      auto [id, user] = EventUser(event_name_, data_);
+      if (!id.empty()) {
+        if (user.is_object()) users_.emplace(id, user);
+        ids.push_back(id);
+        event_user = true;
+      }
+    }
+    if (ids.empty()) {
+      skip(base, "none", "the event names no user and the notification no fixed recipient");
+      return absl::OkStatus();
+    }
+
+    for (const std::string& id : ids) {
+      NewDelivery d = base;
+      d.user_id = id;
+      if (id.empty()) continue;
+      if (n.preference_enabled()) {
+        absl::StatusOr<UserNotificationRecord> pref =
+            planner_.notifications_->GetForUser(company_.id, id, n.id());
+        if (!pref.ok() && !absl::IsNotFound(pref.status())) return pref.status();
+        if (pref.ok() && !pref->enabled) {
+          d.recipient = id;
+          skip(d, id, "the user turned this notification off");
+          continue;
+        }
+      }
+      if (type == "system") {
+        d.recipient = id;
+        d.status = "sent";
+        add(d, id);
+        continue;
+      }
+      if (type == "push") {
+        NOTIFY_RETURN_IF_ERROR(PlanPush(d, id, add, skip));
+        continue;
+      }
+      const bool email = type == "email";
+      std::string address =
+          event_user ? (email ? EventEmail(event_name_, data_) : EventMobile(event_name_, data_))
+                     : "";
+      const char* field = email ? "email" : "mobile";
+      if (address.empty()) {
+        absl::StatusOr<const json*> user = User(id, field);
+        if (!user.ok()) return user.status();
+        if (*user == nullptr) {
+          d.recipient = id;
+          skip(d, id, absl::StrCat("user ", id, " is not a user of the company on the platform"));
+          continue;
+        }
+        address = Text(**user, field);
+      }
+      d.recipient = address;
+      if (address.empty()) {
+        d.recipient = id;
+        skip(d, id, absl::StrCat("user ", id, " has no ", field));
+      } else if (email ? !IsEmailAddress(address) : !IsE164Number(address)) {
+        skip(d, id,
+             absl::StrCat("not ", email ? "an email address" : "a mobile number", ": ", address));
+      } else {
+        add(d, id);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The user `id` with `field` known: from the event when it carries it, else from the platform.
+  // Null when the platform does not know the user.
+  absl::StatusOr<const json*> User(const std::string& id, const char* field) {
+    auto it = users_.find(id);
+    if (it != users_.end() &&
+        (it->second.is_null() || !Text(it->second, field).empty() || looked_up_.count(id) > 0)) {
+      return it->second.is_null() ? nullptr : &it->second;
+    }
+    if (company_.platform_token.empty()) {
+      return absl::UnavailableError("the company has no platform token to look users up with");
+    }
+    looked_up_.insert(id);
+    absl::StatusOr<PlatformUser> user = planner_.platform_->GetUser(company_.platform_token, id);
+    if (absl::IsNotFound(user.status())) {
+      users_[id] = nullptr;
+      return nullptr;
+    }
+    if (!user.ok()) {
+      return absl::Status(user.status().code(),
+                          absl::StrCat("looking up user ", id, ": ", user.status().message()));
+    }
+    json record = user->raw.is_object() ? user->raw : json::object();
+    record["id"] = user->id;
+    record["email"] = user->email;
+    record["mobile"] = user->mobile;
+    users_[id] = std::move(record);
+    return &users_[id];
+  }
+
+ private:
+  template <typename Add, typename Skip>
+  absl::Status PlanPush(NewDelivery d, const std::string& user_id, Add& add, Skip& skip) {
+    if (!company_.push_enabled) {
+      d.recipient = user_id;
+      skip(d, user_id, "push is turned off for the company");
+      return absl::OkStatus();
+    }
+    std::vector<v1::Device> devices;
+    std::string before;
+    while (static_cast<int>(devices.size()) < kMaxDevices) {
+      NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> page,
+                              planner_.devices_->List(company_.id, user_id, before, kDevicePage));
+      for (auto& device : page) devices.push_back(std::move(device));
+      if (static_cast<int>(page.size()) < kDevicePage) break;
+      before = devices.back().id();
+    }
+    if (devices.empty()) {
+      d.recipient = user_id;
+      skip(d, user_id, "the user has no registered device");
+      return absl::OkStatus();
+    }
+    for (const v1::Device& device : devices) {
+      NewDelivery one = d;
+      one.device_id = device.id();
+      one.recipient = device.name().empty() ? device.id() : device.name();
+      add(one, absl::StrCat(user_id, "/", device.id()));
+    }
+    return absl::OkStatus();
+  }
+
+  // A fixed recipient field, rendered (it may be a template such as {{ user.email }}).
+  absl::StatusOr<std::string> Fixed(absl::string_view text) {
+    absl::StatusOr<std::string> rendered = RenderText(text, context_, planner_.options_.render);
+    if (!rendered.ok()) return std::string();  // Planned as skipped: not an address.
+    return std::string(absl::StripAsciiWhitespace(*rendered));
+  }
+
+  const EventPlanner& planner_;
+  const CompanyContext& company_;
+  std::string event_uuid_;
+  std::string event_name_;
+  const json& data_;
+  json context_;
+  std::map<std::string, json> users_;
+  std::set<std::string> looked_up_;
+};
+
+EventPlanner::EventPlanner(Options options, NotificationStore* notifications, LayoutStore* layouts,
+                           DeviceStore* devices, PlatformClient* platform)
+    : options_(std::move(options)),
+      notifications_(notifications),
+      layouts_(layouts),
+      devices_(devices),
+      platform_(platform) {}
+
+json EventPlanner::Context(const CompanyContext& company, const json& data) {
+  json context = data.is_object() ? data : json::object();
+  context["context"] = {
+      {"company",
+       {{"id", company.id}, {"name", company.name}, {"system_email", company.system_email}}}};
+  return context;
+}
+
+absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company,
+                                                   const v1::Notification& n,
+                                                   const json& context) const {
+  v1::Layout layout;
+  if (!n.layout().empty()) {
+    absl::StatusOr<v1::Layout> found = layouts_->Get(company.id, n.layout());
+    if (found.ok()) {
+      layout = *std::move(found);
+    } else if (!absl::IsNotFound(found.status())) {
+      return found.status();
+    }
+  }
+  RenderOptions text = options_.render;
+  text.html_escape = false;
+  RenderOptions html = options_.render;
+  html.html_escape = true;
+
+  auto part = [&](absl::string_view name, const std::string& body, const std::string& wrapper,
+                  const RenderOptions& options) -> absl::StatusOr<std::string> {
+    absl::StatusOr<std::string> content = RenderText(body, context, options);
+    if (!content.ok()) return Annotate(content.status(), name);
+    if (wrapper.empty() || content->empty()) return content;
+    RenderOptions wrapped = options;
+    wrapped.safe_values["content"] = *content;
+    absl::StatusOr<std::string> out = RenderText(wrapper, context, wrapped);
+    if (!out.ok()) return Annotate(out.status(), absl::StrCat("layout ", name));
+    return out;
+  };
+  RenderedParts parts;
+  NOTIFY_ASSIGN_OR_RETURN(parts.subject, part("subject", n.subject(), "", text));
+  NOTIFY_ASSIGN_OR_RETURN(parts.text_message,
+                          part("text_message", n.text_message(), layout.text_message(), text));
+  NOTIFY_ASSIGN_OR_RETURN(parts.html_message,
+                          part("html_message", n.html_message(), layout.html_message(), html));
+  NOTIFY_ASSIGN_OR_RETURN(parts.sms_message,
+                          part("sms_message", n.sms_message(), layout.sms_message(), text));
+  NOTIFY_ASSIGN_OR_RETURN(parts.push_message,
+                          part("push_message", n.push_message(), layout.push_message(), text));
+  return parts;
+}
+
+ExpressionResult EventPlanner::Evaluate(const v1::Notification& n, const json& context) {
+  if (absl::StripAsciiWhitespace(n.expression()).empty()) return {true, ""};
+  absl::StatusOr<bool> holds = EvaluateExpression(n.expression(), context);
+  if (!holds.ok()) return {false, std::string(holds.status().message())};
+  return {*holds, ""};
+}
+
+absl::StatusOr<EventPlan> EventPlanner::Plan(const CompanyContext& company,
+                                             absl::string_view event_uuid,
+                                             absl::string_view event_name, const json& data) const {
+  EventPlan plan;
+  Run run(*this, company, event_uuid, event_name, data);
+  NotificationFilter filter;
+  filter.event = std::string(event_name);
+  filter.enabled = true;
+  std::string after;
+  for (;;) {
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Notification> page,
+                            notifications_->List(company.id, filter, after, 100));
+    for (const v1::Notification& n : page) {
+      ExpressionResult holds = Evaluate(n, run.context());
+      if (!holds.error.empty()) {
+        plan.problems.push_back(absl::StrCat("notification \"", n.name(), "\" (", n.id(),
+                                             "): expression: ", holds.error));
+      }
+      if (!holds.fires) continue;
+      NOTIFY_RETURN_IF_ERROR(run.PlanNotification(n, nullptr, plan.deliveries));
+    }
+    if (page.size() < 100) break;
+    after = page.back().id();
+  }
+  return plan;
+}
+
+absl::StatusOr<std::vector<NewDelivery>> EventPlanner::PlanTrigger(
+    const CompanyContext& company, absl::string_view event_uuid, const v1::Notification& n,
+    const json& data, const std::vector<std::string>& user_ids) const {
+  // Each user's message is rendered with that user as `user` (unless the data names one).
+  std::vector<NewDelivery> deliveries;
+  for (const std::string& id : user_ids) {
+    json user_data = data.is_object() ? data : json::object();
+    Run run(*this, company, event_uuid, n.event(), user_data);
+    if (!user_data.contains("user")) {
+      absl::StatusOr<const json*> user = run.User(id, "id");
+      if (!user.ok()) return user.status();
+      if (*user != nullptr) {
+        user_data["user"] = **user;
+        Run with_user(*this, company, event_uuid, n.event(), user_data);
+        with_user.Remember(id, **user);
+        const std::vector<std::string> one = {id};
+        NOTIFY_RETURN_IF_ERROR(with_user.PlanNotification(n, &one, deliveries));
+        continue;
+      }
+    }
+    const std::vector<std::string> one = {id};
+    NOTIFY_RETURN_IF_ERROR(run.PlanNotification(n, &one, deliveries));
+  }
+  return deliveries;
+}
+
+}  // namespace notify

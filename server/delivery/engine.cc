@@ -1,0 +1,348 @@
+#include "server/delivery/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "nlohmann/json.hpp"
+#include "server/common/log.h"
+#include "server/core/lifecycle.h"
+
+namespace notify::delivery {
+namespace {
+
+// How long a company's row (quotas, push switch) is reused by senders and event workers.
+constexpr absl::Duration kCompanyCacheTtl = absl::Seconds(5);
+// Longest error text kept on an event.
+constexpr size_t kMaxEventError = 2000;
+
+std::string Clip(std::string text, size_t limit) {
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+int QuotaOf(const CompanyRecord& company, const std::string& type) {
+  if (type == "email") return company.email_daily_quota;
+  if (type == "sms") return company.sms_daily_quota;
+  if (type == "push") return company.push_daily_quota;
+  return 0;
+}
+
+}  // namespace
+
+absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random) {
+  const double factor = std::pow(3.0, std::max(0, attempt - 1));
+  absl::Duration delay = std::min(options.retry_base * factor, options.retry_max);
+  return std::min(delay * absl::Uniform(random, 0.8, 1.2), options.retry_max);
+}
+
+DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyStore* companies,
+                               const SecretBox* box, const EventPlanner* planner,
+                               Channels* channels, metrics::Registry* registry)
+    : options_(std::move(options)),
+      store_(store),
+      companies_(companies),
+      box_(box),
+      planner_(planner),
+      channels_(channels),
+      events_processed_(registry->AddCounter("notify_events_processed_total",
+                                             "Events turned into deliveries, by outcome.",
+                                             {"outcome"})),
+      deliveries_(registry->AddCounter(
+          "notify_deliveries_total",
+          "Delivery attempts and settlements, by channel and outcome (sent, retrying, dead, "
+          "skipped, deferred).",
+          {"channel", "outcome"})),
+      send_latency_(registry->AddHistogram("notify_send_seconds",
+                                           "Time a provider took to take a message, by channel.",
+                                           {"channel"})) {}
+
+DeliveryEngine::~DeliveryEngine() { Stop(); }
+
+void DeliveryEngine::Start() {
+  stopping_ = false;
+  for (int i = 0; i < options_.event_workers; ++i) {
+    threads_.emplace_back([this] { EventLoop(); });
+  }
+  for (const auto& [type, count] : options_.senders) {
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this, type = type] { SendLoop(type); });
+  }
+}
+
+void DeliveryEngine::Stop() {
+  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(event_mu_);
+    ++event_generation_;
+  }
+  event_cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    ++send_generation_;
+  }
+  send_cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+}
+
+void DeliveryEngine::WakeEvents() {
+  {
+    std::lock_guard<std::mutex> lock(event_mu_);
+    ++event_generation_;
+  }
+  event_cv_.notify_one();
+}
+
+bool DeliveryEngine::Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
+                           uint64_t& seen) {
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
+              [&] { return stopping_ || generation != seen; });
+  seen = generation;
+  return !stopping_;
+}
+
+void DeliveryEngine::EventLoop() {
+  uint64_t seen = 0;
+  absl::Duration backoff = options_.poll_interval;
+  while (!stopping_) {
+    absl::StatusOr<int> handled = ProcessEventsOnce();
+    if (!handled.ok()) {
+      log::Warn("claiming events failed; retrying",
+                {{"error", std::string(handled.status().message())},
+                 {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(10));
+      continue;
+    }
+    backoff = options_.poll_interval;
+    if (*handled >= options_.event_batch) continue;  // More may be waiting.
+    if (!Sleep(event_mu_, event_cv_, event_generation_, seen)) return;
+  }
+}
+
+void DeliveryEngine::SendLoop(std::string type) {
+  uint64_t seen = 0;
+  absl::Duration backoff = options_.poll_interval;
+  while (!stopping_) {
+    absl::StatusOr<int> handled = SendOnce(type);
+    if (!handled.ok()) {
+      log::Warn("claiming deliveries failed; retrying",
+                {{"channel", type},
+                 {"error", std::string(handled.status().message())},
+                 {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(10));
+      continue;
+    }
+    backoff = options_.poll_interval;
+    if (*handled >= options_.send_batch) continue;
+    if (!Sleep(send_mu_, send_cv_, send_generation_, seen)) return;
+  }
+}
+
+absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
+  absl::StatusOr<std::vector<ClaimedEvent>> events =
+      store_->ClaimEvents(options_.event_batch, options_.event_lease);
+  if (!events.ok()) return events.status();
+  for (const ClaimedEvent& event : *events) ProcessEvent(event);
+  if (!events->empty()) {
+    {
+      std::lock_guard<std::mutex> lock(send_mu_);
+      ++send_generation_;
+    }
+    send_cv_.notify_all();
+  }
+  return static_cast<int>(events->size());
+}
+
+absl::StatusOr<CompanyRecord> DeliveryEngine::CompanyCached(const std::string& id) {
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(company_mu_);
+    auto it = company_cache_.find(id);
+    if (it != company_cache_.end() && now - it->second.first < kCompanyCacheTtl) {
+      return it->second.second;
+    }
+  }
+  absl::StatusOr<CompanyRecord> record = companies_->Get(id);
+  if (!record.ok()) return record.status();
+  std::lock_guard<std::mutex> lock(company_mu_);
+  company_cache_[id] = {now, *record};
+  return record;
+}
+
+absl::StatusOr<CompanyContext> DeliveryEngine::LoadCompany(const std::string& id,
+                                                           CompanyRecord* out) {
+  absl::StatusOr<CompanyRecord> record = companies_->Get(id);
+  if (!record.ok()) return record.status();
+  CompanyContext company{record->id, record->name, record->system_email, record->push_enabled, ""};
+  if (!record->sealed_platform_token.empty()) {
+    absl::StatusOr<std::string> token =
+        box_->Open(record->sealed_platform_token, Lifecycle::TokenContext(record->id));
+    if (token.ok()) company.platform_token = *std::move(token);
+  }
+  if (out != nullptr) *out = *std::move(record);
+  return company;
+}
+
+void DeliveryEngine::ProcessEvent(const ClaimedEvent& event) {
+  auto finish = [&](const std::vector<NewDelivery>& deliveries, const char* status,
+                    const std::string& error) {
+    absl::StatusOr<int> created = store_->FinishEvent(event.company, event.id, deliveries, status,
+                                                      Clip(error, kMaxEventError));
+    if (!created.ok()) {
+      // Left claimed: the lease runs out and the event is processed again; the dedupe keys keep
+      // what was already created from being created twice.
+      log::Warn("could not record a processed event; it will be processed again",
+                {{"company", event.company},
+                 {"event", event.id},
+                 {"error", std::string(created.status().message())}});
+      events_processed_.With({"error"}).Increment();
+      return;
+    }
+    events_processed_.With({status}).Increment();
+    log::Info("event processed", {{"company", event.company},
+                                  {"event", event.id},
+                                  {"name", event.name},
+                                  {"status", status},
+                                  {"deliveries", *created}});
+  };
+  auto postpone = [&](const absl::Status& status) {
+    const std::string error = std::string(status.message());
+    if (event.attempts >= options_.max_event_attempts) {
+      finish({}, "failed", absl::StrCat("gave up after ", event.attempts, " attempts: ", error));
+      return;
+    }
+    absl::Duration delay;
+    {
+      std::lock_guard<std::mutex> lock(random_mu_);
+      EngineOptions o = options_;
+      o.retry_base = std::max(options_.poll_interval, absl::Seconds(1));
+      o.retry_max = absl::Minutes(10);
+      delay = RetryDelay(o, event.attempts, random_);
+    }
+    log::Warn("event postponed", {{"company", event.company},
+                                  {"event", event.id},
+                                  {"attempt", event.attempts},
+                                  {"retry_in_ms", absl::ToInt64Milliseconds(delay)},
+                                  {"error", error}});
+    events_processed_.With({"postponed"}).Increment();
+    if (absl::Status s = store_->PostponeEvent(event.company, event.id, error, delay); !s.ok()) {
+      log::Warn("could not postpone an event",
+                {{"event", event.id}, {"error", std::string(s.message())}});
+    }
+  };
+
+  CompanyRecord record;
+  absl::StatusOr<CompanyContext> company = LoadCompany(event.company, &record);
+  if (!company.ok()) return postpone(company.status());
+  if (!record.active) return finish({}, "ignored", "the company is not active");
+  nlohmann::json data = nlohmann::json::parse(event.data_json, nullptr, false);
+  if (data.is_discarded()) return finish({}, "failed", "the event's data is not JSON");
+  absl::StatusOr<EventPlan> plan = planner_->Plan(*company, event.id, event.name, data);
+  if (!plan.ok()) return postpone(plan.status());
+  finish(plan->deliveries, "processed", absl::StrJoin(plan->problems, "; "));
+}
+
+absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
+  absl::StatusOr<std::vector<DeliveryJob>> jobs =
+      store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
+  if (!jobs.ok()) return jobs.status();
+  for (const DeliveryJob& job : *jobs) SendJob(job);
+  return static_cast<int>(jobs->size());
+}
+
+void DeliveryEngine::SendJob(const DeliveryJob& job) {
+  auto count = [&](const char* outcome) { deliveries_.With({job.type, outcome}).Increment(); };
+  auto settle = [&](const char* status, const std::string& reason, absl::Time until) {
+    if (absl::Status s = store_->Settle(job.company, job.id, status, reason, until); !s.ok()) {
+      log::Warn("could not settle a delivery",
+                {{"delivery", job.id}, {"error", std::string(s.message())}});
+    }
+    count(status);
+  };
+
+  if (job.type == "push" && job.device_token.empty()) {
+    return settle("skipped", "the device is no longer registered", absl::Now());
+  }
+  absl::StatusOr<CompanyRecord> company = CompanyCached(job.company);
+  if (company.ok()) {
+    if (const int quota = QuotaOf(*company, job.type); quota > 0) {
+      const absl::TimeZone utc = absl::UTCTimeZone();
+      const absl::CivilDay today = absl::ToCivilDay(absl::Now(), utc);
+      absl::StatusOr<int> sent =
+          store_->CountSent(job.company, job.type, absl::FromCivil(today, utc));
+      if (sent.ok() && *sent >= quota) {
+        const absl::Time tomorrow = absl::FromCivil(today + 1, utc);
+        return settle("deferred",
+                      absl::StrCat("the company's daily ", job.type, " quota (", quota,
+                                   ") is reached; deferred to ",
+                                   absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc)),
+                      tomorrow);
+      }
+    }
+  }
+
+  const absl::Time started = absl::Now();
+  SendResult result = channels_->Send(job);
+  const absl::Duration took = absl::Now() - started;
+  send_latency_.With({job.type}).Observe(took);
+
+  DeliveryAttempt attempt{started, took, result.outcome == SendOutcome::kSent,
+                          result.provider_status, result.detail};
+  const int number = job.attempt_count + 1;
+  std::string status;
+  absl::Duration retry_in;
+  switch (result.outcome) {
+    case SendOutcome::kSent:
+      status = "sent";
+      break;
+    case SendOutcome::kTemporary:
+      if (number >= options_.max_attempts) {
+        status = "dead";
+        attempt.error = absl::StrCat(result.detail, " (gave up after ", number, " attempts)");
+      } else {
+        status = "retrying";
+        std::lock_guard<std::mutex> lock(random_mu_);
+        retry_in = RetryDelay(options_, number, random_);
+        if (result.retry_after.has_value()) {
+          retry_in = std::min(std::max(retry_in, *result.retry_after), options_.retry_max);
+        }
+      }
+      break;
+    case SendOutcome::kPermanent:
+      status = "dead";
+      break;
+    case SendOutcome::kUnregistered:
+      status = "dead";
+      attempt.error = absl::StrCat(result.detail, " (the device was removed)");
+      if (absl::Status s = store_->RemoveDevice(job.company, job.device_id); !s.ok()) {
+        log::Warn("could not remove an unregistered device",
+                  {{"device", job.device_id}, {"error", std::string(s.message())}});
+      }
+      break;
+  }
+  if (absl::Status s = store_->RecordAttempt(job.company, job.id, attempt, status, retry_in);
+      !s.ok()) {
+    // The lease runs out and the delivery is tried again: at least once, never lost.
+    log::Warn("could not record a delivery attempt",
+              {{"delivery", job.id}, {"error", std::string(s.message())}});
+  }
+  count(status.c_str());
+  log::Info("delivery attempt", {{"company", job.company},
+                                 {"delivery", job.id},
+                                 {"channel", job.type},
+                                 {"attempt", number},
+                                 {"status", status},
+                                 {"provider_status", result.provider_status},
+                                 {"took_ms", absl::ToInt64Milliseconds(took)}});
+}
+
+}  // namespace notify::delivery

@@ -1,0 +1,114 @@
+// The delivery flow's workers: event workers turn pending events into deliveries; each channel has
+// its own senders that hand due deliveries to the provider and record the outcome. Everything is
+// claimed from the database with a lease, so several server processes share the work, and what a
+// dead process held is claimed again once its lease runs out.
+#ifndef NOTIFY_SERVER_DELIVERY_ENGINE_H_
+#define NOTIFY_SERVER_DELIVERY_ENGINE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/random/bit_gen_ref.h"
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/common/clock.h"
+#include "server/common/crypto.h"
+#include "server/common/metrics.h"
+#include "server/core/event_planner.h"
+#include "server/delivery/channels.h"
+#include "server/store/company_store.h"
+#include "server/store/delivery_store.h"
+
+namespace notify::delivery {
+
+struct EngineOptions {
+  int event_workers = 2;
+  int event_batch = 20;
+  absl::Duration event_lease = absl::Seconds(60);
+  // Tries at processing an event whose dependencies (the platform, the database) keep failing.
+  int max_event_attempts = 10;
+  // Sender threads per channel; a channel with none is not sent here.
+  std::map<std::string, int> senders = {{"email", 4}, {"sms", 2}, {"push", 2}};
+  int send_batch = 5;
+  absl::Duration send_lease = absl::Seconds(120);
+  // Attempts at one delivery before it is dead, and the backoff between them: base * 3^(n-1) with
+  // +-20% jitter, at most max (the defaults span about 18 hours).
+  int max_attempts = 8;
+  absl::Duration retry_base = absl::Seconds(60);
+  absl::Duration retry_max = absl::Hours(12);
+  // How often idle workers look for work that other processes queued.
+  absl::Duration poll_interval = absl::Milliseconds(500);
+};
+
+// The wait before attempt `attempt + 1`, after `attempt` failed (attempt >= 1).
+absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random);
+
+class DeliveryEngine {
+ public:
+  DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyStore* companies,
+                 const SecretBox* box, const EventPlanner* planner, Channels* channels,
+                 metrics::Registry* registry);
+  ~DeliveryEngine();
+
+  void Start();
+  // Stops claiming, lets the work in hand finish, and joins the threads.
+  void Stop();
+
+  // A new event was stored: wake an event worker now rather than at its next poll.
+  void WakeEvents();
+
+  // One batch, in the calling thread (tests and tools): how many were handled.
+  absl::StatusOr<int> ProcessEventsOnce();
+  absl::StatusOr<int> SendOnce(const std::string& type);
+
+  // The company as the planner sees it (the token opened). NotFound for an unknown company.
+  absl::StatusOr<CompanyContext> LoadCompany(const std::string& id,
+                                             CompanyRecord* record = nullptr);
+
+ private:
+  void EventLoop();
+  void SendLoop(std::string type);
+  void ProcessEvent(const ClaimedEvent& event);
+  void SendJob(const DeliveryJob& job);
+  // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
+  bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
+             uint64_t& seen);
+  absl::StatusOr<CompanyRecord> CompanyCached(const std::string& id);
+
+  EngineOptions options_;
+  DeliveryStore* store_;
+  CompanyStore* companies_;
+  const SecretBox* box_;
+  const EventPlanner* planner_;
+  Channels* channels_;
+
+  metrics::Family<metrics::Counter>& events_processed_;
+  metrics::Family<metrics::Counter>& deliveries_;
+  metrics::Family<metrics::Histogram>& send_latency_;
+
+  std::atomic<bool> stopping_{false};
+  std::mutex event_mu_;
+  std::condition_variable event_cv_;
+  uint64_t event_generation_ = 0;
+  std::mutex send_mu_;
+  std::condition_variable send_cv_;
+  uint64_t send_generation_ = 0;
+  std::vector<std::thread> threads_;
+
+  std::mutex random_mu_;
+  absl::BitGen random_;
+
+  std::mutex company_mu_;
+  std::map<std::string, std::pair<absl::Time, CompanyRecord>> company_cache_;
+};
+
+}  // namespace notify::delivery
+
+#endif  // NOTIFY_SERVER_DELIVERY_ENGINE_H_

@@ -1,0 +1,176 @@
+// SMTP through libcurl: one connection per message, STARTTLS when offered (smtp://) or implicit
+// TLS (smtps://), optional AUTH.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "server/delivery/sender_internal.h"
+#include "server/delivery/senders.h"
+
+namespace notify::delivery {
+namespace {
+
+void InitCurlOnce() {
+  static const bool initialized = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)initialized;
+}
+
+long Milliseconds(absl::Duration duration) {
+  return std::max(1L, static_cast<long>(absl::ToInt64Milliseconds(duration)));
+}
+
+struct Upload {
+  const std::string* data;
+  size_t offset = 0;
+};
+
+size_t ReadUpload(char* buffer, size_t size, size_t count, void* in) {
+  auto* upload = static_cast<Upload*>(in);
+  const size_t n = std::min(size * count, upload->data->size() - upload->offset);
+  std::memcpy(buffer, upload->data->data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+// The server's reply lines as curl sees them (CURLINFO_HEADER_IN), the last few kept for the
+// detail and the queue id. What we send (AUTH included) is never looked at.
+int WatchReplies(CURL*, curl_infotype type, char* data, size_t size, void* out) {
+  if (type == CURLINFO_HEADER_IN) {
+    auto* replies = static_cast<std::vector<std::string>*>(out);
+    absl::string_view line = absl::StripTrailingAsciiWhitespace(absl::string_view(data, size));
+    if (!line.empty()) replies->emplace_back(line.substr(0, 300));
+    if (replies->size() > 16) replies->erase(replies->begin());
+  }
+  return 0;
+}
+
+// The last reply line with `code` (after a refusal curl still QUITs, and 221 comes last), or just
+// the code.
+std::string ReplyLine(const std::vector<std::string>& replies, long code) {
+  const std::string prefix = std::to_string(code);
+  for (auto it = replies.rbegin(); it != replies.rend(); ++it) {
+    if (absl::StartsWith(*it, prefix)) return *it;
+  }
+  return prefix;
+}
+
+SendResult Refuse(absl::string_view detail) {
+  SendResult result;
+  result.outcome = SendOutcome::kPermanent;
+  result.detail = internal::SafeDetail(detail, {});
+  return result;
+}
+
+// "250 2.0.0 Ok: queued as 4Xy2" → "4Xy2" (Postfix and most servers say it this way).
+std::string QueueId(absl::string_view reply) {
+  const size_t at = reply.find("queued as ");
+  if (at == absl::string_view::npos) return "";
+  absl::string_view id = reply.substr(at + 10);
+  id = id.substr(0, id.find(' '));
+  return std::string(absl::StripSuffix(id, "."));
+}
+
+}  // namespace
+
+SmtpMailer::SmtpMailer(SenderOptions options) : options_(std::move(options)) {}
+
+SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& message) const {
+  const std::string url(absl::StripAsciiWhitespace(settings.url));
+  const bool implicit_tls = absl::StartsWithIgnoreCase(url, "smtps://");
+  if (!implicit_tls && !absl::StartsWithIgnoreCase(url, "smtp://")) {
+    return Refuse("the SMTP URL must start with smtp:// or smtps://");
+  }
+  const std::optional<internal::MailAddress> from = internal::ParseMailAddress(message.from);
+  if (!from.has_value()) return Refuse(absl::StrCat("invalid sender address: ", message.from));
+  const std::optional<internal::MailAddress> to = internal::ParseMailAddress(message.to);
+  if (!to.has_value()) return Refuse(absl::StrCat("invalid recipient address: ", message.to));
+
+  InitCurlOnce();
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    SendResult result;
+    result.detail = "could not create a curl handle";
+    return result;
+  }
+  const std::string content = BuildMimeMessage(message, absl::Now());
+  Upload upload{&content};
+  const std::string mail_from = absl::StrCat("<", from->address, ">");
+  curl_slist* recipients = curl_slist_append(nullptr, absl::StrCat("<", to->address, ">").c_str());
+  std::vector<std::string> replies;
+  char error[CURL_ERROR_SIZE] = {0};
+
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  // smtps:// is TLS from the start; smtp:// upgrades with STARTTLS when the server offers it.
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   static_cast<long>(implicit_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+  if (!settings.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, settings.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.password.c_str());
+  }
+  if (!options_.verify_tls) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ReadUpload);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(content.size()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   Milliseconds(std::min(options_.connect_timeout, options_.timeout)));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Milliseconds(options_.timeout));
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  // The debug callback only runs in verbose mode; it prints nothing itself.
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, &WatchReplies);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &replies);
+  const CURLcode code = curl_easy_perform(curl);
+  long reply = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(recipients);
+
+  const std::vector<absl::string_view> secrets = {settings.password};
+  SendResult result;
+  if (code == CURLE_OK) {
+    const std::string line = ReplyLine(replies, reply);
+    result.outcome = SendOutcome::kSent;
+    result.provider_status = static_cast<int>(reply);
+    result.provider_id = QueueId(line);
+    result.detail = internal::SafeDetail(absl::StrCat("SMTP server accepted it: ", line), secrets);
+  } else if (reply >= 400 && reply < 600) {
+    // The server refused a command: 4xx is worth retrying, 5xx is not (550 no such mailbox, 535
+    // bad credentials, 552 too big, ...).
+    result.outcome = reply < 500 ? SendOutcome::kTemporary : SendOutcome::kPermanent;
+    result.provider_status = static_cast<int>(reply);
+    result.detail = internal::SafeDetail(
+        absl::StrCat("SMTP server answered ", ReplyLine(replies, reply)), secrets);
+  } else {
+    // Nothing (or nothing meaningful) answered: connection refused, timeout, TLS failure, a
+    // dropped connection. A malformed URL will not get better by retrying.
+    const bool bad_url = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL;
+    result.outcome = bad_url ? SendOutcome::kPermanent : SendOutcome::kTemporary;
+    result.detail =
+        internal::SafeDetail(absl::StrCat("SMTP server could not be used: ",
+                                          error[0] != '\0' ? error : curl_easy_strerror(code)),
+                             secrets);
+  }
+  return result;
+}
+
+}  // namespace notify::delivery

@@ -1,0 +1,152 @@
+// The two queues of the delivery flow: events waiting to be turned into messages, and messages
+// (deliveries) waiting for their provider. Both are claimed with a lease, so that several server
+// processes share the work and a process that dies only delays what it held.
+#ifndef NOTIFY_SERVER_STORE_DELIVERY_STORE_H_
+#define NOTIFY_SERVER_STORE_DELIVERY_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "notifications/v1/resources.pb.h"
+
+namespace notify {
+
+// An event claimed for processing.
+struct ClaimedEvent {
+  std::string company;
+  std::string id;        // The server's id.
+  std::string event_id;  // The platform's id.
+  std::string name;
+  std::string data_json;
+  int attempts = 0;  // Claims so far, this one included.
+};
+
+// A message to create. For messages an event produced, `dedupe_key` names (event, notification,
+// recipient, channel), so creating it twice creates it once.
+struct NewDelivery {
+  std::string dedupe_key;
+  std::string event_id;  // The server's event id; empty for none.
+  std::string notification_id;
+  std::string notification_name;
+  std::string event;
+  std::string type;  // email, sms, push, system
+  std::string user_id;
+  std::string recipient;  // Address, number, device name, or the user id (in-app).
+  std::string device_id;  // Push only.
+  std::string from_email;
+  std::string subject;
+  std::string text_message;
+  std::string html_message;
+  std::string sms_message;
+  std::string push_message;
+  std::string status = "pending";  // pending; sent (in-app); skipped or dead (with last_error)
+  std::string last_error;
+  std::string resend_of;
+};
+
+// A delivery claimed for sending.
+struct DeliveryJob {
+  std::string company;
+  std::string id;
+  std::string type;
+  std::string user_id;
+  std::string recipient;
+  std::string device_id;
+  std::string device_token;  // Push: the device's current token; empty if it was removed.
+  std::string from_email;
+  std::string subject;
+  std::string text_message;
+  std::string html_message;
+  std::string sms_message;
+  std::string push_message;
+  std::string event;
+  std::string notification_name;
+  int attempt_count = 0;  // Attempts already recorded.
+};
+
+// One try at handing a delivery to its provider.
+struct DeliveryAttempt {
+  absl::Time started;
+  absl::Duration duration;
+  bool success = false;
+  int provider_status = 0;
+  std::string error;  // Redacted.
+};
+
+// Errors: NotFound (LOG_NOT_FOUND, EVENT_NOT_FOUND), Unavailable. Thread-safe.
+class DeliveryStore {
+ public:
+  virtual ~DeliveryStore() = default;
+
+  // Claims up to `limit` pending events whose lease is free, oldest first, leasing them for
+  // `lease`. Events claimed by another worker are skipped, not waited for.
+  virtual absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit,
+                                                                absl::Duration lease) = 0;
+
+  // In one transaction: creates `deliveries` (those whose dedupe key exists are skipped) and marks
+  // the event `status` (processed or failed) with `error`. Returns how many were created.
+  virtual absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
+                                          const std::vector<NewDelivery>& deliveries,
+                                          absl::string_view status, absl::string_view error) = 0;
+
+  // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.
+  virtual absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
+                                     absl::string_view error, absl::Duration delay) = 0;
+
+  // Records an event that an admin's trigger made (with the server id `id`, already processed)
+  // and its deliveries, in one transaction. Returns the created logs.
+  virtual absl::StatusOr<std::vector<notifications::v1::Log>> InsertTriggered(
+      absl::string_view company, absl::string_view id, absl::string_view name,
+      absl::string_view data_json, const std::vector<NewDelivery>& deliveries) = 0;
+
+  // A delivery as stored, for a resend (dedupe_key and status as they are). NotFound
+  // (LOG_NOT_FOUND).
+  virtual absl::StatusOr<NewDelivery> Load(absl::string_view company, absl::string_view id) = 0;
+
+  // Creates one delivery outside any event (a resend) and returns its log.
+  virtual absl::StatusOr<notifications::v1::Log> InsertOne(absl::string_view company,
+                                                           const NewDelivery& delivery) = 0;
+
+  // Claims up to `limit` due deliveries of `type` (pending, retrying or deferred, next attempt
+  // reached, lease free), soonest first, leasing them for `lease`.
+  virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type,
+                                                                   int limit,
+                                                                   absl::Duration lease) = 0;
+
+  // In one transaction: records `attempt` as the delivery's next attempt and sets its status:
+  // "sent", "dead", or "retrying" with the next attempt after `retry_in`.
+  virtual absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
+                                     const DeliveryAttempt& attempt, absl::string_view status,
+                                     absl::Duration retry_in) = 0;
+
+  // Ends a claimed delivery without an attempt: "skipped" (nothing to send to) or "deferred" until
+  // `until` (a quota), with the reason.
+  virtual absl::Status Settle(absl::string_view company, absl::string_view id,
+                              absl::string_view status, absl::string_view reason,
+                              absl::Time until) = 0;
+
+  // How many of the company's deliveries of `type` were sent at or after `since`.
+  virtual absl::StatusOr<int> CountSent(absl::string_view company, absl::string_view type,
+                                        absl::Time since) = 0;
+
+  // Makes a processed or failed event pending again; the messages it already produced are not
+  // produced twice. FailedPrecondition for an ignored event (its name is not one we handle).
+  virtual absl::Status ReplayEvent(absl::string_view company, absl::string_view id) = 0;
+
+  // Removes a device whose token the push provider no longer accepts.
+  virtual absl::Status RemoveDevice(absl::string_view company, absl::string_view device_id) = 0;
+
+  // Events and deliveries waiting (for metrics and benchmarks).
+  virtual absl::StatusOr<std::pair<int64_t, int64_t>> QueueDepths() = 0;
+};
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_STORE_DELIVERY_STORE_H_

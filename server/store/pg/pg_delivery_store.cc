@@ -1,0 +1,325 @@
+#include "server/store/pg/pg_delivery_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/crypto.h"
+#include "server/common/status.h"
+#include "server/store/pg/pg_inbox_store.h"
+#include "server/store/pg/rows.h"
+
+namespace notify::pg {
+namespace {
+
+namespace v1 = notifications::v1;
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+// The insert of one delivery: $1 company, $2.. the fields. A repeated dedupe key inserts nothing.
+constexpr const char* kInsertDelivery =
+    "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id, notification_name,"
+    " event, type, user_id, recipient, device_id, from_email, subject, text_message, html_message,"
+    " sms_message, push_message, status, last_error, resend_of, sent)"
+    " VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9,"
+    " nullif($10, '')::uuid, $11, $12, $13, $14, $15, $16, $17, $18, nullif($19, '')::uuid,"
+    " CASE WHEN $17 = 'sent' THEN now() END)"
+    " ON CONFLICT (company_id, dedupe_key) DO NOTHING";
+
+pqxx::result InsertDelivery(pqxx::transaction_base& tx, absl::string_view company,
+                            const NewDelivery& d, absl::string_view returning) {
+  return tx.exec_params(absl::StrCat(kInsertDelivery, returning), std::string(company),
+                        d.dedupe_key, d.event_id, d.notification_id, d.notification_name, d.event,
+                        d.type, d.user_id, d.recipient, d.device_id, d.from_email, d.subject,
+                        d.text_message, d.html_message, d.sms_message, d.push_message, d.status,
+                        d.last_error, d.resend_of);
+}
+
+absl::Status EventNotFound() {
+  return WithReason(absl::NotFoundError("No such event."), "EVENT_NOT_FOUND");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit,
+                                                                       absl::Duration lease) {
+  std::vector<ClaimedEvent> events;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming events", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);  // One statement: its own transaction.
+    pqxx::result rows = tx.exec_params(
+        "WITH picked AS ("
+        "  SELECT company_id, id FROM events"
+        "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
+        "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED)"
+        " UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
+        "  attempts = e.attempts + 1"
+        " FROM picked WHERE e.company_id = picked.company_id AND e.id = picked.id"
+        " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text, e.attempts",
+        limit, Seconds(lease));
+    for (const auto& row : rows) {
+      events.push_back(ClaimedEvent{row[0].as<std::string>(), row[1].as<std::string>(),
+                                    row[2].as<std::string>(), row[3].as<std::string>(),
+                                    row[4].as<std::string>(), row[5].as<int>()});
+    }
+    return absl::OkStatus();
+  }));
+  return events;
+}
+
+absl::StatusOr<int> PgDeliveryStore::FinishEvent(absl::string_view company, absl::string_view id,
+                                                 const std::vector<NewDelivery>& deliveries,
+                                                 absl::string_view status,
+                                                 absl::string_view error) {
+  int created = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing an event", [&](pqxx::connection& conn) {
+    created = 0;
+    pqxx::work tx(conn);
+    for (const NewDelivery& d : deliveries) {
+      created += static_cast<int>(InsertDelivery(tx, company, d, "").affected_rows());
+    }
+    tx.exec_params(
+        "UPDATE events SET status = $3, error = $4, processed = now(), lease_until = NULL"
+        " WHERE company_id = $1 AND id = $2::uuid",
+        std::string(company), std::string(id), std::string(status), std::string(error));
+    tx.commit();
+    return absl::OkStatus();
+  }));
+  return created;
+}
+
+absl::Status PgDeliveryStore::PostponeEvent(absl::string_view company, absl::string_view id,
+                                            absl::string_view error, absl::Duration delay) {
+  return pool_->Run("postponing an event", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params(
+        "UPDATE events SET error = $3, lease_until = now() + make_interval(secs => $4)"
+        " WHERE company_id = $1 AND id = $2::uuid AND status = 'pending'",
+        std::string(company), std::string(id), std::string(error), Seconds(delay));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::Log>> PgDeliveryStore::InsertTriggered(
+    absl::string_view company, absl::string_view id, absl::string_view name,
+    absl::string_view data_json, const std::vector<NewDelivery>& deliveries) {
+  std::vector<v1::Log> logs;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("recording a trigger", [&](pqxx::connection& conn) {
+    logs.clear();
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO events (company_id, id, event_id, name, data, origin, status, processed)"
+        " VALUES ($1, $2::uuid, 'trigger:' || $2, $3, $4::jsonb, 'trigger', 'processed', now())",
+        std::string(company), std::string(id), std::string(name), std::string(data_json));
+    for (const NewDelivery& d : deliveries) {
+      pqxx::result rows = InsertDelivery(tx, company, d, absl::StrCat(" RETURNING ", LogColumns()));
+      if (!rows.empty()) logs.push_back(LogFromRow(rows[0]));
+    }
+    tx.commit();
+    return absl::OkStatus();
+  }));
+  return logs;
+}
+
+absl::StatusOr<NewDelivery> PgDeliveryStore::Load(absl::string_view company, absl::string_view id) {
+  std::optional<NewDelivery> found;
+  if (IsUuid(id)) {
+    NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a delivery", [&](pqxx::connection& conn) {
+      pqxx::nontransaction tx(conn);
+      pqxx::result rows = tx.exec_params(
+          "SELECT dedupe_key, coalesce(event_id::text, ''), coalesce(notification_id::text, ''),"
+          " notification_name, event, type, user_id, recipient, coalesce(device_id::text, ''),"
+          " from_email, subject, text_message, html_message, sms_message, push_message, status,"
+          " last_error, coalesce(resend_of::text, '')"
+          " FROM deliveries WHERE company_id = $1 AND id = $2::uuid",
+          std::string(company), std::string(id));
+      if (rows.empty()) return absl::OkStatus();
+      const pqxx::row& r = rows[0];
+      NewDelivery d;
+      std::string* fields[] = {
+          &d.dedupe_key, &d.event_id,     &d.notification_id, &d.notification_name, &d.event,
+          &d.type,       &d.user_id,      &d.recipient,       &d.device_id,         &d.from_email,
+          &d.subject,    &d.text_message, &d.html_message,    &d.sms_message,       &d.push_message,
+          &d.status,     &d.last_error,   &d.resend_of};
+      for (size_t i = 0; i < std::size(fields); ++i)
+        *fields[i] = r[static_cast<int>(i)].as<std::string>();
+      found = std::move(d);
+      return absl::OkStatus();
+    }));
+  }
+  if (!found.has_value()) {
+    return WithReason(absl::NotFoundError("No such log."), "LOG_NOT_FOUND");
+  }
+  return *found;
+}
+
+absl::StatusOr<v1::Log> PgDeliveryStore::InsertOne(absl::string_view company,
+                                                   const NewDelivery& delivery) {
+  std::optional<v1::Log> log;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("creating a delivery", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows =
+        InsertDelivery(tx, company, delivery, absl::StrCat(" RETURNING ", LogColumns()));
+    if (!rows.empty()) log = LogFromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!log.has_value()) {
+    return absl::AlreadyExistsError("a delivery with this key exists already");
+  }
+  return *log;
+}
+
+absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::string_view type,
+                                                                          int limit,
+                                                                          absl::Duration lease) {
+  std::vector<DeliveryJob> jobs;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming deliveries", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        "WITH picked AS ("
+        "  SELECT company_id, id FROM deliveries"
+        "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
+        "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
+        "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        " UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
+        " FROM picked WHERE d.company_id = picked.company_id AND d.id = picked.id"
+        " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
+        "  coalesce(d.device_id::text, ''),"
+        "  coalesce((SELECT token FROM devices v"
+        "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
+        "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
+        "  d.push_message, d.event, d.notification_name, d.attempt_count",
+        std::string(type), limit, Seconds(lease));
+    for (const auto& row : rows) {
+      DeliveryJob j;
+      j.company = row[0].as<std::string>();
+      j.id = row[1].as<std::string>();
+      j.type = row[2].as<std::string>();
+      j.user_id = row[3].as<std::string>();
+      j.recipient = row[4].as<std::string>();
+      j.device_id = row[5].as<std::string>();
+      j.device_token = row[6].as<std::string>();
+      j.from_email = row[7].as<std::string>();
+      j.subject = row[8].as<std::string>();
+      j.text_message = row[9].as<std::string>();
+      j.html_message = row[10].as<std::string>();
+      j.sms_message = row[11].as<std::string>();
+      j.push_message = row[12].as<std::string>();
+      j.event = row[13].as<std::string>();
+      j.notification_name = row[14].as<std::string>();
+      j.attempt_count = row[15].as<int>();
+      jobs.push_back(std::move(j));
+    }
+    return absl::OkStatus();
+  }));
+  return jobs;
+}
+
+absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::string_view id,
+                                            const DeliveryAttempt& attempt,
+                                            absl::string_view status, absl::Duration retry_in) {
+  return pool_->Run("recording an attempt", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    // Only a delivery still waiting takes the attempt: one whose lease ran out and that another
+    // worker finished meanwhile keeps that outcome.
+    pqxx::result rows = tx.exec_params(
+        "UPDATE deliveries SET attempt_count = attempt_count + 1, status = $3,"
+        " last_error = $4, lease_until = NULL, updated = now(),"
+        " next_attempt = CASE WHEN $3 = 'retrying' THEN now() + make_interval(secs => $5)"
+        "                ELSE next_attempt END,"
+        " sent = CASE WHEN $3 = 'sent' THEN now() ELSE sent END"
+        " WHERE company_id = $1 AND id = $2::uuid"
+        "  AND status IN ('pending', 'retrying', 'deferred')"
+        " RETURNING attempt_count",
+        std::string(company), std::string(id), std::string(status), attempt.error,
+        Seconds(retry_in));
+    if (rows.empty()) return absl::OkStatus();
+    tx.exec_params(
+        "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
+        " success, provider_status, error) VALUES ($1, $2::uuid, $3, $4::timestamptz, $5, $6, $7,"
+        " $8)",
+        std::string(company), std::string(id), rows[0][0].as<int>(), TimeParam(attempt.started),
+        static_cast<int>(absl::ToInt64Milliseconds(attempt.duration)), attempt.success,
+        attempt.provider_status, attempt.error);
+    tx.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,
+                                     absl::string_view status, absl::string_view reason,
+                                     absl::Time until) {
+  return pool_->Run("settling a delivery", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params(
+        "UPDATE deliveries SET status = $3, last_error = $4, lease_until = NULL, updated = now(),"
+        " next_attempt = CASE WHEN $3 = 'deferred' THEN $5::timestamptz ELSE next_attempt END"
+        " WHERE company_id = $1 AND id = $2::uuid"
+        "  AND status IN ('pending', 'retrying', 'deferred')",
+        std::string(company), std::string(id), std::string(status), std::string(reason),
+        TimeParam(until));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int> PgDeliveryStore::CountSent(absl::string_view company, absl::string_view type,
+                                               absl::Time since) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting sent messages", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params(
+                  "SELECT count(*) FROM deliveries WHERE company_id = $1 AND type = $2"
+                  " AND status = 'sent' AND sent >= $3::timestamptz",
+                  std::string(company), std::string(type), TimeParam(since))[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+absl::Status PgDeliveryStore::ReplayEvent(absl::string_view company, absl::string_view id) {
+  if (!IsUuid(id)) return EventNotFound();
+  std::string found_status;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("replaying an event", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        "WITH target AS (SELECT status FROM events WHERE company_id = $1 AND id = $2::uuid),"
+        " replayed AS (UPDATE events SET status = 'pending', lease_until = NULL, error = '',"
+        "   processed = NULL, attempts = 0"
+        "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' RETURNING id)"
+        " SELECT status FROM target",
+        std::string(company), std::string(id));
+    found_status = rows.empty() ? "" : rows[0][0].as<std::string>();
+    return absl::OkStatus();
+  }));
+  if (found_status.empty()) return EventNotFound();
+  if (found_status == "ignored") {
+    return WithReason(absl::FailedPreconditionError(
+                          "This event was ignored (no notification can handle its name)."),
+                      "EVENT_IGNORED");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgDeliveryStore::RemoveDevice(absl::string_view company, absl::string_view device_id) {
+  if (!IsUuid(device_id)) return absl::OkStatus();
+  return pool_->Run("removing a device", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params("DELETE FROM devices WHERE company_id = $1 AND id = $2::uuid",
+                   std::string(company), std::string(device_id));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> PgDeliveryStore::QueueDepths() {
+  std::pair<int64_t, int64_t> depths;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading queue depths", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec(
+        "SELECT (SELECT count(*) FROM events WHERE status = 'pending'),"
+        " (SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying'))");
+    depths = {rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>()};
+    return absl::OkStatus();
+  }));
+  return depths;
+}
+
+}  // namespace notify::pg

@@ -1,0 +1,45 @@
+// DeliveryStore on PostgreSQL: both queues are claimed with FOR UPDATE SKIP LOCKED and a lease.
+#ifndef NOTIFY_SERVER_STORE_PG_PG_DELIVERY_STORE_H_
+#define NOTIFY_SERVER_STORE_PG_PG_DELIVERY_STORE_H_
+
+#include "server/store/delivery_store.h"
+#include "server/store/pg/pool.h"
+
+namespace notify::pg {
+
+class PgDeliveryStore final : public DeliveryStore {
+ public:
+  explicit PgDeliveryStore(PgPool* pool) : pool_(pool) {}
+
+  absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
+  absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
+                                  const std::vector<NewDelivery>& deliveries,
+                                  absl::string_view status, absl::string_view error) override;
+  absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
+                             absl::string_view error, absl::Duration delay) override;
+  absl::StatusOr<std::vector<notifications::v1::Log>> InsertTriggered(
+      absl::string_view company, absl::string_view id, absl::string_view name,
+      absl::string_view data_json, const std::vector<NewDelivery>& deliveries) override;
+  absl::StatusOr<NewDelivery> Load(absl::string_view company, absl::string_view id) override;
+  absl::StatusOr<notifications::v1::Log> InsertOne(absl::string_view company,
+                                                   const NewDelivery& delivery) override;
+  absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type, int limit,
+                                                           absl::Duration lease) override;
+  absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
+                             const DeliveryAttempt& attempt, absl::string_view status,
+                             absl::Duration retry_in) override;
+  absl::Status Settle(absl::string_view company, absl::string_view id, absl::string_view status,
+                      absl::string_view reason, absl::Time until) override;
+  absl::StatusOr<int> CountSent(absl::string_view company, absl::string_view type,
+                                absl::Time since) override;
+  absl::Status ReplayEvent(absl::string_view company, absl::string_view id) override;
+  absl::Status RemoveDevice(absl::string_view company, absl::string_view device_id) override;
+  absl::StatusOr<std::pair<int64_t, int64_t>> QueueDepths() override;
+
+ private:
+  PgPool* const pool_;
+};
+
+}  // namespace notify::pg
+
+#endif  // NOTIFY_SERVER_STORE_PG_PG_DELIVERY_STORE_H_

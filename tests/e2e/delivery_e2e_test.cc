@@ -1,0 +1,609 @@
+// Delivery end to end: the platform simulator fires webhooks at the real gateway and server, which
+// send through real peers: an SMTP server (tools/smtp-sink on aiosmtpd) and HTTP peers shaped like
+// Twilio, Google's token endpoint and FCM (tools/provider-sim).
+#include <signal.h>
+#include <stdlib.h>
+
+#include <ctype.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "notifications/v1/user_service.grpc.pb.h"
+#include "tests/e2e/e2e_stack.h"
+#include "tests/support/provider_sim.h"
+#include "tests/support/test_database.h"
+
+namespace notify {
+namespace {
+
+namespace v1 = notifications::v1;
+using ::notify::testing::kSimAcmeUserId;
+using ::notify::testing::kSimAcmeUserToken;
+using ::notify::testing::PollUntil;
+using ::notify::testing::ProviderSim;
+using ::notify::testing::SmtpSink;
+using ::notify::testing::Stack;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kThaboEmail[] = "thabo.nkosi@mail.example";
+constexpr char kThaboMobile[] = "+447700900456";
+constexpr char kFrom[] = "+15550001111";
+
+std::string TempDir() {
+  char pattern[] = "/tmp/notify-delivery-XXXXXX";
+  const char* dir = mkdtemp(pattern);
+  return dir == nullptr ? "/tmp" : dir;
+}
+
+// The event data of a deposit to Thabo, as the platform sends it.
+nlohmann::json Deposit(const std::string& id, int amount = 10000) {
+  return {{"id", "tx-" + id},
+          {"tx_type", "credit"},
+          {"status", "Complete"},
+          {"amount", amount},
+          {"currency", {{"code", "EUR"}, {"divisibility", 2}, {"symbol", "\xe2\x82\xac"}}},
+          {"created", 1648593702580},
+          {"user",
+           {{"id", kSimAcmeUserId},
+            {"email", kThaboEmail},
+            {"mobile", kThaboMobile},
+            {"first_name", "Thabo"}}}};
+}
+
+// Decodes quoted-printable text (soft line breaks and =XX escapes; anything else stays).
+std::string DecodeQuotedPrintable(absl::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '=' && in.substr(i + 1, 2) == "\r\n") {
+      i += 2;
+    } else if (in[i] == '=' && i + 2 < in.size() && isxdigit(in[i + 1]) && isxdigit(in[i + 2])) {
+      out.push_back(static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// Everything a delivery test needs: the stack with the server pointed at the peers.
+class DeliveryE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(std::vector<std::string> extra) {
+    dir_ = TempDir();
+    fcm_ = ::notify::testing::CreateFcmAccount(dir_ + "/fcm");
+    ASSERT_TRUE(fcm_.has_value());
+    providers_ = ProviderSim::Start({fcm_->SimArg()});
+    ASSERT_NE(providers_, nullptr);
+    smtp_ = SmtpSink::Start(dir_ + "/mail");
+    ASSERT_NE(smtp_, nullptr);
+    std::vector<std::string> args = {
+        "--smtp-url=" + smtp_->url(),
+        "--email-from=Acme Wallet <no-reply@acme.example>",
+        "--twilio-url=" + providers_->url(),
+        "--twilio-account-sid=" + std::string(::notify::testing::kSimTwilioAccountSid),
+        "--twilio-auth-token=" + std::string(::notify::testing::kSimTwilioAuthToken),
+        std::string("--twilio-from=") + kFrom,
+        "--fcm-url=" + providers_->url(),
+        "--fcm-token-url=" + providers_->url() + "/token",
+        "--fcm-credentials-file=" + fcm_->service_account_path,
+        "--retry-base=200ms",
+        "--retry-max=1s",
+        "--poll-interval=100ms",
+        "--send-timeout=3s",
+        "--lease=4s",
+    };
+    args.insert(args.end(), extra.begin(), extra.end());
+    stack_ = std::make_unique<Stack>(db_.url(), args);
+    ASSERT_TRUE(stack_->ready());
+    secret_ = stack_->Activate();
+    ASSERT_FALSE(secret_.empty());
+    user_ = v1::UserService::NewStub(
+        grpc::CreateChannel(stack_->server_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (HasFailure() && stack_ != nullptr && stack_->ready()) {
+      std::cerr << "--- server output ---\n" << stack_->server().Output() << "\n";
+    }
+    stack_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // Creates `n`, enabled.
+  v1::Notification Create(v1::Notification n) {
+    n.set_enabled(true);
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::CreateNotificationRequest request;
+    *request.mutable_notification() = n;
+    v1::CreateNotificationResponse response;
+    grpc::Status status = stack_->admin().CreateNotification(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.notification();
+  }
+
+  v1::Notification Sms(const std::string& text, const std::string& event = "transaction.create") {
+    v1::Notification n;
+    n.set_type(v1::NOTIFICATION_TYPE_SMS);
+    n.set_name("Deposit SMS");
+    n.set_event(event);
+    n.set_sms_message(text);
+    return Create(n);
+  }
+
+  // Fires an event through the simulator (the platform's real webhook call, with its retries).
+  void Fire(const std::string& id, const std::string& event, const nlohmann::json& data) {
+    nlohmann::json answer = stack_->sim().Control(
+        "POST", "fire", {{"company", "acme"}, {"event", event}, {"data", data}, {"id", id}});
+    ASSERT_FALSE(answer.is_null());
+  }
+
+  std::vector<v1::Log> Logs(v1::LogStatus status = v1::LOG_STATUS_UNSPECIFIED) {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::ListLogsRequest request;
+    request.set_page_size(250);
+    request.set_status(status);
+    v1::ListLogsResponse response;
+    grpc::Status s = stack_->admin().ListLogs(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return {response.logs().begin(), response.logs().end()};
+  }
+
+  v1::Log Log(const std::string& id) {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::GetLogRequest request;
+    request.set_id(id);
+    v1::GetLogResponse response;
+    grpc::Status s = stack_->admin().GetLog(&context, request, &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return response.log();
+  }
+
+  // Waits until `n` logs are in `status`; returns them.
+  std::vector<v1::Log> WaitForLogs(size_t n, v1::LogStatus status,
+                                   absl::Duration timeout = absl::Seconds(20)) {
+    std::vector<v1::Log> logs;
+    PollUntil([&] { return (logs = Logs(status)).size() >= n; }, timeout);
+    EXPECT_EQ(logs.size(), n) << "logs in status " << v1::LogStatus_Name(status);
+    return logs;
+  }
+
+  // The SMS requests that reached the Twilio peer and were answered 201.
+  std::vector<nlohmann::json> SentSms() {
+    std::vector<nlohmann::json> sent;
+    for (nlohmann::json& r : providers_->Requests("twilio")) {
+      if (r["status"] == 201) sent.push_back(std::move(r));
+    }
+    return sent;
+  }
+
+  int EventsPending() {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec("SELECT count(*) FROM events WHERE status = 'pending'")[0][0].as<int>();
+  }
+
+  ::notify::testing::TestDatabase db_;
+  std::string dir_;
+  std::optional<::notify::testing::FcmAccount> fcm_;
+  std::unique_ptr<ProviderSim> providers_;
+  std::unique_ptr<SmtpSink> smtp_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<v1::UserService::Stub> user_;
+  std::string secret_;
+};
+
+TEST_F(DeliveryE2eTest, AWebhookBecomesAMimeEmailWithBothParts) {
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+  n.set_name("Deposit email");
+  n.set_event("transaction.create");
+  n.set_subject(
+      "Deposit of {{ amount|money:currency.divisibility }} {{ currency.code }} \xe2\x9c\x93");
+  n.set_text_message(
+      "Hi {{ user.first_name|default:\"there\" }}, {{ amount | money: currency.divisibility }} "
+      "arrived on {{ created|timestamp|date:\"D d M Y\" }}.");
+  n.set_html_message(
+      "<p>Hi <b>{{ user.first_name }}</b> & welcome to {{ context.company.name }}</p>"
+      "<p>{{ note }}</p>");
+  Create(n);
+
+  nlohmann::json data = Deposit("1");
+  data["note"] = "Tom & Jerry <3";
+  Fire("mail-1", "transaction.create", data);
+  ASSERT_TRUE(smtp_->WaitForMessages(1, absl::Seconds(20)));
+  std::vector<SmtpSink::Mail> mail = smtp_->Messages();
+  ASSERT_EQ(mail.size(), 1u);
+  EXPECT_EQ(mail[0].mail_from, "no-reply@acme.example");
+  EXPECT_THAT(mail[0].rcpt_tos, ::testing::ElementsAre(kThaboEmail));
+  const std::string& raw = mail[0].raw;
+  EXPECT_THAT(raw, HasSubstr("To: " + std::string(kThaboEmail)));
+  EXPECT_THAT(raw, HasSubstr("MIME-Version: 1.0"));
+  EXPECT_THAT(raw, HasSubstr("multipart/alternative"));
+  EXPECT_THAT(raw, HasSubstr("text/plain"));
+  EXPECT_THAT(raw, HasSubstr("text/html"));
+  EXPECT_THAT(raw, HasSubstr("=?UTF-8?")) << "the non-ASCII subject is encoded";
+  const std::string decoded = DecodeQuotedPrintable(raw);
+  const bool base64 = absl::StrContains(raw, "Content-Transfer-Encoding: base64");
+  if (!base64) {
+    EXPECT_THAT(decoded, HasSubstr("Hi Thabo, 100.00 arrived on Tue 29 Mar 2022."));
+    EXPECT_THAT(decoded, HasSubstr("<p>Hi <b>Thabo</b> & welcome to Acme Wallet</p>"
+                                   "<p>Tom &amp; Jerry &lt;3</p>"));
+  }
+
+  std::vector<v1::Log> logs = WaitForLogs(1, v1::LOG_STATUS_SENT);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].subject(), "Deposit of 100.00 EUR \xe2\x9c\x93");
+  EXPECT_EQ(logs[0].text_message(), "Hi Thabo, 100.00 arrived on Tue 29 Mar 2022.");
+  EXPECT_EQ(logs[0].html_message(),
+            "<p>Hi <b>Thabo</b> & welcome to Acme Wallet</p><p>Tom &amp; Jerry &lt;3</p>")
+      << "HTML bodies escape what templates print, not the template's own markup";
+  EXPECT_EQ(logs[0].recipient(), kThaboEmail);
+  EXPECT_EQ(logs[0].user_id(), kSimAcmeUserId);
+  v1::Log full = Log(logs[0].id());
+  ASSERT_EQ(full.attempts_size(), 1);
+  EXPECT_TRUE(full.attempts(0).success());
+  EXPECT_EQ(full.attempts(0).provider_status(), 250);
+
+  // The platform retries the same event: nothing is sent twice.
+  Fire("mail-1", "transaction.create", data);
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_EQ(smtp_->Messages().size(), 1u);
+  EXPECT_EQ(Logs().size(), 1u);
+}
+
+TEST_F(DeliveryE2eTest, AnSmsReachesTheTwilioPeerWithTheFormAndBasicAuth) {
+  Sms("{{ user.first_name }}: +{{ amount|money:2 }} {{ currency.code }}");
+  Fire("sms-1", "transaction.create", Deposit("1"));
+  std::vector<v1::Log> logs = WaitForLogs(1, v1::LOG_STATUS_SENT);
+  std::vector<nlohmann::json> sent = SentSms();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["path"],
+            absl::StrCat("/2010-04-01/Accounts/", ::notify::testing::kSimTwilioAccountSid,
+                         "/Messages.json"));
+  EXPECT_EQ(sent[0]["method"], "POST");
+  EXPECT_EQ(sent[0]["form"]["To"], kThaboMobile);
+  EXPECT_EQ(sent[0]["form"]["From"], kFrom);
+  EXPECT_EQ(sent[0]["form"]["Body"], "Thabo: +100.00 EUR");
+  EXPECT_EQ(sent[0]["auth"]["scheme"], "basic");
+  EXPECT_EQ(sent[0]["auth"]["user"], ::notify::testing::kSimTwilioAccountSid);
+  EXPECT_EQ(sent[0]["auth"]["valid"], true);
+  EXPECT_EQ(logs[0].recipient(), kThaboMobile);
+  EXPECT_EQ(logs[0].attempt_count(), 1);
+}
+
+TEST_F(DeliveryE2eTest, APushReachesTheFcmPeerAfterATokenExchange) {
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::UpdateCompanyRequest request;
+    request.mutable_company()->set_push_enabled(true);
+    request.mutable_update_mask()->add_paths("push_enabled");
+    v1::UpdateCompanyResponse response;
+    ASSERT_TRUE(stack_->admin().UpdateCompany(&context, request, &response).ok());
+  }
+  std::vector<std::string> device_ids;
+  for (const std::string token : {"device-token-good", "device-token-gone"}) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
+    v1::RegisterDeviceRequest request;
+    request.mutable_device()->set_platform(v1::DEVICE_PLATFORM_ANDROID);
+    request.mutable_device()->set_token(token);
+    request.mutable_device()->set_name(token == std::string("device-token-good") ? "Pixel" : "Old");
+    v1::RegisterDeviceResponse response;
+    grpc::Status status = user_->RegisterDevice(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    device_ids.push_back(response.device().id());
+  }
+  providers_->Control("POST", "fcm/unregistered", {{"token", "device-token-gone"}});
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_PUSH);
+  n.set_name("Deposit push");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_push_message("{{ amount|money:2 }} {{ currency.code }} arrived");
+  Create(n);
+
+  Fire("push-1", "transaction.create", Deposit("1"));
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  std::vector<v1::Log> dead = WaitForLogs(1, v1::LOG_STATUS_DEAD);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].recipient(), "Old");
+  EXPECT_THAT(dead[0].last_error(), HasSubstr("removed"));
+
+  std::vector<nlohmann::json> tokens = providers_->Requests("token");
+  ASSERT_EQ(tokens.size(), 1u) << "one exchange, cached for both devices";
+  EXPECT_EQ(tokens[0]["status"], 200);
+  std::vector<nlohmann::json> pushes = providers_->Requests("fcm");
+  ASSERT_EQ(pushes.size(), 2u);
+  std::set<std::string> statuses;
+  for (const nlohmann::json& push : pushes) {
+    EXPECT_EQ(push["path"],
+              absl::StrCat("/v1/projects/", ::notify::testing::kSimFcmProjectId, "/messages:send"));
+    EXPECT_EQ(push["auth"]["scheme"], "bearer");
+    EXPECT_EQ(push["auth"]["valid"], true);
+    const nlohmann::json& message = push["json"]["message"];
+    EXPECT_EQ(message["notification"]["title"], "Deposit");
+    EXPECT_EQ(message["notification"]["body"], "100.00 EUR arrived");
+    statuses.insert(message["token"].get<std::string>() + "=" + push["status"].dump());
+  }
+  EXPECT_THAT(statuses,
+              ::testing::UnorderedElementsAre("device-token-good=200", "device-token-gone=404"));
+  // The unregistered token is gone from the user's devices.
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
+  v1::ListDevicesResponse devices;
+  ASSERT_TRUE(user_->ListDevices(&context, v1::ListDevicesRequest(), &devices).ok());
+  ASSERT_EQ(devices.devices_size(), 1);
+  EXPECT_EQ(devices.devices(0).token(), "device-token-good");
+}
+
+TEST_F(DeliveryE2eTest, TwoServerErrorsThenSuccessIsSentOnceAfterThreeAttempts) {
+  Sms("Deposit {{ amount }}");
+  providers_->Fault({{"provider", "twilio"}, {"status", 500}, {"count", 2}});
+  Fire("retry-1", "transaction.create", Deposit("1"));
+  std::vector<v1::Log> logs = WaitForLogs(1, v1::LOG_STATUS_SENT);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].attempt_count(), 3);
+  v1::Log full = Log(logs[0].id());
+  ASSERT_EQ(full.attempts_size(), 3);
+  EXPECT_EQ(full.attempts(0).provider_status(), 500);
+  EXPECT_FALSE(full.attempts(0).success());
+  EXPECT_EQ(full.attempts(1).provider_status(), 500);
+  EXPECT_EQ(full.attempts(2).provider_status(), 201);
+  EXPECT_TRUE(full.attempts(2).success());
+  EXPECT_EQ(providers_->Requests("twilio").size(), 3u);
+  EXPECT_EQ(SentSms().size(), 1u);
+}
+
+TEST_F(DeliveryE2eTest, ABadRequestIsDeadAtOnceWithTheProvidersReason) {
+  Sms("Deposit {{ amount }}");
+  providers_->Fault({{"provider", "twilio"},
+                     {"status", 400},
+                     {"body", {{"code", 21211}, {"message", "The 'To' number is not valid."}}}});
+  Fire("dead-1", "transaction.create", Deposit("1"));
+  std::vector<v1::Log> logs = WaitForLogs(1, v1::LOG_STATUS_DEAD);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].attempt_count(), 1);
+  EXPECT_THAT(logs[0].last_error(), HasSubstr("The 'To' number is not valid."));
+  EXPECT_THAT(logs[0].last_error(), Not(HasSubstr(::notify::testing::kSimTwilioAuthToken)));
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(providers_->Requests("twilio").size(), 1u) << "no retry";
+}
+
+TEST_F(DeliveryE2eTest, AUserWhoOptedOutGetsNothing) {
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_SMS);
+  n.set_name("Marketing");
+  n.set_event("transaction.create");
+  n.set_sms_message("Deposit {{ amount }}");
+  n.set_preference_enabled(true);
+  v1::Notification created = Create(n);
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
+    v1::UpdateNotificationPreferenceRequest request;
+    request.set_id(created.id());
+    request.set_enabled(false);
+    v1::UpdateNotificationPreferenceResponse response;
+    grpc::Status status = user_->UpdateNotificationPreference(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  Fire("optout-1", "transaction.create", Deposit("1"));
+  std::vector<v1::Log> logs = WaitForLogs(1, v1::LOG_STATUS_SKIPPED);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_THAT(logs[0].last_error(), HasSubstr("turned this notification off"));
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_TRUE(providers_->Requests("twilio").empty());
+}
+
+TEST_F(DeliveryE2eTest, InAppMessagesLandInTheUsersInbox) {
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_SYSTEM);
+  n.set_name("Inbox");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_text_message("{{ amount|money:2 }} {{ currency.code }} arrived");
+  Create(n);
+  Fire("inapp-1", "transaction.create", Deposit("1"));
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
+  v1::ListUserLogsResponse inbox;
+  ASSERT_TRUE(user_->ListLogs(&context, v1::ListUserLogsRequest(), &inbox).ok());
+  ASSERT_EQ(inbox.logs_size(), 1);
+  EXPECT_EQ(inbox.logs(0).text_message(), "100.00 EUR arrived");
+  EXPECT_FALSE(inbox.logs(0).received());
+}
+
+TEST_F(DeliveryE2eTest, ExpressionsDecideAndTheirFailuresAreShownOnTheEvent) {
+  Sms("big {{ amount }}");
+  v1::Notification big = Sms("only big {{ amount }}");
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::UpdateNotificationRequest request;
+    request.mutable_notification()->set_id(big.id());
+    request.mutable_notification()->set_expression("{{ amount }} >= 100000");
+    request.mutable_update_mask()->add_paths("expression");
+    v1::UpdateNotificationResponse response;
+    ASSERT_TRUE(stack_->admin().UpdateNotification(&context, request, &response).ok());
+  }
+  v1::Notification broken = Sms("broken {{ amount }}");
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::UpdateNotificationRequest request;
+    request.mutable_notification()->set_id(broken.id());
+    // Renders to " > 5" for an event without `missing`: it cannot be evaluated.
+    request.mutable_notification()->set_expression("{{ missing }} > 5");
+    request.mutable_update_mask()->add_paths("expression");
+    v1::UpdateNotificationResponse response;
+    grpc::Status status = stack_->admin().UpdateNotification(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  Fire("expr-1", "transaction.create", Deposit("1", 500));
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  absl::SleepFor(absl::Milliseconds(500));
+  std::vector<nlohmann::json> sent = SentSms();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["form"]["Body"], "big 500");
+
+  grpc::ClientContext context;
+  Stack::AsAdmin(context);
+  v1::ListEventsResponse events;
+  ASSERT_TRUE(stack_->admin().ListEvents(&context, v1::ListEventsRequest(), &events).ok());
+  ASSERT_EQ(events.events_size(), 1);
+  EXPECT_EQ(events.events(0).status(), v1::EVENT_STATUS_PROCESSED);
+  EXPECT_THAT(events.events(0).error(), HasSubstr("expression"));
+  EXPECT_THAT(events.events(0).error(), HasSubstr(broken.id()));
+}
+
+TEST_F(DeliveryE2eTest, TriggerResendReplayAndPreviewGoThroughTheSameMachinery) {
+  v1::Notification n = Sms("Hello {{ user.first_name }}, code {{ code }}");
+  // Preview: rendered parts, without sending.
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::PreviewNotificationRequest request;
+    request.set_id(n.id());
+    (*request.mutable_data()->mutable_fields())["code"].set_string_value("1234");
+    (*(*request.mutable_data()->mutable_fields())["user"]
+          .mutable_struct_value()
+          ->mutable_fields())["first_name"]
+        .set_string_value("Ann");
+    v1::PreviewNotificationResponse response;
+    grpc::Status status = stack_->admin().PreviewNotification(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.sms_message(), "Hello Ann, code 1234");
+    EXPECT_TRUE(response.fires());
+  }
+  // Trigger: to a user by id, looked up on the platform.
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::TriggerNotificationRequest request;
+    request.set_id(n.id());
+    request.add_user_ids(kSimAcmeUserId);
+    (*request.mutable_data()->mutable_fields())["code"].set_string_value("42");
+    v1::TriggerNotificationResponse response;
+    grpc::Status status = stack_->admin().TriggerNotification(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.logs_size(), 1);
+    EXPECT_EQ(response.logs(0).recipient(), kThaboMobile);
+    EXPECT_FALSE(response.event_id().empty());
+  }
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  ASSERT_EQ(SentSms().size(), 1u);
+  EXPECT_EQ(SentSms()[0]["form"]["Body"], "Hello Thabo, code 42");
+  const std::string first = Logs(v1::LOG_STATUS_SENT)[0].id();
+
+  // Resend to another number.
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::ResendLogRequest request;
+    request.set_id(first);
+    request.set_recipient("+15557654321");
+    v1::ResendLogResponse response;
+    grpc::Status status = stack_->admin().ResendLog(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.log().resend_of(), first);
+  }
+  WaitForLogs(2, v1::LOG_STATUS_SENT);
+  ASSERT_EQ(SentSms().size(), 2u);
+  EXPECT_EQ(SentSms()[1]["form"]["To"], "+15557654321");
+  EXPECT_EQ(SentSms()[1]["form"]["Body"], "Hello Thabo, code 42");
+
+  // Replay: an event processed before a second notification existed; only the new one fires.
+  Fire("replay-1", "transaction.create", Deposit("1"));
+  WaitForLogs(3, v1::LOG_STATUS_SENT);
+  v1::Notification later = Sms("Later {{ amount }}");
+  std::string event_id;
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::ListEventsRequest request;
+    request.set_event("transaction.create");
+    v1::ListEventsResponse response;
+    ASSERT_TRUE(stack_->admin().ListEvents(&context, request, &response).ok());
+    for (const v1::Event& e : response.events()) {
+      if (e.event_id() == "replay-1") event_id = e.id();
+    }
+  }
+  ASSERT_FALSE(event_id.empty());
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::ReplayEventRequest request;
+    request.set_id(event_id);
+    v1::ReplayEventResponse response;
+    grpc::Status status = stack_->admin().ReplayEvent(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  WaitForLogs(4, v1::LOG_STATUS_SENT);
+  absl::SleepFor(absl::Milliseconds(500));
+  std::multiset<std::string> bodies;
+  for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"].get<std::string>());
+  EXPECT_EQ(bodies.count("Later 10000"), 1u);
+  EXPECT_EQ(bodies.count("Hello Thabo, code "), 1u) << "the first notification is not sent twice";
+}
+
+TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTheOneInFlight) {
+  Sms("Deposit number {{ id }}");
+  // A slow provider, so that the kill lands while messages are in flight.
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 150}, {"count", 1000}});
+  constexpr int kEvents = 30;
+  for (int i = 0; i < kEvents; ++i) {
+    nlohmann::json event = {{"id", absl::StrCat("kill-", i)},
+                            {"event", "transaction.create"},
+                            {"company", "acme"},
+                            {"data", Deposit(absl::StrCat(i))}};
+    ASSERT_EQ(stack_->Webhook(event, "Secret " + secret_).status, 200);
+  }
+  ASSERT_TRUE(PollUntil([&] { return SentSms().size() >= 3; }, absl::Seconds(20)));
+  stack_->server().Signal(SIGKILL);
+  stack_->server().Wait(absl::Seconds(10));
+  const size_t before = providers_->Requests("twilio").size();
+  ASSERT_LT(SentSms().size(), static_cast<size_t>(kEvents)) << "killed mid-batch";
+  ASSERT_TRUE(stack_->RestartServer());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::set<std::string> bodies;
+        for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"]);
+        return bodies.size() >= static_cast<size_t>(kEvents);
+      },
+      absl::Seconds(60)));
+  absl::SleepFor(absl::Seconds(1));
+  std::map<std::string, int> counts;
+  for (const nlohmann::json& r : SentSms()) ++counts[r["form"]["Body"].get<std::string>()];
+  EXPECT_EQ(counts.size(), static_cast<size_t>(kEvents)) << "every delivery sent";
+  int duplicates = 0;
+  for (const auto& [body, count] : counts) duplicates += count - 1;
+  // At most the messages the killed senders had in flight (two sender threads).
+  EXPECT_LE(duplicates, 2) << "sent twice beyond those in flight";
+  EXPECT_GE(before, 3u);
+  EXPECT_EQ(WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(30)).size(),
+            static_cast<size_t>(kEvents));
+  EXPECT_EQ(EventsPending(), 0);
+}
+
+}  // namespace
+}  // namespace notify

@@ -1,0 +1,177 @@
+// The delivery queues against a real PostgreSQL: claiming with two workers at once, leases that
+// run out, and deliveries that are unique per dedupe key however often an event is processed.
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/store/pg/migrations.h"
+#include "server/store/pg/pg_delivery_store.h"
+#include "server/store/pg/pool.h"
+#include "tests/support/test_database.h"
+
+namespace notify::pg {
+namespace {
+
+using ::notify::testing::TestDatabase;
+
+class DeliveryStorePgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pqxx::connection conn(db_.url());
+    ASSERT_TRUE(ApplyMigrations(conn, EmbeddedMigrations()).ok());
+    pqxx::nontransaction tx(conn);
+    tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('acme', true, 'x')");
+  }
+
+  void AddEvents(int n) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec_params(
+        "INSERT INTO events (company_id, event_id, name, data)"
+        " SELECT 'acme', 'e' || i, 'transaction.create', '{}' FROM generate_series(1, $1) i",
+        n);
+  }
+
+  NewDelivery Sms(const std::string& key) {
+    NewDelivery d;
+    d.dedupe_key = key;
+    d.type = "sms";
+    d.recipient = "+15550000000";
+    d.sms_message = "hi " + key;
+    return d;
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec(sql)[0][0].as<int>();
+  }
+
+  TestDatabase db_;
+  PgPool pool_{PgPool::Options{.url = db_.url(), .size = 4}};
+  PgDeliveryStore store_{&pool_};
+};
+
+TEST_F(DeliveryStorePgTest, TwoWorkersClaimEveryEventOnceBetweenThem) {
+  AddEvents(200);
+  std::mutex mu;
+  std::multiset<std::string> claimed;
+  auto worker = [&] {
+    for (;;) {
+      absl::StatusOr<std::vector<ClaimedEvent>> batch = store_.ClaimEvents(7, absl::Minutes(1));
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      if (batch->empty()) return;
+      std::lock_guard<std::mutex> lock(mu);
+      for (const ClaimedEvent& e : *batch) {
+        claimed.insert(e.id);
+        EXPECT_EQ(e.attempts, 1);
+      }
+    }
+  };
+  std::thread a(worker);
+  std::thread b(worker);
+  a.join();
+  b.join();
+  EXPECT_EQ(claimed.size(), 200u);
+  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 200u) << "no double";
+}
+
+TEST_F(DeliveryStorePgTest, AnExpiredLeaseIsClaimedAgain) {
+  AddEvents(1);
+  absl::StatusOr<std::vector<ClaimedEvent>> first = store_.ClaimEvents(10, absl::Milliseconds(300));
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_TRUE(store_.ClaimEvents(10, absl::Minutes(1))->empty()) << "held by the first worker";
+  absl::SleepFor(absl::Milliseconds(400));
+  absl::StatusOr<std::vector<ClaimedEvent>> again = store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ(again->at(0).id, first->at(0).id);
+  EXPECT_EQ(again->at(0).attempts, 2);
+}
+
+TEST_F(DeliveryStorePgTest, ProcessingAnEventTwiceCreatesItsDeliveriesOnce) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(events.size(), 1u);
+  const std::vector<NewDelivery> plan = {Sms(events[0].id + "/a"), Sms(events[0].id + "/b")};
+  // Two workers finishing the same event (the first one's lease ran out) at the same time.
+  std::atomic<int> created{0};
+  std::thread a(
+      [&] { created += store_.FinishEvent("acme", events[0].id, plan, "processed", "").value(); });
+  std::thread b(
+      [&] { created += store_.FinishEvent("acme", events[0].id, plan, "processed", "").value(); });
+  a.join();
+  b.join();
+  EXPECT_EQ(created.load(), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
+  EXPECT_TRUE(store_.ClaimEvents(10, absl::Minutes(1))->empty());
+}
+
+TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecorded) {
+  std::vector<NewDelivery> plan;
+  for (int i = 0; i < 100; ++i) plan.push_back(Sms(absl::StrCat("k", i)));
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvent("acme", events[0].id, plan, "processed", ""), 100);
+  ASSERT_TRUE(store_.ClaimDeliveries("email", 10, absl::Minutes(1))->empty()) << "other channel";
+
+  std::mutex mu;
+  std::multiset<std::string> claimed;
+  auto sender = [&] {
+    for (;;) {
+      absl::StatusOr<std::vector<DeliveryJob>> jobs =
+          store_.ClaimDeliveries("sms", 6, absl::Minutes(1));
+      ASSERT_TRUE(jobs.ok()) << jobs.status();
+      if (jobs->empty()) return;
+      for (const DeliveryJob& job : *jobs) {
+        DeliveryAttempt attempt{absl::Now(), absl::Milliseconds(3), true, 201, ""};
+        ASSERT_TRUE(
+            store_.RecordAttempt("acme", job.id, attempt, "sent", absl::ZeroDuration()).ok());
+        std::lock_guard<std::mutex> lock(mu);
+        claimed.insert(job.id);
+      }
+    }
+  };
+  std::thread a(sender);
+  std::thread b(sender);
+  a.join();
+  b.join();
+  EXPECT_EQ(claimed.size(), 100u);
+  EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), 100u);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempt_count = 1"),
+            100);
+  EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts WHERE number = 1 AND success"), 100);
+}
+
+TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvent("acme", events[0].id, {Sms("r")}, "processed", ""), 1);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  ASSERT_EQ(jobs.size(), 1u);
+  DeliveryAttempt failed{absl::Now(), absl::Milliseconds(1), false, 500, "HTTP 500"};
+  ASSERT_TRUE(
+      store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Milliseconds(300)).ok());
+  EXPECT_TRUE(store_.ClaimDeliveries("sms", 5, absl::Minutes(1))->empty()) << "not due yet";
+  absl::SleepFor(absl::Milliseconds(400));
+  std::vector<DeliveryJob> retry = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].attempt_count, 1);
+  DeliveryAttempt ok{absl::Now(), absl::Milliseconds(1), true, 201, ""};
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, ok, "sent", absl::ZeroDuration()).ok());
+  // A worker whose lease ran out reports late: the sent delivery keeps its outcome.
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "dead", absl::ZeroDuration()).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempt_count = 2"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts"), 2);
+}
+
+}  // namespace
+}  // namespace notify::pg
