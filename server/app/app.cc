@@ -122,6 +122,10 @@ App::~App() {
 }
 
 absl::Status App::Start() {
+  if (config_.bench_no_auth) {
+    log::Warn("--bench-no-auth: tokens are not checked with the platform; for benchmarks only");
+    authorizer_.DisableTokenChecksForBenchmarks();
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

@@ -68,6 +68,10 @@ SettingsParser ServerSettingsParser() {
            "Where GET /metrics serves Prometheus metrics, HOST:PORT; empty: nowhere."},
           {"events", "NOTIFY_EVENTS", "all",
            "Platform events to subscribe to on activation: \"all\" or a comma-separated list."},
+          {"bench-no-auth", "NOTIFY_BENCH_NO_AUTH", "false",
+           "For benchmarks only: skip the platform's token check (the token names the company, "
+           "the caller is its admin). Never in production.",
+           true},
           {"deliver", "NOTIFY_DELIVER", "true",
            "Run the delivery workers (events to messages, messages to providers) in this process.",
            true},
@@ -179,6 +183,7 @@ absl::StatusOr<int> Count(const Settings& settings, absl::string_view flag, int 
 
 absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config) {
   NOTIFY_ASSIGN_OR_RETURN(config.deliver, settings.GetBool("deliver"));
+  NOTIFY_ASSIGN_OR_RETURN(config.bench_no_auth, settings.GetBool("bench-no-auth"));
   delivery::ChannelDefaults& c = config.channels;
   c.email_from = settings.Get("email-from");
   c.smtp.url = settings.Get("smtp-url");

@@ -57,6 +57,8 @@ struct ServerConfig {
   delivery::ChannelDefaults channels;
   delivery::SenderOptions sender;
   delivery::EngineOptions engine;
+  // Benchmarks only: authorization without the platform (see Authorizer).
+  bool bench_no_auth = false;
   // Run the delivery workers in this process (false: serve the APIs only).
   bool deliver = true;
   // Apply the migrations and exit.

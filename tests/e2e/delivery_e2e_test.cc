@@ -566,6 +566,76 @@ TEST_F(DeliveryE2eTest, TriggerResendReplayAndPreviewGoThroughTheSameMachinery) 
   EXPECT_EQ(bodies.count("Hello Thabo, code "), 1u) << "the first notification is not sent twice";
 }
 
+TEST_F(DeliveryE2eTest, OverTheDailyQuotaMessagesAreDeferredWithTheReason) {
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::UpdateCompanyRequest request;
+    request.mutable_company()->set_sms_daily_quota(1);
+    request.mutable_update_mask()->add_paths("sms_daily_quota");
+    v1::UpdateCompanyResponse response;
+    ASSERT_TRUE(stack_->admin().UpdateCompany(&context, request, &response).ok());
+  }
+  Sms("Deposit {{ amount }}");
+  Fire("quota-1", "transaction.create", Deposit("1", 1));
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  Fire("quota-2", "transaction.create", Deposit("2", 2));
+  std::vector<v1::Log> deferred = WaitForLogs(1, v1::LOG_STATUS_DEFERRED);
+  ASSERT_EQ(deferred.size(), 1u);
+  EXPECT_THAT(deferred[0].last_error(), HasSubstr("daily sms quota (1)"));
+  EXPECT_TRUE(deferred[0].has_next_attempt()) << "when it goes: the next UTC day";
+  EXPECT_EQ(deferred[0].attempt_count(), 0);
+  EXPECT_EQ(SentSms().size(), 1u);
+}
+
+TEST_F(DeliveryE2eTest, AHangingProviderSlowsOnlyItsOwnChannel) {
+  Sms("Deposit {{ amount }}");
+  v1::Notification email;
+  email.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+  email.set_name("Deposit email");
+  email.set_event("transaction.create");
+  email.set_subject("Deposit");
+  email.set_text_message("{{ amount }}");
+  Create(email);
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 2500}});
+  Fire("hang-1", "transaction.create", Deposit("1"));
+  ASSERT_TRUE(smtp_->WaitForMessages(1, absl::Seconds(20)));
+  std::vector<nlohmann::json> twilio = providers_->Requests("twilio");
+  ASSERT_EQ(twilio.size(), 1u);
+  EXPECT_EQ(twilio[0]["status"], 0) << "the SMS is still waiting for Twilio when the email is in";
+  WaitForLogs(2, v1::LOG_STATUS_SENT);
+  EXPECT_EQ(SentSms().size(), 1u);
+}
+
+TEST_F(DeliveryE2eTest, ATriggerToAGroupReachesEachOfItsUsers) {
+  v1::Notification n = Sms("Hi {{ user.first_name }}");
+  grpc::ClientContext context;
+  Stack::AsAdmin(context);
+  v1::TriggerNotificationRequest request;
+  request.set_id(n.id());
+  request.add_groups("user");
+  request.add_user_ids(kSimAcmeUserId);  // Also in the group: sent once.
+  v1::TriggerNotificationResponse response;
+  grpc::Status status = stack_->admin().TriggerNotification(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.logs_size(), 2);
+  WaitForLogs(2, v1::LOG_STATUS_SENT);
+  std::set<std::string> sent;
+  for (const nlohmann::json& r : SentSms()) {
+    sent.insert(r["form"]["To"].get<std::string>() + " " + r["form"]["Body"].get<std::string>());
+  }
+  EXPECT_THAT(sent,
+              ::testing::UnorderedElementsAre("+447700900456 Hi Thabo", "+12025550171 Hi Maria"));
+
+  grpc::ClientContext bad_context;
+  Stack::AsAdmin(bad_context);
+  v1::TriggerNotificationRequest nobody;
+  nobody.set_id(n.id());
+  status = stack_->admin().TriggerNotification(&bad_context, nobody, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("user_ids"));
+}
+
 TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTheOneInFlight) {
   Sms("Deposit number {{ id }}");
   // A slow provider, so that the kill lands while messages are in flight.

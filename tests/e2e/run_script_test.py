@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """./tools/run end to end, as a newcomer uses it: it brings up PostgreSQL, the platform simulator, the
-server and the gateway and prints a demo admin token; the demo company activates through the gateway
-with that token and notifyctl reads it back; Ctrl-C (SIGINT to the whole process group, as a terminal
+local SMTP server, the providers' simulator, the server and the gateway and prints a demo admin token;
+the demo company activates through the gateway with that token and notifyctl reads it back; the demo
+notification it prints the command for, fired by the simulated platform, arrives as an email in the
+local mailbox; Ctrl-C (SIGINT to the whole process group, as a terminal
 sends it) stops all of it and leaves no process behind."""
 import json
 import os
@@ -116,6 +118,33 @@ def main():
     if not any(e.get("event_id") == "run-test-1" for e in events):
         fail(f"notifyctl events list: {listed.returncode} {listed.stdout} {listed.stderr}")
 
+    # The demo the script prints: a notification, a deposit, and the email in the local mailbox.
+    demo = os.path.join(run_dir, "demo")
+    created = subprocess.run([notifyctl, "--target", server.group(1), "--token", token.group(1),
+                              "notifications", "create", "--file",
+                              os.path.join(demo, "deposit-email.json")],
+                             capture_output=True, text=True, timeout=30)
+    if created.returncode != 0:
+        fail(f"notifyctl notifications create: {created.stdout} {created.stderr}", output())
+    with open(os.path.join(demo, "deposit-event.json"), "rb") as f:
+        deposit = f.read()
+    fire = urllib.request.Request(f"{platform.group(1)}/_sim/fire", method="POST", data=deposit,
+                                  headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(fire, timeout=15) as response:
+        json.load(response)
+    mail_dir = os.path.join(run_dir, "mail")
+    deadline = time.time() + 30
+    while not any(n.endswith(".eml") for n in os.listdir(mail_dir)):
+        if time.time() > deadline:
+            fail("the demo email did not arrive in 30 s", output())
+        time.sleep(0.2)
+    printed = subprocess.run([os.path.join(ROOT, "tools", "smtp-sink"), "--print", mail_dir],
+                             capture_output=True, text=True, timeout=30)
+    for expected in ("You received 100.00 EUR", "thabo.nkosi@mail.example", "Hi Thabo,",
+                     "Acme Wallet wallet on Tue 29 Mar 2022."):
+        if expected not in printed.stdout:
+            fail(f"the demo email lacks {expected!r}: {printed.stdout} {printed.stderr}", output())
+
     for log in os.listdir(os.path.join(run_dir, "logs")):
         with open(os.path.join(run_dir, "logs", log)) as f:
             if token.group(1) in f.read():
@@ -131,7 +160,8 @@ def main():
         fail(f"./tools/run exited with {code} after Ctrl-C", output())
     time.sleep(0.5)
     left = processes_mentioning(run_dir)
-    for binary in ("notification-server", "notification-gateway", "platform-sim"):
+    for binary in ("notification-server", "notification-gateway", "platform-sim", "smtp-sink",
+                   "provider-sim"):
         for pid, cmdline in processes_mentioning(binary):
             try:
                 with open(f"/proc/{pid}/environ", "rb") as f:

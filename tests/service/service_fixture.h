@@ -66,6 +66,7 @@ class ServiceTest : public ::testing::Test {
     config.public_url = "https://notify.test/api/";
     config.secret_key_hex = kTestSecretKey;
     config.events = {"user.create"};
+    config.deliver = false;  // Service tests look at the API; delivery has its own tests.
     app_ = std::make_unique<App>(config, std::move(platform));
     ASSERT_TRUE(pg::ApplyMigrations(app_->pool(), pg::EmbeddedMigrations()).ok());
     ASSERT_TRUE(app_->Start().ok());

@@ -31,11 +31,52 @@ TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
   EXPECT_EQ(config->database_url, "postgresql://db/notify");
   EXPECT_EQ(config->platform_url, "https://api.rehive.com");
   EXPECT_EQ(config->public_url, "");
-  EXPECT_EQ(config->db_pool_size, 8);
+  EXPECT_EQ(config->db_pool_size, 16);
   EXPECT_EQ(config->db_acquire_timeout, absl::Seconds(5));
   EXPECT_EQ(config->shutdown_timeout, absl::Seconds(10));
   EXPECT_EQ(config->log_level, log::Level::kInfo);
   EXPECT_FALSE(config->migrate_only);
+  EXPECT_TRUE(config->deliver);
+  EXPECT_EQ(config->engine.max_attempts, 8);
+  EXPECT_EQ(config->engine.retry_base, absl::Seconds(60));
+  EXPECT_EQ(config->engine.send_lease, absl::Minutes(2));
+  EXPECT_EQ(config->sender.timeout, absl::Seconds(30));
+  EXPECT_EQ(config->channels.twilio.url, "https://api.twilio.com");
+  EXPECT_TRUE(config->channels.smtp.url.empty());
+}
+
+TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
+  absl::StatusOr<ServerConfig> config = Parse(
+      {"--database-url=postgresql://db/notify", "--smtp-url=smtp://mail:2525",
+       "--twilio-url=http://peer:1/", "--twilio-account-sid=AC1", "--twilio-from=+15550001111",
+       "--sms-senders=7", "--delivery-max-attempts=3", "--lease=90s"},
+      {{"NOTIFY_TWILIO_AUTH_TOKEN", "t0ken"}, {"NOTIFY_SMTP_PASSWORD", "pw"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->channels.smtp.url, "smtp://mail:2525");
+  EXPECT_EQ(config->channels.smtp.password, "pw");
+  EXPECT_EQ(config->channels.twilio.url, "http://peer:1") << "no trailing slash";
+  EXPECT_EQ(config->channels.twilio.auth_token, "t0ken");
+  EXPECT_EQ(config->engine.senders.at("sms"), 7);
+  EXPECT_EQ(config->engine.max_attempts, 3);
+  EXPECT_EQ(config->engine.event_lease, absl::Seconds(90));
+
+  auto error = [](std::vector<std::string> args) {
+    args.push_back("--database-url=postgresql://db/notify");
+    absl::StatusOr<ServerConfig> c = Parse(args);
+    return c.ok() ? std::string("ok") : std::string(c.status().message());
+  };
+  EXPECT_THAT(error({"--smtp-url=http://mail"}), HasSubstr("--smtp-url"));
+  EXPECT_THAT(error({"--smtp-url=smtp://user:pw@mail"}), HasSubstr("must not hold a user"));
+  EXPECT_THAT(error({"--twilio-account-sid=AC1"}), HasSubstr("--twilio-auth-token"));
+  EXPECT_THAT(error({"--lease=10s", "--send-timeout=30s"}), HasSubstr("--lease"));
+  EXPECT_THAT(error({"--delivery-max-attempts=0"}), HasSubstr("--delivery-max-attempts"));
+  EXPECT_THAT(error({"--fcm-credentials-file=/nonexistent"}), HasSubstr("--fcm-credentials-file"));
+}
+
+TEST(ServerConfigTest, SmtpPasswordIsEnvironmentOnly) {
+  absl::StatusOr<ServerConfig> config =
+      Parse({"--database-url=postgresql://db/notify", "--smtp-password=pw"});
+  EXPECT_FALSE(config.ok());
 }
 
 TEST(ServerConfigTest, MissingDatabaseUrlNamesTheFlagAndItsTwin) {

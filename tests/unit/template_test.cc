@@ -575,5 +575,18 @@ TEST(TemplateFilterTest, Money) {
   EXPECT_EQ(RenderError("{{ 1|money:-1 }}").code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(TemplateTest, ALayoutPrintsItsContentUnescapedAndStillEscapesTheRest) {
+  RenderOptions options;
+  options.html_escape = true;
+  options.safe_values["content"] = "<p>Hi &amp; welcome</p>";
+  const json context = {{"content", "<script>hidden</script>"}, {"name", "A & B"}};
+  EXPECT_EQ(Render("<main>{{ content }}</main><footer>{{ name }}</footer>", context, options),
+            "<main><p>Hi &amp; welcome</p></main><footer>A &amp; B</footer>")
+      << "the layout's content hides a context member of the same name and is not escaped again";
+  EXPECT_EQ(Render("{{ content|upper }}", context, options),
+            "&lt;P&gt;HI &amp;AMP; WELCOME&lt;/P&gt;")
+      << "a filter's output is ordinary text again";
+}
+
 }  // namespace
 }  // namespace notify

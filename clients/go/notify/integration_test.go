@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/types/known/structpb"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -353,13 +354,28 @@ func TestLiveCompanyAndTimeout(t *testing.T) {
 	}
 }
 
-func TestLiveUnimplemented(t *testing.T) {
+func TestLivePreview(t *testing.T) {
 	e := live(t)
 	ctx := testContext(t)
 	a := adminClient(t, e)
 	n := create(t, ctx, a, smsNotification(unique("go-preview")))
-	_, err := a.PreviewNotification(ctx, n.GetId(), nil)
-	asError(t, err, codes.Unimplemented)
+	data, err := structpb.NewStruct(map[string]interface{}{
+		"user": map[string]interface{}{"first_name": "Ann"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	preview, err := a.PreviewNotification(ctx, n.GetId(), data)
+	if err != nil {
+		t.Fatalf("PreviewNotification: %v", err)
+	}
+	if got, want := preview.GetSmsMessage(), "Welcome, Ann!"; got != want {
+		t.Errorf("sms_message = %q, want %q", got, want)
+	}
+	if !preview.GetFires() {
+		t.Error("an empty expression fires")
+	}
+	_, err = a.PreviewNotification(ctx, "00000000-0000-0000-0000-000000000000", nil)
+	asError(t, err, codes.NotFound)
 }
 
 func TestLiveLayouts(t *testing.T) {

@@ -359,8 +359,13 @@ class ServerTest(unittest.TestCase):
         self.assertRaisesStatus(grpc.StatusCode.NOT_FOUND, "TEMPLATE_NOT_FOUND",
                                 self.admin.get_template, "no-such-template")
 
-    def test_unimplemented(self):
-        self.assertRaisesStatus(grpc.StatusCode.UNIMPLEMENTED, None,
+    def test_preview_and_replay(self):
+        mine = self.create("preview", type="SMS", sms_message="Hi {{ user.first_name }}!")
+        preview = self.admin.preview_notification(id=mine.id,
+                                                  data={"user": {"first_name": "Ann"}})
+        self.assertEqual(preview.sms_message, "Hi Ann!")
+        self.assertTrue(preview.fires)
+        self.assertRaisesStatus(grpc.StatusCode.NOT_FOUND, "EVENT_NOT_FOUND",
                                 self.admin.replay_event, str(uuid.uuid4()))
 
     def test_user_lists_notifications(self):
