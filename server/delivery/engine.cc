@@ -255,11 +255,15 @@ absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
   absl::StatusOr<std::vector<DeliveryJob>> jobs =
       store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
   if (!jobs.ok()) return jobs.status();
-  for (const DeliveryJob& job : *jobs) SendJob(job);
+  for (const DeliveryJob& job : *jobs) {
+    // The database is gone: send nothing more of this batch, whose outcomes could not be recorded
+    // either; the leases run out and the rest is claimed again.
+    if (!SendJob(job)) return absl::UnavailableError("could not record delivery attempts");
+  }
   return static_cast<int>(jobs->size());
 }
 
-void DeliveryEngine::SendJob(const DeliveryJob& job) {
+bool DeliveryEngine::SendJob(const DeliveryJob& job) {
   auto count = [&](const char* outcome) { deliveries_.With({job.type, outcome}).Increment(); };
   auto settle = [&](const char* status, const std::string& reason, absl::Time until) {
     if (absl::Status s = store_->Settle(job.company, job.id, status, reason, until); !s.ok()) {
@@ -270,7 +274,8 @@ void DeliveryEngine::SendJob(const DeliveryJob& job) {
   };
 
   if (job.type == "push" && job.device_token.empty()) {
-    return settle("skipped", "the device is no longer registered", absl::Now());
+    settle("skipped", "the device is no longer registered", absl::Now());
+    return true;
   }
   absl::StatusOr<CompanyRecord> company = CompanyCached(job.company);
   if (company.ok()) {
@@ -281,11 +286,12 @@ void DeliveryEngine::SendJob(const DeliveryJob& job) {
           store_->CountSent(job.company, job.type, absl::FromCivil(today, utc));
       if (sent.ok() && *sent >= quota) {
         const absl::Time tomorrow = absl::FromCivil(today + 1, utc);
-        return settle("deferred",
-                      absl::StrCat("the company's daily ", job.type, " quota (", quota,
-                                   ") is reached; deferred to ",
-                                   absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc)),
-                      tomorrow);
+        settle("deferred",
+               absl::StrCat("the company's daily ", job.type, " quota (", quota,
+                            ") is reached; deferred to ",
+                            absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc)),
+               tomorrow);
+        return true;
       }
     }
   }
@@ -329,11 +335,21 @@ void DeliveryEngine::SendJob(const DeliveryJob& job) {
       }
       break;
   }
-  if (absl::Status s = store_->RecordAttempt(job.company, job.id, attempt, status, retry_in);
-      !s.ok()) {
-    // The lease runs out and the delivery is tried again: at least once, never lost.
+  // The provider has the message: keep trying to record that for half the lease (the database may
+  // be restarting), so that it is not sent again. Failing that, the lease runs out and it is tried
+  // again: at least once, never lost.
+  const absl::Time give_up = absl::Now() + options_.send_lease / 2;
+  absl::Duration pause = absl::Milliseconds(100);
+  absl::Status recorded;
+  while (!(recorded = store_->RecordAttempt(job.company, job.id, attempt, status, retry_in)).ok() &&
+         absl::IsUnavailable(recorded) && !stopping_ && absl::Now() + pause < give_up) {
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(2));
+  }
+  if (!recorded.ok()) {
     log::Warn("could not record a delivery attempt",
-              {{"delivery", job.id}, {"error", std::string(s.message())}});
+              {{"delivery", job.id}, {"error", std::string(recorded.message())}});
+    return false;
   }
   count(status.c_str());
   log::Info("delivery attempt", {{"company", job.company},
@@ -343,6 +359,7 @@ void DeliveryEngine::SendJob(const DeliveryJob& job) {
                                  {"status", status},
                                  {"provider_status", result.provider_status},
                                  {"took_ms", absl::ToInt64Milliseconds(took)}});
+  return true;
 }
 
 }  // namespace notify::delivery

@@ -76,7 +76,8 @@ class DeliveryEngine {
   void EventLoop();
   void SendLoop(std::string type);
   void ProcessEvent(const ClaimedEvent& event);
-  void SendJob(const DeliveryJob& job);
+  // False when the outcome could not be recorded (the database is unavailable).
+  bool SendJob(const DeliveryJob& job);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
   bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
              uint64_t& seen);

@@ -137,7 +137,8 @@ class DeliveryStore {
                                         absl::Time since) = 0;
 
   // Makes a processed or failed event pending again; the messages it already produced are not
-  // produced twice. FailedPrecondition for an ignored event (its name is not one we handle).
+  // produced twice. FailedPrecondition (EVENT_IGNORED) for an ignored event (its name is not one
+  // we handle) and for an admin's trigger (replaying it would send to the event's audience).
   virtual absl::Status ReplayEvent(absl::string_view company, absl::string_view id) = 0;
 
   // Removes a device whose token the push provider no longer accepts.

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "notifications/v1/user_service.grpc.pb.h"
 #include "tests/e2e/e2e_stack.h"
+#include "tests/support/private_postgres.h"
 #include "tests/support/provider_sim.h"
 #include "tests/support/test_database.h"
 
@@ -107,13 +108,15 @@ class DeliveryE2eTest : public ::testing::Test {
         "--lease=4s",
     };
     args.insert(args.end(), extra.begin(), extra.end());
-    stack_ = std::make_unique<Stack>(db_.url(), args);
+    stack_ = std::make_unique<Stack>(database_url(), args);
     ASSERT_TRUE(stack_->ready());
     secret_ = stack_->Activate();
     ASSERT_FALSE(secret_.empty());
     user_ = v1::UserService::NewStub(
         grpc::CreateChannel(stack_->server_address(), grpc::InsecureChannelCredentials()));
   }
+
+  virtual std::string database_url() { return db_.url(); }
 
   void TearDown() override {
     if (HasFailure() && stack_ != nullptr && stack_->ready()) {
@@ -195,7 +198,7 @@ class DeliveryE2eTest : public ::testing::Test {
   }
 
   int EventsPending() {
-    pqxx::connection conn(db_.url());
+    pqxx::connection conn(database_url());
     pqxx::nontransaction tx(conn);
     return tx.exec("SELECT count(*) FROM events WHERE status = 'pending'")[0][0].as<int>();
   }
@@ -355,6 +358,36 @@ TEST_F(DeliveryE2eTest, APushReachesTheFcmPeerAfterATokenExchange) {
   EXPECT_EQ(devices.devices(0).token(), "device-token-good");
 }
 
+TEST_F(DeliveryE2eTest, ACompanysOwnCredentialWinsOverTheServersDefault) {
+  const std::string sid = "ACacme000000000000000000000000000";
+  const std::string token = "acme-own-twilio-token";
+  providers_->Control("POST", "twilio/accounts", {{"sid", sid}, {"token", token}});
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::CreateCredentialRequest request;
+    request.mutable_credential()->set_type(v1::CREDENTIAL_TYPE_TWILIO);
+    request.mutable_credential()->set_name("Acme's Twilio");
+    request.mutable_credential()->set_enabled(true);
+    request.mutable_credential()->mutable_twilio()->set_account_sid(sid);
+    request.mutable_credential()->mutable_twilio()->set_auth_token(token);
+    request.mutable_credential()->mutable_twilio()->set_from_number("+15559990000");
+    v1::CreateCredentialResponse response;
+    grpc::Status status = stack_->admin().CreateCredential(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  Sms("Deposit {{ amount }}");
+  Fire("own-1", "transaction.create", Deposit("1"));
+  WaitForLogs(1, v1::LOG_STATUS_SENT);
+  std::vector<nlohmann::json> sent = SentSms();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["path"], "/2010-04-01/Accounts/" + sid + "/Messages.json");
+  EXPECT_EQ(sent[0]["auth"]["user"], sid);
+  EXPECT_EQ(sent[0]["auth"]["valid"], true);
+  EXPECT_EQ(sent[0]["form"]["From"], "+15559990000");
+  EXPECT_THAT(stack_->server().Output(), Not(HasSubstr(token))) << "no secret in the logs";
+}
+
 TEST_F(DeliveryE2eTest, TwoServerErrorsThenSuccessIsSentOnceAfterThreeAttempts) {
   Sms("Deposit {{ amount }}");
   providers_->Fault({{"provider", "twilio"}, {"status", 500}, {"count", 2}});
@@ -496,6 +529,7 @@ TEST_F(DeliveryE2eTest, TriggerResendReplayAndPreviewGoThroughTheSameMachinery) 
     EXPECT_TRUE(response.fires());
   }
   // Trigger: to a user by id, looked up on the platform.
+  std::string trigger_event;
   {
     grpc::ClientContext context;
     Stack::AsAdmin(context);
@@ -509,6 +543,7 @@ TEST_F(DeliveryE2eTest, TriggerResendReplayAndPreviewGoThroughTheSameMachinery) 
     ASSERT_EQ(response.logs_size(), 1);
     EXPECT_EQ(response.logs(0).recipient(), kThaboMobile);
     EXPECT_FALSE(response.event_id().empty());
+    trigger_event = response.event_id();
   }
   WaitForLogs(1, v1::LOG_STATUS_SENT);
   ASSERT_EQ(SentSms().size(), 1u);
@@ -559,6 +594,16 @@ TEST_F(DeliveryE2eTest, TriggerResendReplayAndPreviewGoThroughTheSameMachinery) 
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
   WaitForLogs(4, v1::LOG_STATUS_SENT);
+  {
+    grpc::ClientContext context;
+    Stack::AsAdmin(context);
+    v1::ReplayEventRequest request;
+    request.set_id(trigger_event);
+    v1::ReplayEventResponse response;
+    grpc::Status status = stack_->admin().ReplayEvent(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << "a trigger is not replayed to the event's audience";
+  }
   absl::SleepFor(absl::Milliseconds(500));
   std::multiset<std::string> bodies;
   for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"].get<std::string>());
@@ -672,6 +717,45 @@ TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTh
   EXPECT_GE(before, 3u);
   EXPECT_EQ(WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(30)).size(),
             static_cast<size_t>(kEvents));
+  EXPECT_EQ(EventsPending(), 0);
+}
+
+// The same stack over a PostgreSQL of its own, which the test stops and starts.
+class DeliveryRestartE2eTest : public DeliveryE2eTest {
+ protected:
+  std::string database_url() override { return postgres_.url(); }
+  ::notify::testing::PrivatePostgres postgres_;
+};
+
+TEST_F(DeliveryRestartE2eTest, ADatabaseThatRestartsLosesNothing) {
+  Sms("Deposit number {{ id }}");
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 200}, {"count", 1000}});
+  constexpr int kEvents = 8;
+  for (int i = 0; i < kEvents; ++i) {
+    nlohmann::json event = {{"id", absl::StrCat("restart-", i)},
+                            {"event", "transaction.create"},
+                            {"company", "acme"},
+                            {"data", Deposit(absl::StrCat(i))}};
+    ASSERT_EQ(stack_->Webhook(event, "Secret " + secret_).status, 200);
+  }
+  ASSERT_TRUE(PollUntil([&] { return !SentSms().empty(); }, absl::Seconds(20)));
+  ASSERT_TRUE(postgres_.Stop());
+  absl::SleepFor(absl::Seconds(2));  // The workers find the database gone and keep trying.
+  ASSERT_TRUE(postgres_.Start());
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        std::set<std::string> bodies;
+        for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"]);
+        return bodies.size() >= static_cast<size_t>(kEvents);
+      },
+      absl::Seconds(60)));
+  std::vector<v1::Log> sent = WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(30));
+  EXPECT_EQ(sent.size(), static_cast<size_t>(kEvents));
+  std::map<std::string, int> counts;
+  for (const nlohmann::json& r : SentSms()) ++counts[r["form"]["Body"].get<std::string>()];
+  int duplicates = 0;
+  for (const auto& [body, count] : counts) duplicates += count - 1;
+  EXPECT_LE(duplicates, 2) << "only what was in flight when the database went away";
   EXPECT_EQ(EventsPending(), 0);
 }
 

@@ -281,16 +281,23 @@ absl::Status PgDeliveryStore::ReplayEvent(absl::string_view company, absl::strin
   NOTIFY_RETURN_IF_ERROR(pool_->Run("replaying an event", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
-        "WITH target AS (SELECT status FROM events WHERE company_id = $1 AND id = $2::uuid),"
+        "WITH target AS (SELECT status, origin FROM events"
+        "   WHERE company_id = $1 AND id = $2::uuid),"
         " replayed AS (UPDATE events SET status = 'pending', lease_until = NULL, error = '',"
         "   processed = NULL, attempts = 0"
-        "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' RETURNING id)"
-        " SELECT status FROM target",
+        "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' AND origin = 'webhook'"
+        "   RETURNING id)"
+        " SELECT CASE WHEN origin = 'trigger' THEN 'trigger' ELSE status END FROM target",
         std::string(company), std::string(id));
     found_status = rows.empty() ? "" : rows[0][0].as<std::string>();
     return absl::OkStatus();
   }));
   if (found_status.empty()) return EventNotFound();
+  if (found_status == "trigger") {
+    return WithReason(absl::FailedPreconditionError(
+                          "This event is an admin's trigger; trigger the notification again."),
+                      "EVENT_IGNORED");
+  }
   if (found_status == "ignored") {
     return WithReason(absl::FailedPreconditionError(
                           "This event was ignored (no notification can handle its name)."),
