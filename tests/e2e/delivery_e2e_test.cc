@@ -197,6 +197,35 @@ class DeliveryE2eTest : public ::testing::Test {
     return sent;
   }
 
+  // Posts `n` deposit webhooks (ids PREFIX-0...), each with a different body for the SMS.
+  void PostDeposits(const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      nlohmann::json event = {{"id", absl::StrCat(prefix, "-", i)},
+                              {"event", "transaction.create"},
+                              {"company", "acme"},
+                              {"data", Deposit(absl::StrCat(i))}};
+      ASSERT_EQ(stack_->Webhook(event, "Secret " + secret_).status, 200);
+    }
+  }
+
+  // How many times each SMS body reached Twilio.
+  std::map<std::string, int> SmsBodyCounts() {
+    std::map<std::string, int> counts;
+    for (const nlohmann::json& r : SentSms()) ++counts[r["form"]["Body"].get<std::string>()];
+    return counts;
+  }
+
+  // Sends beyond the first of each body.
+  int DuplicateSms() {
+    int duplicates = 0;
+    for (const auto& [body, count] : SmsBodyCounts()) duplicates += count - 1;
+    return duplicates;
+  }
+
+  bool WaitForDistinctSms(size_t n, absl::Duration timeout) {
+    return PollUntil([&] { return SmsBodyCounts().size() >= n; }, timeout);
+  }
+
   int EventsPending() {
     pqxx::connection conn(database_url());
     pqxx::nontransaction tx(conn);
@@ -686,34 +715,18 @@ TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTh
   // A slow provider, so that the kill lands while messages are in flight.
   providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 150}, {"count", 1000}});
   constexpr int kEvents = 30;
-  for (int i = 0; i < kEvents; ++i) {
-    nlohmann::json event = {{"id", absl::StrCat("kill-", i)},
-                            {"event", "transaction.create"},
-                            {"company", "acme"},
-                            {"data", Deposit(absl::StrCat(i))}};
-    ASSERT_EQ(stack_->Webhook(event, "Secret " + secret_).status, 200);
-  }
+  PostDeposits("kill", kEvents);
   ASSERT_TRUE(PollUntil([&] { return SentSms().size() >= 3; }, absl::Seconds(20)));
   stack_->server().Signal(SIGKILL);
   stack_->server().Wait(absl::Seconds(10));
   const size_t before = providers_->Requests("twilio").size();
   ASSERT_LT(SentSms().size(), static_cast<size_t>(kEvents)) << "killed mid-batch";
   ASSERT_TRUE(stack_->RestartServer());
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        std::set<std::string> bodies;
-        for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"]);
-        return bodies.size() >= static_cast<size_t>(kEvents);
-      },
-      absl::Seconds(60)));
+  ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(60)));
   absl::SleepFor(absl::Seconds(1));
-  std::map<std::string, int> counts;
-  for (const nlohmann::json& r : SentSms()) ++counts[r["form"]["Body"].get<std::string>()];
-  EXPECT_EQ(counts.size(), static_cast<size_t>(kEvents)) << "every delivery sent";
-  int duplicates = 0;
-  for (const auto& [body, count] : counts) duplicates += count - 1;
+  EXPECT_EQ(SmsBodyCounts().size(), static_cast<size_t>(kEvents)) << "every delivery sent";
   // At most the messages the killed senders had in flight (two sender threads).
-  EXPECT_LE(duplicates, 2) << "sent twice beyond those in flight";
+  EXPECT_LE(DuplicateSms(), 2) << "sent twice beyond those in flight";
   EXPECT_GE(before, 3u);
   EXPECT_EQ(WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(30)).size(),
             static_cast<size_t>(kEvents));
@@ -731,31 +744,15 @@ TEST_F(DeliveryRestartE2eTest, ADatabaseThatRestartsLosesNothing) {
   Sms("Deposit number {{ id }}");
   providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 200}, {"count", 1000}});
   constexpr int kEvents = 8;
-  for (int i = 0; i < kEvents; ++i) {
-    nlohmann::json event = {{"id", absl::StrCat("restart-", i)},
-                            {"event", "transaction.create"},
-                            {"company", "acme"},
-                            {"data", Deposit(absl::StrCat(i))}};
-    ASSERT_EQ(stack_->Webhook(event, "Secret " + secret_).status, 200);
-  }
+  PostDeposits("restart", kEvents);
   ASSERT_TRUE(PollUntil([&] { return !SentSms().empty(); }, absl::Seconds(20)));
   ASSERT_TRUE(postgres_.Stop());
   absl::SleepFor(absl::Seconds(2));  // The workers find the database gone and keep trying.
   ASSERT_TRUE(postgres_.Start());
-  ASSERT_TRUE(PollUntil(
-      [&] {
-        std::set<std::string> bodies;
-        for (const nlohmann::json& r : SentSms()) bodies.insert(r["form"]["Body"]);
-        return bodies.size() >= static_cast<size_t>(kEvents);
-      },
-      absl::Seconds(60)));
+  ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(60)));
   std::vector<v1::Log> sent = WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(30));
   EXPECT_EQ(sent.size(), static_cast<size_t>(kEvents));
-  std::map<std::string, int> counts;
-  for (const nlohmann::json& r : SentSms()) ++counts[r["form"]["Body"].get<std::string>()];
-  int duplicates = 0;
-  for (const auto& [body, count] : counts) duplicates += count - 1;
-  EXPECT_LE(duplicates, 2) << "only what was in flight when the database went away";
+  EXPECT_LE(DuplicateSms(), 2) << "only what was in flight when the database went away";
   EXPECT_EQ(EventsPending(), 0);
 }
 

@@ -21,6 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import sim_runner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIM = os.path.normpath(os.path.join(HERE, "..", "..", "tools", "platform-sim"))
 
@@ -373,6 +375,18 @@ class UserTest(SimTestCase):
                      "/3/admin/users/not-a-uuid/"):
             self.assertError(self.call("GET", path, token=ADMIN), 404, "Not found.")
         self.assertEqual(self.call("GET", f"/3/admin/users/{ACME_ADMIN}/", token=USER).status, 403)
+
+    def test_users_of_a_group(self):
+        r = self.call("GET", "/3/admin/users/?group=user", token=ADMIN)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(sorted(u["id"] for u in r.json["data"]["results"]),
+                         sorted([ACME_USER, ACME_USER2]), "acme's users only, of that group")
+        self.assertIsNone(r.json["data"]["next"])
+        everyone = self.call("GET", "/3/admin/users/", token=ADMIN).json["data"]["results"]
+        self.assertEqual(len(everyone), 4)
+        self.assertEqual(self.call("GET", "/3/admin/users/?group=nobody", token=ADMIN)
+                         .json["data"]["results"], [])
+        self.assertEqual(self.call("GET", "/3/admin/users/?group=user", token=USER).status, 403)
 
 
 class RoutingTest(SimTestCase):
@@ -767,43 +781,5 @@ class ProcessTest(unittest.TestCase):
             ("debug", "POST", "/_sim/fire", 200)])
 
 
-class Result(unittest.TestResult):
-    """Prints one line per test as it finishes, and counts the tests that passed."""
-
-    passed = 0
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self.passed += 1
-        print(f"ok    {test.id()}", flush=True)
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        print(f"FAIL  {test.id()}", flush=True)
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        print(f"ERROR {test.id()}", flush=True)
-
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        print(f"skip  {test.id()}: {reason}", flush=True)
-
-
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = Result()
-    started = time.monotonic()
-    suite.run(result)
-    failed = result.failures + result.errors
-    for test, trace in failed:
-        print(f"\n=== {test.id() if hasattr(test, 'id') else test}\n{trace}", flush=True)
-    for test in result.unexpectedSuccesses:
-        failed.append((test, "unexpected success"))
-    print(f"({time.monotonic() - started:.1f} s)")
-    print(f"{result.passed} passed, {len(failed)} failed", flush=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(sim_runner.run(__name__))

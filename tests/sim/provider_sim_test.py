@@ -27,6 +27,8 @@ import urllib.parse
 import urllib.request
 from email.message import EmailMessage
 
+import sim_runner
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.normpath(os.path.join(HERE, "..", "..", "tools"))
 PROVIDER_SIM = os.path.join(TOOLS, "provider-sim")
@@ -864,43 +866,5 @@ class SinkTest(SinkTestCase):
             self.assertEqual(json.loads(sink.lines[-1])["msg"], "stopped")
 
 
-class Result(unittest.TestResult):
-    """Prints one line per test as it finishes, and counts the tests that passed."""
-
-    passed = 0
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self.passed += 1
-        print(f"ok    {test.id()}", flush=True)
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        print(f"FAIL  {test.id()}", flush=True)
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        print(f"ERROR {test.id()}", flush=True)
-
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        print(f"skip  {test.id()}: {reason}", flush=True)
-
-
-def main():
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = Result()
-    started = time.monotonic()
-    suite.run(result)
-    failed = result.failures + result.errors
-    for test, trace in failed:
-        print(f"\n=== {test.id() if hasattr(test, 'id') else test}\n{trace}", flush=True)
-    for test in result.unexpectedSuccesses:
-        failed.append((test, "unexpected success"))
-    print(f"({time.monotonic() - started:.1f} s)")
-    print(f"{result.passed} passed, {len(failed)} failed", flush=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(sim_runner.run(__name__))

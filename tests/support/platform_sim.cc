@@ -1,37 +1,24 @@
 #include "tests/support/platform_sim.h"
 
 #include "gtest/gtest.h"
+#include "tests/support/sim_peer.h"
 
 namespace notify::testing {
 
 std::unique_ptr<PlatformSim> PlatformSim::Start() {
-  auto process = Subprocess::Start(NOTIFY_PLATFORM_SIM, {.args = {"--listen=127.0.0.1:0"}});
-  if (!process.ok()) {
-    ADD_FAILURE() << process.status();
-    return nullptr;
-  }
-  std::optional<nlohmann::json> listening = (*process)->WaitForLog("listening", absl::Seconds(20));
-  if (!listening.has_value()) {
-    ADD_FAILURE() << "the platform simulator did not start:\n" << (*process)->Output();
-    return nullptr;
-  }
+  std::string address;
+  std::unique_ptr<Subprocess> process = StartListening(
+      NOTIFY_PLATFORM_SIM, {"--listen=127.0.0.1:0"}, "the platform simulator", &address);
+  if (process == nullptr) return nullptr;
   auto sim = std::unique_ptr<PlatformSim>(new PlatformSim());
-  sim->process_ = std::move(*process);
-  sim->url_ = "http://" + listening->at("address").get<std::string>();
+  sim->process_ = std::move(process);
+  sim->url_ = "http://" + address;
   return sim;
 }
 
 nlohmann::json PlatformSim::Control(const std::string& method, const std::string& path,
                                     const nlohmann::json& body) {
-  HttpResult result =
-      client_.Request(method, url_ + "/_sim/" + path, body.is_null() ? "" : body.dump(),
-                      {{"Content-Type", "application/json"}});
-  if (result.status < 200 || result.status >= 300) {
-    ADD_FAILURE() << method << " /_sim/" << path << ": " << result.status << " " << result.error
-                  << " " << result.body;
-    return nullptr;
-  }
-  return nlohmann::json::parse(result.body, nullptr, false);
+  return SimControl(client_, url_, method, path, body);
 }
 
 int PlatformSim::Calls(const std::string& method_and_path) {

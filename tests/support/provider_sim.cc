@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "tests/support/sim_peer.h"
 
 namespace notify::testing {
 namespace {
@@ -79,36 +80,20 @@ std::string MakeFcmAccount(const std::string& dir) {
 std::unique_ptr<ProviderSim> ProviderSim::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {"--listen=127.0.0.1:0"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto process = Subprocess::Start(NOTIFY_PROVIDER_SIM, {.args = std::move(args)});
-  if (!process.ok()) {
-    ADD_FAILURE() << process.status();
-    return nullptr;
-  }
-  std::optional<nlohmann::json> listening = (*process)->WaitForLog("listening", absl::Seconds(20));
-  if (!listening.has_value()) {
-    ADD_FAILURE() << "the provider simulator did not start:\n" << (*process)->Output();
-    return nullptr;
-  }
+  std::string address;
+  std::unique_ptr<Subprocess> process =
+      StartListening(NOTIFY_PROVIDER_SIM, std::move(args), "the provider simulator", &address);
+  if (process == nullptr) return nullptr;
   auto sim = std::unique_ptr<ProviderSim>(new ProviderSim());
-  sim->process_ = std::move(*process);
-  sim->url_ = "http://" + listening->at("address").get<std::string>();
+  sim->process_ = std::move(process);
+  sim->url_ = "http://" + address;
   return sim;
 }
 
 nlohmann::json ProviderSim::Control(const std::string& method, const std::string& path,
                                     const nlohmann::json& body) {
-  HttpResult result;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    result = client_.Request(method, url_ + "/_sim/" + path, body.is_null() ? "" : body.dump(),
-                             {{"Content-Type", "application/json"}});
-  }
-  if (result.status < 200 || result.status >= 300) {
-    ADD_FAILURE() << method << " /_sim/" << path << ": " << result.status << " " << result.error
-                  << " " << result.body;
-    return nullptr;
-  }
-  return nlohmann::json::parse(result.body, nullptr, false);
+  std::lock_guard<std::mutex> lock(mu_);
+  return SimControl(client_, url_, method, path, body);
 }
 
 std::vector<nlohmann::json> ProviderSim::Requests(const std::string& provider) {
@@ -139,19 +124,13 @@ std::unique_ptr<SmtpSink> SmtpSink::Start(const std::string& maildir,
                                           const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {"--listen=127.0.0.1:0", "--maildir=" + maildir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  auto process = Subprocess::Start(NOTIFY_SMTP_SINK, {.args = std::move(args)});
-  if (!process.ok()) {
-    ADD_FAILURE() << process.status();
-    return nullptr;
-  }
-  std::optional<nlohmann::json> listening = (*process)->WaitForLog("listening", absl::Seconds(20));
-  if (!listening.has_value()) {
-    ADD_FAILURE() << "the SMTP sink did not start:\n" << (*process)->Output();
-    return nullptr;
-  }
+  std::string address;
+  std::unique_ptr<Subprocess> process =
+      StartListening(NOTIFY_SMTP_SINK, std::move(args), "the SMTP sink", &address);
+  if (process == nullptr) return nullptr;
   auto sink = std::unique_ptr<SmtpSink>(new SmtpSink());
-  sink->process_ = std::move(*process);
-  sink->address_ = listening->at("address").get<std::string>();
+  sink->process_ = std::move(process);
+  sink->address_ = address;
   sink->maildir_ = maildir;
   return sink;
 }
