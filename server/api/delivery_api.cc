@@ -1,5 +1,9 @@
 // AdminService's methods that go through the delivery machinery: preview, trigger, resend, replay.
+#include <map>
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -92,15 +96,22 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
     NOTIFY_ASSIGN_OR_RETURN(v1::Notification notification,
                             deps_.notifications->Get(caller.company, request->id()));
     NOTIFY_ASSIGN_OR_RETURN(CompanyContext company, deps_.load_company(caller.company));
+    // What the group listings say of their users spares a lookup per user.
+    std::map<std::string, nlohmann::json> known;
     for (const std::string& group : request->groups()) {
       if (group.empty()) return Invalid("groups", "each must be a group name");
       if (company.platform_token.empty()) {
         return absl::FailedPreconditionError("the company has no platform token");
       }
-      NOTIFY_ASSIGN_OR_RETURN(std::vector<std::string> members,
+      NOTIFY_ASSIGN_OR_RETURN(std::vector<PlatformUser> members,
                               deps_.list_group_users(company.platform_token, group));
-      for (std::string& id : members) {
-        if (seen.insert(id).second) users.push_back(std::move(id));
+      for (PlatformUser& member : members) {
+        json record = member.raw.is_object() ? member.raw : json::object();
+        record["id"] = member.id;
+        record["email"] = member.email;
+        record["mobile"] = member.mobile;
+        known[member.id] = std::move(record);
+        if (seen.insert(member.id).second) users.push_back(member.id);
       }
     }
     if (static_cast<int>(users.size()) > kMaxTriggerUsers) {
@@ -111,7 +122,7 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
     const std::string event_uuid = TimeOrderedUuid(absl::Now());
     NOTIFY_ASSIGN_OR_RETURN(
         std::vector<NewDelivery> deliveries,
-        deps_.planner->PlanTrigger(company, event_uuid, notification, data, users));
+        deps_.planner->PlanTrigger(company, event_uuid, notification, data, users, known));
     NOTIFY_ASSIGN_OR_RETURN(
         std::vector<v1::Log> logs,
         deps_.deliveries->InsertTriggered(caller.company, event_uuid, notification.event(),

@@ -43,8 +43,8 @@ struct ServiceDeps {
   const EventPlanner* planner = nullptr;
   // Loads a company as the planner needs it (its platform token opened).
   std::function<absl::StatusOr<CompanyContext>(const std::string&)> load_company;
-  // The ids of the platform users in a group (the company's token).
-  std::function<absl::StatusOr<std::vector<std::string>>(const std::string&, const std::string&)>
+  // The platform users in a group (with the company's token).
+  std::function<absl::StatusOr<std::vector<PlatformUser>>(const std::string&, const std::string&)>
       list_group_users;
   // Wakes the event workers (after a replay); may be empty.
   std::function<void()> wake_events;

@@ -311,10 +311,9 @@ absl::StatusOr<PlatformUser> HttpPlatformClient::GetUser(absl::string_view token
   return user;
 }
 
-absl::StatusOr<std::vector<std::string>> HttpPlatformClient::ListGroupUsers(absl::string_view token,
-                                                                            absl::string_view group,
-                                                                            int limit) {
-  std::vector<std::string> ids;
+absl::StatusOr<std::vector<PlatformUser>> HttpPlatformClient::ListGroupUsers(
+    absl::string_view token, absl::string_view group, int limit) {
+  std::vector<PlatformUser> users;
   constexpr int kPageSize = 250;
   for (int page = 1;; ++page) {
     NOTIFY_ASSIGN_OR_RETURN(nlohmann::json data,
@@ -326,17 +325,17 @@ absl::StatusOr<std::vector<std::string>> HttpPlatformClient::ListGroupUsers(absl
     auto results = data.find("results");
     if (results == data.end() || !results->is_array()) break;
     for (const auto& item : *results) {
-      const std::string id = Text(item, "id");
-      if (id.empty()) continue;
-      if (static_cast<int>(ids.size()) >= limit) {
+      absl::StatusOr<PlatformUser> user = ParsePlatformUser(item);
+      if (!user.ok()) continue;
+      if (static_cast<int>(users.size()) >= limit) {
         return absl::InvalidArgumentError(
             absl::StrCat("the group \"", group, "\" has more than ", limit, " users"));
       }
-      ids.push_back(id);
+      users.push_back(*std::move(user));
     }
     if (!data.contains("next") || data["next"].is_null()) break;
   }
-  return ids;
+  return users;
 }
 
 }  // namespace notify

@@ -66,11 +66,11 @@ class PlatformClient {
   // GET /3/admin/users/{id}/: a user of the token's company.
   virtual absl::StatusOr<PlatformUser> GetUser(absl::string_view token,
                                                absl::string_view user_id) = 0;
-  // GET /3/admin/users/?group=: the ids of the token company's users in `group`, at most
-  // `limit` (more is an error: InvalidArgument).
-  virtual absl::StatusOr<std::vector<std::string>> ListGroupUsers(absl::string_view token,
-                                                                  absl::string_view group,
-                                                                  int limit) = 0;
+  // GET /3/admin/users/?group=: the token company's users in `group`, at most `limit` (more is
+  // an error: InvalidArgument).
+  virtual absl::StatusOr<std::vector<PlatformUser>> ListGroupUsers(absl::string_view token,
+                                                                   absl::string_view group,
+                                                                   int limit) = 0;
 };
 
 // Reads a PlatformUser from the `data` of a platform answer. InvalidArgument when `id` is missing.

@@ -402,25 +402,28 @@ absl::StatusOr<EventPlan> EventPlanner::Plan(const CompanyContext& company,
 
 absl::StatusOr<std::vector<NewDelivery>> EventPlanner::PlanTrigger(
     const CompanyContext& company, absl::string_view event_uuid, const v1::Notification& n,
-    const json& data, const std::vector<std::string>& user_ids) const {
-  // Each user's message is rendered with that user as `user` (unless the data names one).
+    const json& data, const std::vector<std::string>& user_ids,
+    const std::map<std::string, json>& known) const {
   std::vector<NewDelivery> deliveries;
   for (const std::string& id : user_ids) {
     json user_data = data.is_object() ? data : json::object();
-    Run run(*this, company, event_uuid, n.event(), user_data);
-    if (!user_data.contains("user")) {
-      absl::StatusOr<const json*> user = run.User(id, "id");
-      if (!user.ok()) return user.status();
-      if (*user != nullptr) {
-        user_data["user"] = **user;
-        Run with_user(*this, company, event_uuid, n.event(), user_data);
-        with_user.Remember(id, **user);
-        const std::vector<std::string> one = {id};
-        NOTIFY_RETURN_IF_ERROR(with_user.PlanNotification(n, &one, deliveries));
-        continue;
-      }
+    const json* user = nullptr;
+    Run lookup(*this, company, event_uuid, n.event(), data);
+    if (auto it = known.find(id); it != known.end()) {
+      user = &it->second;
+    } else {
+      absl::StatusOr<const json*> found = lookup.User(id, "id");
+      if (!found.ok()) return found.status();
+      user = *found;
     }
     const std::vector<std::string> one = {id};
+    if (user == nullptr) {  // Not a user of the company: planned as skipped, with the reason.
+      NOTIFY_RETURN_IF_ERROR(lookup.PlanNotification(n, &one, deliveries));
+      continue;
+    }
+    if (!user_data.contains("user")) user_data["user"] = *user;
+    Run run(*this, company, event_uuid, n.event(), user_data);
+    run.Remember(id, *user);
     NOTIFY_RETURN_IF_ERROR(run.PlanNotification(n, &one, deliveries));
   }
   return deliveries;

@@ -84,11 +84,14 @@ class EventPlanner {
   absl::StatusOr<EventPlan> Plan(const CompanyContext& company, absl::string_view event_uuid,
                                  absl::string_view event_name, const nlohmann::json& data) const;
 
-  // The messages of one notification sent by an admin to `user_ids` with `data` (a trigger).
+  // The messages of one notification sent by an admin to `user_ids` with `data` (a trigger). Each
+  // is rendered with its user as `user` (unless the data has one). `known` holds users already
+  // read from the platform, by id; the others are looked up.
   absl::StatusOr<std::vector<NewDelivery>> PlanTrigger(
       const CompanyContext& company, absl::string_view event_uuid,
       const notifications::v1::Notification& notification, const nlohmann::json& data,
-      const std::vector<std::string>& user_ids) const;
+      const std::vector<std::string>& user_ids,
+      const std::map<std::string, nlohmann::json>& known = {}) const;
 
  private:
   class Run;

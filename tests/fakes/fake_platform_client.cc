@@ -125,21 +125,20 @@ absl::StatusOr<PlatformUser> FakePlatformClient::GetUser(absl::string_view token
   return absl::NotFoundError("no user");
 }
 
-absl::StatusOr<std::vector<std::string>> FakePlatformClient::ListGroupUsers(absl::string_view token,
-                                                                            absl::string_view group,
-                                                                            int limit) {
+absl::StatusOr<std::vector<PlatformUser>> FakePlatformClient::ListGroupUsers(
+    absl::string_view token, absl::string_view group, int limit) {
   std::lock_guard<std::mutex> lock(mu_);
   absl::StatusOr<PlatformUser> caller = UserOf(token);
   if (!caller.ok()) return caller.status();
-  std::vector<std::string> ids;
+  std::vector<PlatformUser> users;
   for (const auto& [t, user] : users_by_token_) {
     if (user.company != caller->company) continue;
     for (const std::string& g : user.groups) {
-      if (g == group) ids.push_back(user.id);
+      if (g == group) users.push_back(user);
     }
   }
-  if (static_cast<int>(ids.size()) > limit) return absl::InvalidArgumentError("too many users");
-  return ids;
+  if (static_cast<int>(users.size()) > limit) return absl::InvalidArgumentError("too many users");
+  return users;
 }
 
 }  // namespace notify::testing

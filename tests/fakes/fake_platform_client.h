@@ -45,9 +45,9 @@ class FakePlatformClient final : public PlatformClient {
                                                             absl::string_view url) override;
   absl::Status DeleteWebhook(absl::string_view token, absl::string_view id) override;
   absl::StatusOr<PlatformUser> GetUser(absl::string_view token, absl::string_view user_id) override;
-  absl::StatusOr<std::vector<std::string>> ListGroupUsers(absl::string_view token,
-                                                          absl::string_view group,
-                                                          int limit) override;
+  absl::StatusOr<std::vector<PlatformUser>> ListGroupUsers(absl::string_view token,
+                                                           absl::string_view group,
+                                                           int limit) override;
 
  private:
   absl::StatusOr<PlatformUser> UserOf(absl::string_view token);  // Called with mu_ held.
