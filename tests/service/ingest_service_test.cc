@@ -68,6 +68,7 @@ class IngestServiceTest : public ::testing::Test {
     config.secret_key_hex = ::notify::testing::kTestSecretKey;
     config.events = {"transaction.create"};
     config.webhook_rate_limit = rate_limit;
+    config.deliver = false;  // The events stay as stored; delivery has its own tests.
     app_ = std::make_unique<App>(config, std::move(platform));
     ASSERT_TRUE(pg::ApplyMigrations(app_->pool(), pg::EmbeddedMigrations()).ok());
     ASSERT_TRUE(app_->Start().ok());
