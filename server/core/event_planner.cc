@@ -373,29 +373,45 @@ ExpressionResult EventPlanner::Evaluate(const v1::Notification& n, const json& c
   return {*holds, ""};
 }
 
-absl::StatusOr<EventPlan> EventPlanner::Plan(const CompanyContext& company,
-                                             absl::string_view event_uuid,
-                                             absl::string_view event_name, const json& data) const {
-  EventPlan plan;
-  Run run(*this, company, event_uuid, event_name, data);
+absl::StatusOr<std::vector<v1::Notification>> EventPlanner::EnabledNotifications(
+    absl::string_view company, absl::string_view event_name) const {
   NotificationFilter filter;
   filter.event = std::string(event_name);
   filter.enabled = true;
+  std::vector<v1::Notification> all;
   std::string after;
   for (;;) {
     NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Notification> page,
-                            notifications_->List(company.id, filter, after, 100));
-    for (const v1::Notification& n : page) {
-      ExpressionResult holds = Evaluate(n, run.context());
-      if (!holds.error.empty()) {
-        plan.problems.push_back(absl::StrCat("notification \"", n.name(), "\" (", n.id(),
-                                             "): expression: ", holds.error));
-      }
-      if (!holds.fires) continue;
-      NOTIFY_RETURN_IF_ERROR(run.PlanNotification(n, nullptr, plan.deliveries));
+                            notifications_->List(company, filter, after, 100));
+    const bool last = page.size() < 100;
+    for (v1::Notification& n : page) all.push_back(std::move(n));
+    if (last) break;
+    after = all.back().id();
+  }
+  return all;
+}
+
+absl::StatusOr<EventPlan> EventPlanner::Plan(const CompanyContext& company,
+                                             absl::string_view event_uuid,
+                                             absl::string_view event_name, const json& data) const {
+  NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Notification> notifications,
+                          EnabledNotifications(company.id, event_name));
+  return Plan(company, event_uuid, event_name, data, notifications);
+}
+
+absl::StatusOr<EventPlan> EventPlanner::Plan(
+    const CompanyContext& company, absl::string_view event_uuid, absl::string_view event_name,
+    const json& data, const std::vector<v1::Notification>& notifications) const {
+  EventPlan plan;
+  Run run(*this, company, event_uuid, event_name, data);
+  for (const v1::Notification& n : notifications) {
+    ExpressionResult holds = Evaluate(n, run.context());
+    if (!holds.error.empty()) {
+      plan.problems.push_back(absl::StrCat("notification \"", n.name(), "\" (", n.id(),
+                                           "): expression: ", holds.error));
     }
-    if (page.size() < 100) break;
-    after = page.back().id();
+    if (!holds.fires) continue;
+    NOTIFY_RETURN_IF_ERROR(run.PlanNotification(n, nullptr, plan.deliveries));
   }
   return plan;
 }

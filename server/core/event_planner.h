@@ -84,6 +84,17 @@ class EventPlanner {
   absl::StatusOr<EventPlan> Plan(const CompanyContext& company, absl::string_view event_uuid,
                                  absl::string_view event_name, const nlohmann::json& data) const;
 
+  // The same with the company's enabled notifications for the event already read (a batch of
+  // events reads them once per company and event name).
+  absl::StatusOr<EventPlan> Plan(
+      const CompanyContext& company, absl::string_view event_uuid, absl::string_view event_name,
+      const nlohmann::json& data,
+      const std::vector<notifications::v1::Notification>& notifications) const;
+
+  // The company's enabled notifications for `event_name`, in id order.
+  absl::StatusOr<std::vector<notifications::v1::Notification>> EnabledNotifications(
+      absl::string_view company, absl::string_view event_name) const;
+
   // The messages of one notification sent by an admin to `user_ids` with `data` (a trigger). Each
   // is rendered with its user as `user` (unless the data has one). `known` holds users already
   // read from the platform, by id; the others are looked up.

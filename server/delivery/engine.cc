@@ -151,15 +151,54 @@ absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
   absl::StatusOr<std::vector<ClaimedEvent>> events =
       store_->ClaimEvents(options_.event_batch, options_.event_lease);
   if (!events.ok()) return events.status();
-  for (const ClaimedEvent& event : *events) ProcessEvent(event);
-  if (!events->empty()) {
-    {
-      std::lock_guard<std::mutex> lock(send_mu_);
-      ++send_generation_;
+  if (events->empty()) return 0;
+  // What a batch reads once: each company, and its notifications for each event name.
+  BatchCache cache;
+  std::vector<FinishedEvent> finished;
+  for (const ClaimedEvent& event : *events) {
+    if (std::optional<FinishedEvent> done = ProcessEvent(event, cache); done.has_value()) {
+      finished.push_back(*std::move(done));
     }
-    send_cv_.notify_all();
   }
+  RecordFinished(finished);
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    ++send_generation_;
+  }
+  send_cv_.notify_all();
   return static_cast<int>(events->size());
+}
+
+void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) {
+  if (finished.empty()) return;
+  // `deliveries` counts what the event produced; a repeat of one already stored is not stored
+  // again.
+  auto done = [&](const FinishedEvent& e) {
+    events_processed_.With({e.status}).Increment();
+    log::Info("event processed", {{"company", e.company},
+                                  {"event", e.id},
+                                  {"status", e.status},
+                                  {"deliveries", static_cast<int>(e.deliveries.size())}});
+  };
+  absl::StatusOr<int> created = store_->FinishEvents(finished);
+  if (created.ok()) {
+    for (const FinishedEvent& e : finished) done(e);
+    return;
+  }
+  // One event may spoil the batch (a notification deleted meanwhile): record them one by one.
+  for (const FinishedEvent& e : finished) {
+    absl::StatusOr<int> one = store_->FinishEvent(e.company, e.id, e.deliveries, e.status, e.error);
+    if (one.ok()) {
+      done(e);
+      continue;
+    }
+    // Left claimed: the lease runs out and the event is processed again; the dedupe keys keep
+    // what was already created from being created twice.
+    log::Warn(
+        "could not record a processed event; it will be processed again",
+        {{"company", e.company}, {"event", e.id}, {"error", std::string(one.status().message())}});
+    events_processed_.With({"error"}).Increment();
+  }
 }
 
 absl::StatusOr<CompanyRecord> DeliveryEngine::CompanyCached(const std::string& id) {
@@ -192,33 +231,18 @@ absl::StatusOr<CompanyContext> DeliveryEngine::LoadCompany(const std::string& id
   return company;
 }
 
-void DeliveryEngine::ProcessEvent(const ClaimedEvent& event) {
-  auto finish = [&](const std::vector<NewDelivery>& deliveries, const char* status,
+std::optional<FinishedEvent> DeliveryEngine::ProcessEvent(const ClaimedEvent& event,
+                                                          BatchCache& cache) {
+  auto finish = [&](std::vector<NewDelivery> deliveries, const char* status,
                     const std::string& error) {
-    absl::StatusOr<int> created = store_->FinishEvent(event.company, event.id, deliveries, status,
-                                                      Clip(error, kMaxEventError));
-    if (!created.ok()) {
-      // Left claimed: the lease runs out and the event is processed again; the dedupe keys keep
-      // what was already created from being created twice.
-      log::Warn("could not record a processed event; it will be processed again",
-                {{"company", event.company},
-                 {"event", event.id},
-                 {"error", std::string(created.status().message())}});
-      events_processed_.With({"error"}).Increment();
-      return;
-    }
-    events_processed_.With({status}).Increment();
-    log::Info("event processed", {{"company", event.company},
-                                  {"event", event.id},
-                                  {"name", event.name},
-                                  {"status", status},
-                                  {"deliveries", *created}});
+    return FinishedEvent{event.company, event.id, status, Clip(error, kMaxEventError),
+                         std::move(deliveries)};
   };
-  auto postpone = [&](const absl::Status& status) {
+  auto postpone = [&](const absl::Status& status) -> std::optional<FinishedEvent> {
     const std::string error = std::string(status.message());
     if (event.attempts >= options_.max_event_attempts) {
-      finish({}, "failed", absl::StrCat("gave up after ", event.attempts, " attempts: ", error));
-      return;
+      return finish({}, "failed",
+                    absl::StrCat("gave up after ", event.attempts, " attempts: ", error));
     }
     absl::Duration delay;
     {
@@ -238,17 +262,37 @@ void DeliveryEngine::ProcessEvent(const ClaimedEvent& event) {
       log::Warn("could not postpone an event",
                 {{"event", event.id}, {"error", std::string(s.message())}});
     }
+    return std::nullopt;
   };
 
-  CompanyRecord record;
-  absl::StatusOr<CompanyContext> company = LoadCompany(event.company, &record);
-  if (!company.ok()) return postpone(company.status());
-  if (!record.active) return finish({}, "ignored", "the company is not active");
+  auto company_it = cache.companies.find(event.company);
+  if (company_it == cache.companies.end()) {
+    CompanyRecord record;
+    absl::StatusOr<CompanyContext> loaded = LoadCompany(event.company, &record);
+    company_it =
+        cache.companies
+            .emplace(event.company, loaded.ok() ? absl::StatusOr<std::pair<CompanyContext, bool>>(
+                                                      std::make_pair(*loaded, record.active))
+                                                : loaded.status())
+            .first;
+  }
+  if (!company_it->second.ok()) return postpone(company_it->second.status());
+  const auto& [company, active] = *company_it->second;
+  if (!active) return finish({}, "ignored", "the company is not active");
   nlohmann::json data = nlohmann::json::parse(event.data_json, nullptr, false);
   if (data.is_discarded()) return finish({}, "failed", "the event's data is not JSON");
-  absl::StatusOr<EventPlan> plan = planner_->Plan(*company, event.id, event.name, data);
+  const std::pair<std::string, std::string> key(event.company, event.name);
+  auto list_it = cache.notifications.find(key);
+  if (list_it == cache.notifications.end()) {
+    list_it =
+        cache.notifications.emplace(key, planner_->EnabledNotifications(event.company, event.name))
+            .first;
+  }
+  if (!list_it->second.ok()) return postpone(list_it->second.status());
+  absl::StatusOr<EventPlan> plan =
+      planner_->Plan(company, event.id, event.name, data, *list_it->second);
   if (!plan.ok()) return postpone(plan.status());
-  finish(plan->deliveries, "processed", absl::StrJoin(plan->problems, "; "));
+  return finish(std::move(plan->deliveries), "processed", absl::StrJoin(plan->problems, "; "));
 }
 
 absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {

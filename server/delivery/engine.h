@@ -10,8 +10,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/random/bit_gen_ref.h"
@@ -75,7 +77,17 @@ class DeliveryEngine {
  private:
   void EventLoop();
   void SendLoop(std::string type);
-  void ProcessEvent(const ClaimedEvent& event);
+  // What one batch of events reads once.
+  struct BatchCache {
+    std::map<std::string, absl::StatusOr<std::pair<CompanyContext, bool>>> companies;  // active?
+    std::map<std::pair<std::string, std::string>,
+             absl::StatusOr<std::vector<notifications::v1::Notification>>>
+        notifications;
+  };
+  // The event's outcome, or nullopt when it was postponed (a dependency is down).
+  std::optional<FinishedEvent> ProcessEvent(const ClaimedEvent& event, BatchCache& cache);
+  // Records a batch's outcomes in one transaction (one by one if that fails).
+  void RecordFinished(const std::vector<FinishedEvent>& finished);
   // False when the outcome could not be recorded (the database is unavailable).
   bool SendJob(const DeliveryJob& job);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.

@@ -51,6 +51,15 @@ struct NewDelivery {
   std::string resend_of;
 };
 
+// A processed event's outcome: its new status and the messages it produced.
+struct FinishedEvent {
+  std::string company;
+  std::string id;
+  std::string status;  // processed, failed or ignored
+  std::string error;
+  std::vector<NewDelivery> deliveries;
+};
+
 // A delivery claimed for sending.
 struct DeliveryJob {
   std::string company;
@@ -95,6 +104,9 @@ class DeliveryStore {
   virtual absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
                                           const std::vector<NewDelivery>& deliveries,
                                           absl::string_view status, absl::string_view error) = 0;
+
+  // FinishEvent for a batch of events, in one transaction.
+  virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) = 0;
 
   // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.
   virtual absl::Status PostponeEvent(absl::string_view company, absl::string_view id,

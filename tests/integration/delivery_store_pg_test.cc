@@ -114,6 +114,33 @@ TEST_F(DeliveryStorePgTest, ProcessingAnEventTwiceCreatesItsDeliveriesOnce) {
   EXPECT_TRUE(store_.ClaimEvents(10, absl::Minutes(1))->empty());
 }
 
+TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
+  AddEvents(3);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_EQ(events.size(), 3u);
+  std::vector<FinishedEvent> batch;
+  for (const ClaimedEvent& e : events) {
+    NewDelivery d = Sms(e.id + "/n/sms/u");
+    d.event_id = e.id;
+    d.sms_message = "caf\xc3\xa9 \xe2\x9c\x93 \xc3";  // Cut inside a UTF-8 sequence.
+    batch.push_back({"acme", e.id, "processed", "", {d}});
+  }
+  batch[2].status = "failed";
+  batch[2].error = "the event's data is not JSON";
+  batch[2].deliveries.clear();
+  ASSERT_EQ(*store_.FinishEvents(batch), 2);
+  EXPECT_EQ(*store_.FinishEvents(batch), 0) << "a second run creates nothing";
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed' AND processed IS NOT NULL"
+                  " AND lease_until IS NULL"),
+            2);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'failed' AND error <> ''"), 1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM deliveries WHERE sms_message LIKE 'caf\xc3\xa9 \xe2\x9c\x93 %'"
+            " AND event_id IS NOT NULL"),
+      2)
+      << "text kept, a broken sequence replaced";
+}
+
 TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecorded) {
   std::vector<NewDelivery> plan;
   for (int i = 0; i < 100; ++i) plan.push_back(Sms(absl::StrCat("k", i)));

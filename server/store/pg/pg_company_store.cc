@@ -77,10 +77,18 @@ absl::StatusOr<CompanyRecord> PgCompanyStore::OneCompany(
 }
 
 absl::StatusOr<CompanyRecord> PgCompanyStore::Get(absl::string_view id) {
-  return OneCompany("reading a company", id, [&](pqxx::work& tx) {
-    return tx.exec_params(absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"),
-                          std::string(id));
-  });
+  // One statement, no transaction around it: the hottest read (every company-scoped call that
+  // misses the directory's cache, every event processed).
+  std::optional<CompanyRecord> record;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading a company", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1"), std::string(id));
+    if (!rows.empty()) record = FromRow(rows[0]);
+    return absl::OkStatus();
+  }));
+  if (!record.has_value()) return UnknownCompany(id);
+  return *record;
 }
 
 absl::StatusOr<CompanyRecord> PgCompanyStore::Ensure(absl::string_view id, absl::string_view name,

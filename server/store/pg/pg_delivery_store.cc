@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/store/pg/pg_inbox_store.h"
@@ -80,6 +81,75 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvent(absl::string_view company, absl
         "UPDATE events SET status = $3, error = $4, processed = now(), lease_until = NULL"
         " WHERE company_id = $1 AND id = $2::uuid",
         std::string(company), std::string(id), std::string(status), std::string(error));
+    tx.commit();
+    return absl::OkStatus();
+  }));
+  return created;
+}
+
+absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events) {
+  // Two statements for the whole batch, each reading its rows from one JSON parameter.
+  nlohmann::json deliveries = nlohmann::json::array();
+  nlohmann::json outcomes = nlohmann::json::array();
+  for (const FinishedEvent& e : events) {
+    outcomes.push_back(
+        {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
+    for (const NewDelivery& d : e.deliveries) {
+      deliveries.push_back({{"company_id", e.company},
+                            {"dedupe_key", d.dedupe_key},
+                            {"event_id", d.event_id},
+                            {"notification_id", d.notification_id},
+                            {"notification_name", d.notification_name},
+                            {"event", d.event},
+                            {"type", d.type},
+                            {"user_id", d.user_id},
+                            {"recipient", d.recipient},
+                            {"device_id", d.device_id},
+                            {"from_email", d.from_email},
+                            {"subject", d.subject},
+                            {"text_message", d.text_message},
+                            {"html_message", d.html_message},
+                            {"sms_message", d.sms_message},
+                            {"push_message", d.push_message},
+                            {"status", d.status},
+                            {"last_error", d.last_error},
+                            {"resend_of", d.resend_of}});
+    }
+  }
+  // Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
+  const auto dump = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  int created = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing events", [&](pqxx::connection& conn) {
+    pqxx::work tx(conn);
+    created = static_cast<int>(
+        tx.exec_params(
+              "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id,"
+              " notification_name, event, type, user_id, recipient, device_id, from_email,"
+              " subject, text_message, html_message, sms_message, push_message, status,"
+              " last_error, resend_of, sent)"
+              " SELECT d.company_id, d.dedupe_key, nullif(d.event_id, '')::uuid,"
+              "  nullif(d.notification_id, '')::uuid, d.notification_name, d.event, d.type,"
+              "  d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email, d.subject,"
+              "  d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
+              "  d.last_error, nullif(d.resend_of, '')::uuid,"
+              "  CASE WHEN d.status = 'sent' THEN now() END"
+              " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, dedupe_key text,"
+              "  event_id text, notification_id text, notification_name text, event text,"
+              "  type text, user_id text, recipient text, device_id text, from_email text,"
+              "  subject text, text_message text, html_message text, sms_message text,"
+              "  push_message text, status text, last_error text, resend_of text)"
+              " ON CONFLICT (company_id, dedupe_key) DO NOTHING",
+              dump(deliveries))
+            .affected_rows());
+    tx.exec_params(
+        "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
+        " lease_until = NULL"
+        " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
+        "  error text)"
+        " WHERE e.company_id = o.company_id AND e.id = o.id::uuid",
+        dump(outcomes));
     tx.commit();
     return absl::OkStatus();
   }));
@@ -217,29 +287,26 @@ absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::str
                                             const DeliveryAttempt& attempt,
                                             absl::string_view status, absl::Duration retry_in) {
   return pool_->Run("recording an attempt", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
+    pqxx::nontransaction tx(conn);  // One statement: its own transaction.
     // Only a delivery still waiting takes the attempt: one whose lease ran out and that another
     // worker finished meanwhile keeps that outcome.
-    pqxx::result rows = tx.exec_params(
-        "UPDATE deliveries SET attempt_count = attempt_count + 1, status = $3,"
-        " last_error = $4, lease_until = NULL, updated = now(),"
-        " next_attempt = CASE WHEN $3 = 'retrying' THEN now() + make_interval(secs => $5)"
-        "                ELSE next_attempt END,"
-        " sent = CASE WHEN $3 = 'sent' THEN now() ELSE sent END"
-        " WHERE company_id = $1 AND id = $2::uuid"
-        "  AND status IN ('pending', 'retrying', 'deferred')"
-        " RETURNING attempt_count",
-        std::string(company), std::string(id), std::string(status), attempt.error,
-        Seconds(retry_in));
-    if (rows.empty()) return absl::OkStatus();
     tx.exec_params(
-        "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
-        " success, provider_status, error) VALUES ($1, $2::uuid, $3, $4::timestamptz, $5, $6, $7,"
-        " $8)",
-        std::string(company), std::string(id), rows[0][0].as<int>(), TimeParam(attempt.started),
+        "WITH updated AS ("
+        "  UPDATE deliveries SET attempt_count = attempt_count + 1, status = $3,"
+        "   last_error = $4, lease_until = NULL, updated = now(),"
+        "   next_attempt = CASE WHEN $3 = 'retrying' THEN now() + make_interval(secs => $5)"
+        "                  ELSE next_attempt END,"
+        "   sent = CASE WHEN $3 = 'sent' THEN now() ELSE sent END"
+        "  WHERE company_id = $1 AND id = $2::uuid"
+        "   AND status IN ('pending', 'retrying', 'deferred')"
+        "  RETURNING company_id, id, attempt_count)"
+        " INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
+        "  success, provider_status, error)"
+        " SELECT company_id, id, attempt_count, $6::timestamptz, $7, $8, $9, $4 FROM updated",
+        std::string(company), std::string(id), std::string(status), attempt.error,
+        Seconds(retry_in), TimeParam(attempt.started),
         static_cast<int>(absl::ToInt64Milliseconds(attempt.duration)), attempt.success,
-        attempt.provider_status, attempt.error);
-    tx.commit();
+        attempt.provider_status);
     return absl::OkStatus();
   });
 }

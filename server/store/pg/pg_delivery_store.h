@@ -15,6 +15,7 @@ class PgDeliveryStore final : public DeliveryStore {
   absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
                                   const std::vector<NewDelivery>& deliveries,
                                   absl::string_view status, absl::string_view error) override;
+  absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
   absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
                              absl::string_view error, absl::Duration delay) override;
   absl::StatusOr<std::vector<notifications::v1::Log>> InsertTriggered(
