@@ -78,6 +78,7 @@ grpc::Status AdminServiceImpl::UpdateCompany(grpc::ServerContext* context,
           record.push_daily_quota = company.push_daily_quota();
           return absl::OkStatus();
         }));
+    deps_.directory->Forget(caller.company);  // GetCompany here shows the change at once.
     ToProto(updated, response->mutable_company());
     return absl::OkStatus();
   });

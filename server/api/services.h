@@ -28,6 +28,8 @@ namespace notify::api {
 // What the services work with; `app/` builds it.
 struct ServiceDeps {
   Authorizer* authorizer = nullptr;
+  // Companies as recently read (GetCompany); told to forget one that changes here.
+  CompanyDirectory* directory = nullptr;
   Lifecycle* lifecycle = nullptr;
   CompanyStore* companies = nullptr;
   EventStore* events = nullptr;

@@ -94,6 +94,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                 absl::Seconds(10)),
       engine_(config_.engine, &deliveries_, &companies_, &box_, &planner_, &channels_, &metrics_),
       deps_{.authorizer = &authorizer_,
+            .directory = &directory_,
             .lifecycle = &lifecycle_,
             .companies = &companies_,
             .events = &events_,

@@ -61,7 +61,7 @@ SettingsParser ServerSettingsParser() {
           {"auth-cache-size", "NOTIFY_AUTH_CACHE_SIZE", "10000",
            "Most tokens remembered; the least recently used go first (0-10000000)."},
           {"company-cache-ttl", "NOTIFY_COMPANY_CACHE_TTL", "5s",
-           "How long a company's active state is remembered by other replicas."},
+           "How long a company's record (active state, settings) is remembered by other replicas."},
           {"webhook-rate-limit", "NOTIFY_WEBHOOK_RATE_LIMIT", "0",
            "Most webhook events a second per company, bursts up to as many; 0: no limit."},
           {"metrics-listen", "NOTIFY_METRICS_LISTEN", "0.0.0.0:9464",

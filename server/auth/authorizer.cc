@@ -24,6 +24,7 @@ absl::StatusOr<CompanyDirectory::Entry> CompanyDirectory::Lookup(absl::string_vi
   Entry entry;
   if (record.ok()) {
     entry.active = record->active;
+    entry.record = std::make_shared<const CompanyRecord>(*record);
     absl::StatusOr<std::string> secret = box_->Open(
         record->sealed_webhook_secret, absl::StrCat("companies.webhook_secret:", company));
     if (secret.ok()) {
@@ -48,6 +49,15 @@ absl::StatusOr<CompanyDirectory::Entry> CompanyDirectory::Lookup(absl::string_vi
 absl::StatusOr<bool> CompanyDirectory::IsActive(absl::string_view company) {
   NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
   return entry.active;
+}
+
+absl::StatusOr<CompanyRecord> CompanyDirectory::Get(absl::string_view company) {
+  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
+  if (entry.record == nullptr) {
+    return WithReason(absl::NotFoundError(absl::StrCat("Unknown company \"", company, "\".")),
+                      "COMPANY_INACTIVE");
+  }
+  return *entry.record;
 }
 
 absl::Status CompanyDirectory::CheckWebhookSecret(absl::string_view company,

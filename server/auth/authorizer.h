@@ -2,6 +2,8 @@
 #ifndef NOTIFY_SERVER_AUTH_AUTHORIZER_H_
 #define NOTIFY_SERVER_AUTH_AUTHORIZER_H_
 
+#include <memory>
+
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -29,6 +31,10 @@ class CompanyDirectory {
   // Unavailable when the database is down.
   absl::StatusOr<bool> IsActive(absl::string_view company);
 
+  // The company as stored, as of at most `ttl` ago (at once after Forget() on this replica).
+  // NotFound for an unknown company, Unavailable when the database is down.
+  absl::StatusOr<CompanyRecord> Get(absl::string_view company);
+
   // OK when `company` is active and `secret` is its webhook secret (compared in constant time);
   // Unauthenticated (reason WEBHOOK_SECRET_INVALID) otherwise, whatever the cause; Unavailable when
   // the database is down.
@@ -40,6 +46,7 @@ class CompanyDirectory {
   struct Entry {
     bool active = false;
     std::string secret_hash;  // SHA-256 of the webhook secret; empty for an unknown company.
+    std::shared_ptr<const CompanyRecord> record;  // Null for an unknown company.
     absl::Time expires;
   };
   absl::StatusOr<Entry> Lookup(absl::string_view company);
