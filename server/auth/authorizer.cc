@@ -118,7 +118,13 @@ absl::StatusOr<Caller> Authorizer::Check(absl::string_view authorization, bool a
     bench.groups = {"admin"};
     authenticated = std::move(bench);
   } else {
-    authenticated = cache_->Get(token, [this, &token] { return platform_->Authenticate(token); });
+    authenticated = cache_->Get(token, [this, &token] {
+      absl::StatusOr<PlatformUser> user = platform_->Authenticate(token);
+      // Nothing reads the rest of the platform's answer about a caller; every cache hit copies
+      // what is kept.
+      if (user.ok()) user->raw = nullptr;
+      return user;
+    });
   }
   if (absl::IsUnauthenticated(authenticated.status())) {
     return WithReason(absl::UnauthenticatedError("The platform rejected the token."),
