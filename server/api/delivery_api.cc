@@ -105,12 +105,8 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
       }
       NOTIFY_ASSIGN_OR_RETURN(std::vector<PlatformUser> members,
                               deps_.list_group_users(company.platform_token, group));
-      for (PlatformUser& member : members) {
-        json record = member.raw.is_object() ? member.raw : json::object();
-        record["id"] = member.id;
-        record["email"] = member.email;
-        record["mobile"] = member.mobile;
-        known[member.id] = std::move(record);
+      for (const PlatformUser& member : members) {
+        known[member.id] = PlatformUserJson(member);
         if (seen.insert(member.id).second) users.push_back(member.id);
       }
     }

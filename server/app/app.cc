@@ -92,7 +92,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                &devices_, platform_.get()),
       channels_(config_.channels, config_.sender, &credentials_, &box_, RealClock::Get(),
                 absl::Seconds(10)),
-      engine_(config_.engine, &deliveries_, &companies_, &box_, &planner_, &channels_, &metrics_),
+      engine_(config_.engine, &deliveries_, &directory_, &box_, &planner_, &channels_, &metrics_),
       deps_{.authorizer = &authorizer_,
             .directory = &directory_,
             .lifecycle = &lifecycle_,

@@ -48,4 +48,12 @@ absl::StatusOr<PlatformUser> ParsePlatformUser(const nlohmann::json& data) {
   return user;
 }
 
+nlohmann::json PlatformUserJson(const PlatformUser& user) {
+  nlohmann::json record = user.raw.is_object() ? user.raw : nlohmann::json::object();
+  record["id"] = user.id;
+  record["email"] = user.email;
+  record["mobile"] = user.mobile;
+  return record;
+}
+
 }  // namespace notify

@@ -73,6 +73,9 @@ class PlatformClient {
                                                                    int limit) = 0;
 };
 
+// The user as templates see it: everything the platform said, with id, email and mobile as parsed.
+nlohmann::json PlatformUserJson(const PlatformUser& user);
+
 // Reads a PlatformUser from the `data` of a platform answer. InvalidArgument when `id` is missing.
 absl::StatusOr<PlatformUser> ParsePlatformUser(const nlohmann::json& data);
 

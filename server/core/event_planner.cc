@@ -253,11 +253,7 @@ class EventPlanner::Run {
       return absl::Status(user.status().code(),
                           absl::StrCat("looking up user ", id, ": ", user.status().message()));
     }
-    json record = user->raw.is_object() ? user->raw : json::object();
-    record["id"] = user->id;
-    record["email"] = user->email;
-    record["mobile"] = user->mobile;
-    users_[id] = std::move(record);
+    users_[id] = PlatformUserJson(*user);
     return &users_[id];
   }
 

@@ -14,8 +14,6 @@
 namespace notify::delivery {
 namespace {
 
-// How long a company's row (quotas, push switch) is reused by senders and event workers.
-constexpr absl::Duration kCompanyCacheTtl = absl::Seconds(5);
 // Longest error text kept on an event.
 constexpr size_t kMaxEventError = 2000;
 
@@ -42,9 +40,10 @@ absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGe
   return std::min(delay * absl::Uniform(random, 0.8, 1.2), options.retry_max);
 }
 
-DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyStore* companies,
-                               const SecretBox* box, const EventPlanner* planner,
-                               Channels* channels, metrics::Registry* registry)
+DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store,
+                               CompanyDirectory* companies, const SecretBox* box,
+                               const EventPlanner* planner, Channels* channels,
+                               metrics::Registry* registry)
     : options_(std::move(options)),
       store_(store),
       companies_(companies),
@@ -201,22 +200,6 @@ void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) 
   }
 }
 
-absl::StatusOr<CompanyRecord> DeliveryEngine::CompanyCached(const std::string& id) {
-  const absl::Time now = absl::Now();
-  {
-    std::lock_guard<std::mutex> lock(company_mu_);
-    auto it = company_cache_.find(id);
-    if (it != company_cache_.end() && now - it->second.first < kCompanyCacheTtl) {
-      return it->second.second;
-    }
-  }
-  absl::StatusOr<CompanyRecord> record = companies_->Get(id);
-  if (!record.ok()) return record.status();
-  std::lock_guard<std::mutex> lock(company_mu_);
-  company_cache_[id] = {now, *record};
-  return record;
-}
-
 absl::StatusOr<CompanyContext> DeliveryEngine::LoadCompany(const std::string& id,
                                                            CompanyRecord* out) {
   absl::StatusOr<CompanyRecord> record = companies_->Get(id);
@@ -321,7 +304,7 @@ bool DeliveryEngine::SendJob(const DeliveryJob& job) {
     settle("skipped", "the device is no longer registered", absl::Now());
     return true;
   }
-  absl::StatusOr<CompanyRecord> company = CompanyCached(job.company);
+  absl::StatusOr<CompanyRecord> company = companies_->Get(job.company);
   if (company.ok()) {
     if (const int quota = QuotaOf(*company, job.type); quota > 0) {
       const absl::TimeZone utc = absl::UTCTimeZone();

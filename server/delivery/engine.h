@@ -20,6 +20,7 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/auth/authorizer.h"
 #include "server/common/clock.h"
 #include "server/common/crypto.h"
 #include "server/common/metrics.h"
@@ -54,7 +55,9 @@ absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGe
 
 class DeliveryEngine {
  public:
-  DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyStore* companies,
+  // Companies are read through `companies` (the directory the authorization fills), so a change
+  // made on this replica counts at once and others within its ttl.
+  DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyDirectory* companies,
                  const SecretBox* box, const EventPlanner* planner, Channels* channels,
                  metrics::Registry* registry);
   ~DeliveryEngine();
@@ -93,11 +96,10 @@ class DeliveryEngine {
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
   bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
              uint64_t& seen);
-  absl::StatusOr<CompanyRecord> CompanyCached(const std::string& id);
 
   EngineOptions options_;
   DeliveryStore* store_;
-  CompanyStore* companies_;
+  CompanyDirectory* companies_;
   const SecretBox* box_;
   const EventPlanner* planner_;
   Channels* channels_;
@@ -117,9 +119,6 @@ class DeliveryEngine {
 
   std::mutex random_mu_;
   absl::BitGen random_;
-
-  std::mutex company_mu_;
-  std::map<std::string, std::pair<absl::Time, CompanyRecord>> company_cache_;
 };
 
 }  // namespace notify::delivery

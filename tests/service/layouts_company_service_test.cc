@@ -132,6 +132,9 @@ TEST_F(LayoutsServiceTest, ANotificationCanUseALayoutOfItsOwnCompanyOnly) {
 }
 
 TEST_F(LayoutsServiceTest, CompanySettingsUpdateWithAMask) {
+  v1::GetCompanyResponse before;  // Read, so that the directory holds the company.
+  ASSERT_TRUE(admin_->GetCompany(As(kAdmin).get(), {}, &before).ok());
+  EXPECT_EQ(before.company().system_email(), "");
   v1::UpdateCompanyRequest request;
   request.mutable_company()->set_system_email("noreply@acme.example");
   request.mutable_company()->set_push_enabled(true);
@@ -146,6 +149,9 @@ TEST_F(LayoutsServiceTest, CompanySettingsUpdateWithAMask) {
   EXPECT_TRUE(response.company().push_enabled());
   EXPECT_EQ(response.company().email_daily_quota(), 1000);
   EXPECT_EQ(response.company().name(), "Acme Wallet");
+  v1::GetCompanyResponse after;
+  ASSERT_TRUE(admin_->GetCompany(As(kAdmin).get(), {}, &after).ok());
+  EXPECT_EQ(after.company().system_email(), "noreply@acme.example") << "not the remembered one";
 
   v1::UpdateCompanyRequest bad;
   bad.mutable_company()->set_support_email("help at acme");

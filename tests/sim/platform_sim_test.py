@@ -73,41 +73,14 @@ def call(base, method, path, body=None, token=None, raw=None, timeout=15):
             return Response(e.code, e.headers, e.read())
 
 
-class Sim:
-    """tools/platform-sim as a child process; its stderr lines are collected in `lines`."""
+class Sim(sim_runner.Child):
+    """tools/platform-sim as a child process."""
 
     def __init__(self, *args, wait=True):
-        self.proc = subprocess.Popen([SIM, *args], stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.lines, self._queue = [], queue.Queue()
-        self._drainer = threading.Thread(target=self._drain, daemon=True)
-        self._drainer.start()
-        self.base = self.first = None
-        if wait:
-            line = self._queue.get(timeout=15)
-            self.first = json.loads(line)
-            self.base = "http://" + self.first["address"]
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            line = line.decode()
-            self.lines.append(line)
-            self._queue.put(line)
+        super().__init__(SIM, *args, wait=wait)
 
     def call(self, *args, **kwargs):
         return call(self.base, *args, **kwargs)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            code = self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self._drainer.join(5)  # every line written before exit is in `lines`
-        self.proc.stdout.close()
-        return code
 
 
 class Receiver:
