@@ -186,7 +186,7 @@ void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) 
   }
   // One event may spoil the batch (a notification deleted meanwhile): record them one by one.
   for (const FinishedEvent& e : finished) {
-    absl::StatusOr<int> one = store_->FinishEvent(e.company, e.id, e.deliveries, e.status, e.error);
+    absl::StatusOr<int> one = store_->FinishEvents({e});
     if (one.ok()) {
       done(e);
       continue;

@@ -99,13 +99,9 @@ class DeliveryStore {
   virtual absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit,
                                                                 absl::Duration lease) = 0;
 
-  // In one transaction: creates `deliveries` (those whose dedupe key exists are skipped) and marks
-  // the event `status` (processed or failed) with `error`. Returns how many were created.
-  virtual absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
-                                          const std::vector<NewDelivery>& deliveries,
-                                          absl::string_view status, absl::string_view error) = 0;
-
-  // FinishEvent for a batch of events, in one transaction.
+  // In one transaction, for each event: creates its deliveries (those whose dedupe key exists are
+  // skipped) and marks it `status` (processed, failed or ignored) with `error`. Returns how many
+  // deliveries were created.
   virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) = 0;
 
   // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.

@@ -102,10 +102,12 @@ TEST_F(DeliveryStorePgTest, ProcessingAnEventTwiceCreatesItsDeliveriesOnce) {
   const std::vector<NewDelivery> plan = {Sms(events[0].id + "/a"), Sms(events[0].id + "/b")};
   // Two workers finishing the same event (the first one's lease ran out) at the same time.
   std::atomic<int> created{0};
-  std::thread a(
-      [&] { created += store_.FinishEvent("acme", events[0].id, plan, "processed", "").value(); });
-  std::thread b(
-      [&] { created += store_.FinishEvent("acme", events[0].id, plan, "processed", "").value(); });
+  std::thread a([&] {
+    created += store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}).value();
+  });
+  std::thread b([&] {
+    created += store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}).value();
+  });
   a.join();
   b.join();
   EXPECT_EQ(created.load(), 2);
@@ -146,7 +148,7 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
   for (int i = 0; i < 100; ++i) plan.push_back(Sms(absl::StrCat("k", i)));
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvent("acme", events[0].id, plan, "processed", ""), 100);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}), 100);
   ASSERT_TRUE(store_.ClaimDeliveries("email", 10, absl::Minutes(1))->empty()) << "other channel";
 
   std::mutex mu;
@@ -180,7 +182,7 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
 TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvent("acme", events[0].id, {Sms("r")}, "processed", ""), 1);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
   std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
   ASSERT_EQ(jobs.size(), 1u);
   DeliveryAttempt failed{absl::Now(), absl::Milliseconds(1), false, 500, "HTTP 500"};

@@ -66,27 +66,6 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
   return events;
 }
 
-absl::StatusOr<int> PgDeliveryStore::FinishEvent(absl::string_view company, absl::string_view id,
-                                                 const std::vector<NewDelivery>& deliveries,
-                                                 absl::string_view status,
-                                                 absl::string_view error) {
-  int created = 0;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing an event", [&](pqxx::connection& conn) {
-    created = 0;
-    pqxx::work tx(conn);
-    for (const NewDelivery& d : deliveries) {
-      created += static_cast<int>(InsertDelivery(tx, company, d, "").affected_rows());
-    }
-    tx.exec_params(
-        "UPDATE events SET status = $3, error = $4, processed = now(), lease_until = NULL"
-        " WHERE company_id = $1 AND id = $2::uuid",
-        std::string(company), std::string(id), std::string(status), std::string(error));
-    tx.commit();
-    return absl::OkStatus();
-  }));
-  return created;
-}
-
 absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events) {
   // Two statements for the whole batch, each reading its rows from one JSON parameter.
   nlohmann::json deliveries = nlohmann::json::array();

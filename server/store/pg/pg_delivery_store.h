@@ -12,9 +12,6 @@ class PgDeliveryStore final : public DeliveryStore {
   explicit PgDeliveryStore(PgPool* pool) : pool_(pool) {}
 
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
-  absl::StatusOr<int> FinishEvent(absl::string_view company, absl::string_view id,
-                                  const std::vector<NewDelivery>& deliveries,
-                                  absl::string_view status, absl::string_view error) override;
   absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
   absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
                              absl::string_view error, absl::Duration delay) override;
