@@ -8,11 +8,14 @@
 #include "gateway/routes.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "server/common/log.h"
+#include "server/common/runtime.h"
 #include "server/common/settings.h"
 #include "server/common/signals.h"
 
 int main(int argc, char** argv) {
+  notify::TuneProcess();
   notify::BlockTerminationSignals();
   notify::log::SetService("notification-gateway");
   notify::log::CaptureGrpcLogs();
@@ -24,7 +27,12 @@ int main(int argc, char** argv) {
   const auto* config = &std::get<notify::gateway::GatewayConfig>(loaded);
   notify::log::SetLevel(config->log_level);
 
-  auto channel = grpc::CreateChannel(config->server, grpc::InsecureChannelCredentials());
+  // No transparent retries: every call the gateway makes answers a platform request that the
+  // platform retries itself, and gRPC's retry bookkeeping costs each call.
+  grpc::ChannelArguments channel_args;
+  channel_args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  auto channel =
+      grpc::CreateCustomChannel(config->server, grpc::InsecureChannelCredentials(), channel_args);
   notify::metrics::Registry registry;
   notify::gateway::Routes routes(channel,
                                  {.call_timeout = config->call_timeout,

@@ -126,7 +126,10 @@ Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics:
       latency_(registry->AddHistogram("notify_gateway_request_seconds",
                                       "Time from a request's arrival to its answer, by route.",
                                       {"route"})),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      webhooks_(WebhookBatcher::Create(webhook_.get(),
+                                       {.call_timeout = options_.call_timeout,
+                                        .max_in_flight = options_.webhook_calls_in_flight})) {}
 
 void Routes::Handle(const HttpRequest& request, Responder respond) {
   const absl::string_view path = PathOf(request);
@@ -274,8 +277,6 @@ void Routes::Webhook(const HttpRequest& http_request, Responder respond) {
     respond(Failure(415, "The body must be JSON (Content-Type: application/json)."));
     return;
   }
-  v1::ReceiveEventRequest request;
-  request.set_payload(http_request.body());
   const auto authorization = http_request[http::field::authorization];
   const std::string secret(authorization.data(), authorization.size());
   // gRPC metadata values must be printable ASCII; anything else is no secret of ours, and handing
@@ -287,31 +288,27 @@ void Routes::Webhook(const HttpRequest& http_request, Responder respond) {
       return;
     }
   }
-  Unary<v1::ReceiveEventRequest, v1::ReceiveEventResponse>(
-      options_.call_timeout, std::move(request),
-      [this, secret](grpc::ClientContext* context, auto* req, auto* resp, auto callback) {
-        if (!secret.empty()) context->AddMetadata("authorization", secret);
-        webhook_->async()->ReceiveEvent(context, req, resp, std::move(callback));
-      },
-      [respond = std::move(respond)](const grpc::Status& status,
-                                     const v1::ReceiveEventResponse& response) {
-        if (status.ok()) {
-          respond(Success({{"id", response.id()},
-                           {"duplicate", response.duplicate()},
-                           {"ignored", response.ignored()}}));
-          return;
-        }
-        // The platform retries what is not 2xx; a server too slow to answer is "try again" too.
-        if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
-            status.error_code() == grpc::StatusCode::CANCELLED) {
-          HttpResponse unavailable =
-              Failure(503, "The notification service did not answer in time; try again.");
-          unavailable.headers.emplace_back("Retry-After", "1");
-          respond(std::move(unavailable));
-          return;
-        }
-        respond(FromGrpcError(status));
-      });
+  webhooks_->Submit(secret, http_request.body(),
+                    [respond = std::move(respond)](const grpc::Status& status,
+                                                   const v1::ReceiveEventResponse& response) {
+                      if (status.ok()) {
+                        respond(Success({{"id", response.id()},
+                                         {"duplicate", response.duplicate()},
+                                         {"ignored", response.ignored()}}));
+                        return;
+                      }
+                      // The platform retries what is not 2xx; a server too slow to answer is "try
+                      // again" too.
+                      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+                          status.error_code() == grpc::StatusCode::CANCELLED) {
+                        HttpResponse unavailable = Failure(
+                            503, "The notification service did not answer in time; try again.");
+                        unavailable.headers.emplace_back("Retry-After", "1");
+                        respond(std::move(unavailable));
+                        return;
+                      }
+                      respond(FromGrpcError(status));
+                    });
 }
 
 }  // namespace notify::gateway

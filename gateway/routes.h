@@ -7,6 +7,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/http_server.h"
+#include "gateway/webhook_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "notifications/v1/admin_service.grpc.pb.h"
@@ -29,12 +30,15 @@ class Routes {
     absl::Duration lifecycle_timeout = absl::Seconds(9);
     // The path under which the platform's calls arrive, with leading and trailing slashes.
     std::string api_prefix = "/api/";
+    // Webhook calls to the server under way at once; webhooks arriving meanwhile wait and go
+    // together in the next call (see WebhookBatcher).
+    int webhook_calls_in_flight = 2;
   };
 
   // Request counts and latencies are added to `registry`, which GET /metrics serves.
   Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry);
 
-  // POST {prefix}webhook/: the platform's events, passed to WebhookService.ReceiveEvent with the
+  // POST {prefix}webhook/: the platform's events, passed to WebhookService.ReceiveEvents with the
   // Authorization header; 200 stored (or a duplicate, or an unhandled event name), 400 malformed,
   // 401 wrong secret, 413 too large, 415 not JSON, 429 rate-limited, 503 (with Retry-After) when
   // the server or its database is down, never later than the call timeout. GET /metrics: Prometheus
@@ -65,6 +69,7 @@ class Routes {
   metrics::Family<metrics::Counter>& requests_;
   metrics::Family<metrics::Histogram>& latency_;
   Options options_;
+  std::shared_ptr<WebhookBatcher> webhooks_;
 };
 
 }  // namespace notify::gateway

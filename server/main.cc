@@ -7,10 +7,12 @@
 #include "server/app/app.h"
 #include "server/app/config.h"
 #include "server/common/log.h"
+#include "server/common/runtime.h"
 #include "server/common/settings.h"
 #include "server/common/signals.h"
 
 int main(int argc, char** argv) {
+  notify::TuneProcess();
   notify::BlockTerminationSignals();
   notify::log::SetService("notification-server");
   notify::log::CaptureGrpcLogs();

@@ -214,6 +214,9 @@ class WebhookServiceImpl final : public notifications::v1::WebhookService::Servi
   grpc::Status ReceiveEvent(grpc::ServerContext* context,
                             const notifications::v1::ReceiveEventRequest* request,
                             notifications::v1::ReceiveEventResponse* response) override;
+  grpc::Status ReceiveEvents(grpc::ServerContext* context,
+                             const notifications::v1::ReceiveEventsRequest* request,
+                             notifications::v1::ReceiveEventsResponse* response) override;
 
  private:
   Ingest* const ingest_;

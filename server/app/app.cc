@@ -11,6 +11,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/auth/http_platform_client.h"
 #include "server/common/log.h"
+#include "server/common/runtime.h"
 #include "server/store/pg/errors.h"
 #include "server/store/pg/migrations.h"
 
@@ -52,7 +53,11 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
           .url = config_.database_url,
           .size = config_.db_pool_size,
           .acquire_timeout = config_.db_acquire_timeout,
-          .on_connect = &pg::PgEventStore::Prepare,
+          .on_connect =
+              [](pqxx::connection& conn) {
+                pg::PgEventStore::Prepare(conn);
+                pg::PgDeliveryStore::Prepare(conn);
+              },
       })),
       // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
       // never seals or opens anything.
@@ -134,8 +139,7 @@ absl::Status App::Start() {
   int port = 0;
   builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port);
   grpc::ResourceQuota quota("notification-server");
-  quota.SetMaxThreads(config_.max_threads);
-  builder.SetResourceQuota(quota);
+  ConfigureSyncServer(builder, quota, config_.max_threads);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&admin_service_);

@@ -81,8 +81,65 @@ Ingest::Ingest(CompanyDirectory* directory, EventStore* events, RateLimiter* lim
 absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
                                              absl::string_view payload) {
   const absl::Time start = absl::Now();
-  absl::StatusOr<IngestResult> result = ReceiveUnmeasured(authorization, payload);
+  absl::StatusOr<IngestResult> result;
+  absl::StatusOr<NewEvent> checked = Check(authorization, payload);
+  if (!checked.ok()) {
+    result = checked.status();
+  } else {
+    absl::StatusOr<StoredEvent> stored = events_->Insert(
+        checked->company, checked->event_id, checked->name, checked->payload, checked->status);
+    if (stored.ok()) {
+      result = IngestResult{stored->id, stored->duplicate, stored->status == "ignored"};
+      if (!stored->duplicate && checked->status == "pending" && on_new_event_) on_new_event_();
+    } else {
+      result = stored.status();
+    }
+  }
   latency_.Observe(absl::Now() - start);
+  Count(result);
+  return result;
+}
+
+std::vector<absl::StatusOr<IngestResult>> Ingest::ReceiveMany(
+    const std::vector<Delivered>& events) {
+  const absl::Time start = absl::Now();
+  std::vector<absl::StatusOr<IngestResult>> results(events.size(),
+                                                    absl::InternalError("not received"));
+  std::vector<NewEvent> to_store;
+  std::vector<size_t> positions;  // Of to_store's events in `events`.
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::StatusOr<NewEvent> checked = Check(events[i].authorization, events[i].payload);
+    if (!checked.ok()) {
+      results[i] = checked.status();
+      continue;
+    }
+    to_store.push_back(*std::move(checked));
+    positions.push_back(i);
+  }
+  bool woke = false;
+  if (!to_store.empty()) {
+    std::vector<absl::StatusOr<StoredEvent>> stored = events_->InsertMany(to_store);
+    for (size_t k = 0; k < to_store.size(); ++k) {
+      if (k >= stored.size()) break;
+      if (!stored[k].ok()) {
+        results[positions[k]] = stored[k].status();
+        continue;
+      }
+      results[positions[k]] =
+          IngestResult{stored[k]->id, stored[k]->duplicate, stored[k]->status == "ignored"};
+      woke = woke || (!stored[k]->duplicate && to_store[k].status == "pending");
+    }
+  }
+  if (woke && on_new_event_) on_new_event_();
+  const absl::Duration took = absl::Now() - start;
+  for (const absl::StatusOr<IngestResult>& result : results) {
+    latency_.Observe(took);
+    Count(result);
+  }
+  return results;
+}
+
+void Ingest::Count(const absl::StatusOr<IngestResult>& result) {
   if (result.ok()) {
     received_.With({result->duplicate ? "duplicate"
                     : result->ignored ? "ignored"
@@ -93,18 +150,16 @@ absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
     rejected_.With({reason.empty() ? absl::StatusCodeToString(result.status().code()) : reason})
         .Increment();
   }
-  return result;
 }
 
-absl::StatusOr<IngestResult> Ingest::ReceiveUnmeasured(absl::string_view authorization,
-                                                       absl::string_view payload) {
+absl::StatusOr<NewEvent> Ingest::Check(absl::string_view authorization, absl::string_view payload) {
   NOTIFY_ASSIGN_OR_RETURN(const std::string secret, SecretFrom(authorization));
   const nlohmann::json body = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return BadPayload("The body is not valid JSON.");
   if (!body.is_object()) return BadPayload("The body must be a JSON object.");
-  NOTIFY_ASSIGN_OR_RETURN(const std::string id, RequiredString(body, "id", true));
-  NOTIFY_ASSIGN_OR_RETURN(const std::string event, RequiredString(body, "event", false));
-  NOTIFY_ASSIGN_OR_RETURN(const std::string company, RequiredString(body, "company", false));
+  NOTIFY_ASSIGN_OR_RETURN(std::string id, RequiredString(body, "id", true));
+  NOTIFY_ASSIGN_OR_RETURN(std::string event, RequiredString(body, "event", false));
+  NOTIFY_ASSIGN_OR_RETURN(std::string company, RequiredString(body, "company", false));
   auto data = body.find("data");
   if (data == body.end() || !data->is_object()) {
     return BadPayload("The event's \"data\" must be a JSON object.", "data");
@@ -116,10 +171,8 @@ absl::StatusOr<IngestResult> Ingest::ReceiveUnmeasured(absl::string_view authori
   NOTIFY_RETURN_IF_ERROR(directory_->CheckWebhookSecret(company, secret));
   if (limiter_ != nullptr) NOTIFY_RETURN_IF_ERROR(limiter_->Allow(company));
   const bool known = IsKnownEvent(event);
-  NOTIFY_ASSIGN_OR_RETURN(StoredEvent stored, events_->Insert(company, id, event, payload,
-                                                              known ? "pending" : "ignored"));
-  if (!stored.duplicate && known && on_new_event_) on_new_event_();
-  return IngestResult{stored.id, stored.duplicate, stored.status == "ignored"};
+  return NewEvent{std::move(company), std::move(id), std::move(event), std::string(payload),
+                  known ? "pending" : "ignored"};
 }
 
 }  // namespace notify

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -36,13 +37,22 @@ class Ingest {
   // company's rate limit, with the wait), Unavailable (the database).
   absl::StatusOr<IngestResult> Receive(absl::string_view authorization, absl::string_view payload);
 
+  // Receive for several events (authorization, payload) at once: each is checked and answered on
+  // its own, and the ones that pass are stored in one round trip. One result per event, in order.
+  struct Delivered {
+    absl::string_view authorization, payload;
+  };
+  std::vector<absl::StatusOr<IngestResult>> ReceiveMany(const std::vector<Delivered>& events);
+
   // Called after a new event is stored (not a repeat, not ignored), e.g. to wake a worker. Set
   // before serving.
   void set_on_new_event(std::function<void()> callback) { on_new_event_ = std::move(callback); }
 
  private:
-  absl::StatusOr<IngestResult> ReceiveUnmeasured(absl::string_view authorization,
-                                                 absl::string_view payload);
+  // The checks before storing: the event to store, or why it is refused.
+  absl::StatusOr<NewEvent> Check(absl::string_view authorization, absl::string_view payload);
+  // Counts an outcome.
+  void Count(const absl::StatusOr<IngestResult>& result);
 
   CompanyDirectory* const directory_;
   EventStore* const events_;

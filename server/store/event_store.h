@@ -24,6 +24,11 @@ struct EventRecord {
   std::optional<absl::Time> processed;
 };
 
+// An event to store (see EventStore::Insert).
+struct NewEvent {
+  std::string company, event_id, name, payload, status;
+};
+
 struct StoredEvent {
   std::string id;
   bool duplicate = false;
@@ -54,6 +59,11 @@ class EventStore {
   virtual absl::StatusOr<StoredEvent> Insert(absl::string_view company, absl::string_view event_id,
                                              absl::string_view name, absl::string_view payload,
                                              absl::string_view status) = 0;
+
+  // Insert for several events in one round trip: one result per event, in order. An event the
+  // database refuses fails alone.
+  virtual std::vector<absl::StatusOr<StoredEvent>> InsertMany(
+      const std::vector<NewEvent>& events) = 0;
 
   virtual absl::StatusOr<EventRecord> Get(absl::string_view company, absl::string_view id) = 0;
 

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "notifications/v1/webhook_service.grpc.pb.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_options.h"
 #include "tests/support/subprocess.h"
@@ -205,3 +207,70 @@ TEST(GatewayAloneTest, SigtermLetsARequestInFlightFinish) {
 
 }  // namespace
 }  // namespace notify
+
+// A server from before ReceiveEvents: it has only ReceiveEvent, and says which secret it saw.
+class SingleEventWebhooks final : public notifications::v1::WebhookService::Service {
+ public:
+  grpc::Status ReceiveEvent(grpc::ServerContext* context,
+                            const notifications::v1::ReceiveEventRequest* request,
+                            notifications::v1::ReceiveEventResponse* response) override {
+    auto it = context->client_metadata().find("authorization");
+    const std::string authorization = it == context->client_metadata().end()
+                                          ? ""
+                                          : std::string(it->second.data(), it->second.size());
+    if (authorization != "Secret right") {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong secret");
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    payloads_.push_back(request->payload());
+    response->set_id("id-" + std::to_string(payloads_.size()));
+    return grpc::Status::OK;
+  }
+  size_t received() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return payloads_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> payloads_;
+};
+
+// The gateway sends webhooks in ReceiveEvents batches; an older server answers UNIMPLEMENTED, and
+// every webhook still gets its own answer, through ReceiveEvent, with its own secret.
+TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
+  SingleEventWebhooks webhooks;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&webhooks);
+  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
+  ASSERT_NE(backend, nullptr);
+  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port));
+  ASSERT_FALSE(gateway.address.empty());
+
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::map<int, int> statuses;  // HTTP status -> count
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient client;
+      const std::string secret = i % 3 == 0 ? "Secret wrong" : "Secret right";
+      HttpResult result =
+          client.Request("POST", "http://" + gateway.address + "/api/webhook/",
+                         R"({"id": ")" + std::to_string(i) +
+                             R"(", "event": "x", "company": "c",)"
+                             R"( "data": {}})",
+                         {{"Content-Type", "application/json"}, {"Authorization", secret}});
+      std::lock_guard<std::mutex> lock(mu);
+      ++statuses[result.status];
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(statuses[200], 8);
+  EXPECT_EQ(statuses[401], 4);
+  EXPECT_EQ(webhooks.received(), 8u);
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend->Shutdown();
+}

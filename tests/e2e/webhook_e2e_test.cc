@@ -7,6 +7,11 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -115,6 +120,46 @@ TEST(WebhookE2eTest, EveryStatusCodeThePlatformCanGet) {
   EXPECT_THAT(server_metrics.body,
               HasSubstr(R"(notify_webhook_rejections_total{reason="WEBHOOK_SECRET_INVALID"} 4)"));
   EXPECT_THAT(server_metrics.body, HasSubstr("notify_webhook_ingest_seconds_count"));
+}
+
+// Webhooks arriving together go to the server together; each still gets its own status code, and
+// only the good ones are stored, each once.
+TEST(WebhookE2eTest, ConcurrentWebhooksEachGetTheirOwnAnswer) {
+  ::notify::testing::TestDatabase db;
+  Stack stack(db.url());
+  ASSERT_TRUE(stack.ready());
+  const std::string secret = stack.Activate();
+  ASSERT_FALSE(secret.empty());
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::map<std::string, int> answers;  // "kind status" -> count
+  for (int t = 0; t < 12; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient client;
+      for (int i = 0; i < 10; ++i) {
+        const int kind = (t * 10 + i) % 4;  // 0, 1 good; 2 wrong secret; 3 no data
+        nlohmann::json event = Event(absl::StrCat("k", t, "-", i));
+        if (kind == 3) event.erase("data");
+        const std::string authorization = kind == 2 ? "Secret wrong" : "Secret " + secret;
+        HttpResult result = client.Request(
+            "POST", stack.gateway_url() + "webhook/", event.dump(),
+            {{"Content-Type", "application/json"}, {"Authorization", authorization}});
+        std::lock_guard<std::mutex> lock(mu);
+        ++answers[absl::StrCat(kind < 2    ? "good"
+                               : kind == 2 ? "secret"
+                                           : "data",
+                               " ", result.status)];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(answers["good 200"], 60);
+  EXPECT_EQ(answers["secret 401"], 30);
+  EXPECT_EQ(answers["data 400"], 30);
+  pqxx::connection conn(db.url());
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM events")[0].as<int>(), 60);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT event_id) FROM events")[0].as<int>(), 60);
 }
 
 TEST(WebhookE2eTest, ASecretThatIsNotPrintableAsciiIs401AndHarmsNothing) {

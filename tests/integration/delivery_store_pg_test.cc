@@ -53,7 +53,8 @@ class DeliveryStorePgTest : public ::testing::Test {
   }
 
   TestDatabase db_;
-  PgPool pool_{PgPool::Options{.url = db_.url(), .size = 4}};
+  PgPool pool_{
+      PgPool::Options{.url = db_.url(), .size = 4, .on_connect = &PgDeliveryStore::Prepare}};
   PgDeliveryStore store_{&pool_};
 };
 

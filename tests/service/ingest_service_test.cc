@@ -2,8 +2,12 @@
 // App over a real PostgreSQL, with a fake platform behind it.
 #include <pqxx/pqxx>
 
+#include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -180,6 +184,103 @@ TEST_F(IngestServiceTest, TwentyConcurrentCopiesStoreExactlyOneRow) {
   EXPECT_EQ(originals, 1);
   EXPECT_EQ(ids.size(), 1u);
   EXPECT_EQ(Count(), 1);
+}
+
+// Concurrent single calls share database writes (group commit); each still gets its own answer.
+TEST_F(IngestServiceTest, ManyConcurrentEventsEachGetTheirOwnRow) {
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<std::string> ids;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        v1::ReceiveEventResponse response;
+        if (!Receive(Event(absl::StrCat("c", t, "-", i)), &response).ok() || response.duplicate()) {
+          ++failed;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        ids.insert(response.id());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(ids.size(), 160u);
+  EXPECT_EQ(Count(), 160);
+  EXPECT_EQ(Count("event_id = 'c7-3' AND data->>'id' = 'tx-c7-3'"), 1);
+}
+
+// ReceiveEvents answers each event as ReceiveEvent would, in order, and stores only the good ones.
+TEST_F(IngestServiceTest, ReceiveEventsAnswersEachEventOnItsOwn) {
+  ASSERT_TRUE(Receive(Event("before")).ok());
+  v1::ReceiveEventsRequest request;
+  auto add = [&](const std::string& payload, const std::string& authorization) {
+    auto* event = request.add_events();
+    event->set_payload(payload);
+    event->set_authorization(authorization);
+  };
+  const std::string good = "Secret " + secret_;
+  add(Event("b1").dump(), good);                      // 0: stored
+  add(Event("before").dump(), good);                  // 1: duplicate of an earlier call
+  add(Event("b2", "spaceship.launch").dump(), good);  // 2: ignored
+  add(Event("b3").dump(), "Secret wrong");            // 3: wrong secret
+  add("{not json", good);                             // 4: malformed
+  add(Event("b1").dump(), good);                      // 5: a copy of 0 in the same batch
+  nlohmann::json no_data = Event("b4");
+  no_data.erase("data");
+  add(no_data.dump(), good);      // 6: names the field
+  add(Event("b5").dump(), good);  // 7: stored
+  grpc::ClientContext context;
+  v1::ReceiveEventsResponse response;
+  ASSERT_TRUE(webhook_->ReceiveEvents(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 8);
+  auto error_of = [&](int i) {
+    google::rpc::Status error;
+    EXPECT_FALSE(response.results(i).has_stored()) << i;
+    EXPECT_TRUE(error.ParseFromString(response.results(i).error())) << i;
+    return grpc::Status(static_cast<grpc::StatusCode>(error.code()), error.message(),
+                        response.results(i).error());
+  };
+  ASSERT_TRUE(response.results(0).has_stored());
+  EXPECT_FALSE(response.results(0).stored().duplicate());
+  ASSERT_TRUE(response.results(1).has_stored());
+  EXPECT_TRUE(response.results(1).stored().duplicate());
+  ASSERT_TRUE(response.results(2).has_stored());
+  EXPECT_TRUE(response.results(2).stored().ignored());
+  grpc::Status wrong = error_of(3);
+  EXPECT_EQ(wrong.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(ReasonOf(wrong), "WEBHOOK_SECRET_INVALID");
+  grpc::Status malformed = error_of(4);
+  EXPECT_EQ(malformed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(malformed), "WEBHOOK_PAYLOAD_INVALID");
+  ASSERT_TRUE(response.results(5).has_stored());
+  EXPECT_TRUE(response.results(5).stored().duplicate());
+  EXPECT_EQ(response.results(5).stored().id(), response.results(0).stored().id());
+  std::string field;
+  grpc::Status no_data_status = error_of(6);
+  EXPECT_EQ(ReasonOf(no_data_status, &field), "WEBHOOK_PAYLOAD_INVALID");
+  EXPECT_EQ(field, "data");
+  ASSERT_TRUE(response.results(7).has_stored());
+  EXPECT_FALSE(response.results(7).stored().duplicate());
+  EXPECT_EQ(Count(), 4);  // before, b1, b2 (ignored), b5
+  EXPECT_EQ(Count("event_id IN ('b3', 'b4')"), 0);
+}
+
+TEST_F(IngestServiceTest, ReceiveEventsRefusesMoreThanFiveHundredEvents) {
+  v1::ReceiveEventsRequest request;
+  for (int i = 0; i < 501; ++i) {
+    auto* event = request.add_events();
+    event->set_payload(Event(absl::StrCat("many", i)).dump());
+    event->set_authorization("Secret " + secret_);
+  }
+  grpc::ClientContext context;
+  v1::ReceiveEventsResponse response;
+  grpc::Status status = webhook_->ReceiveEvents(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("At most 500 events"));
+  EXPECT_EQ(Count(), 0);
 }
 
 TEST_F(IngestServiceTest, AnUnknownEventNameIsStoredAndIgnored) {

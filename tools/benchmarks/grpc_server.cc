@@ -16,6 +16,7 @@
 #include "grpcpp/server_builder.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
 #include "server/common/log.h"
+#include "server/common/runtime.h"
 #include "server/common/signals.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "Where to listen, HOST:PORT; port 0 picks one.");
@@ -39,9 +40,18 @@ class WebhookStub final : public notifications::v1::WebhookService::Service {
     response->set_id("00000000-0000-0000-0000-000000000000");
     return grpc::Status::OK;
   }
+  grpc::Status ReceiveEvents(grpc::ServerContext*,
+                             const notifications::v1::ReceiveEventsRequest* request,
+                             notifications::v1::ReceiveEventsResponse* response) override {
+    for (int i = 0; i < request->events_size(); ++i) {
+      response->add_results()->mutable_stored()->set_id("00000000-0000-0000-0000-000000000000");
+    }
+    return grpc::Status::OK;
+  }
 };
 
 int Main() {
+  TuneProcess();
   BlockTerminationSignals();
   log::SetService("bench_grpc_server");
   EchoService echo;
@@ -51,8 +61,7 @@ int Main() {
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   grpc::ResourceQuota quota("bench_grpc_server");
-  quota.SetMaxThreads(absl::GetFlag(FLAGS_max_threads));
-  builder.SetResourceQuota(quota);
+  ConfigureSyncServer(builder, quota, absl::GetFlag(FLAGS_max_threads));
   builder.RegisterService(&echo);
   builder.RegisterService(&webhook);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

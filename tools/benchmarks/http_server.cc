@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "gateway/http_server.h"
 #include "server/common/log.h"
+#include "server/common/runtime.h"
 #include "server/common/signals.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "Where to listen, HOST:PORT; port 0 picks one.");
@@ -22,6 +23,7 @@ namespace notify::bench {
 namespace {
 
 int Main() {
+  TuneProcess();
   BlockTerminationSignals();
   log::SetService("bench_http_server");
   std::atomic<int64_t> requests = 0;

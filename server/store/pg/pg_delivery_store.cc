@@ -2,6 +2,8 @@
 
 #include <pqxx/pqxx>
 
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
@@ -13,6 +15,9 @@ namespace notify::pg {
 namespace {
 
 namespace v1 = notifications::v1;
+
+// A well-formed id that no delivery has, for a malformed one.
+constexpr const char* kNoSuchDelivery = "00000000-0000-0000-0000-000000000000";
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
@@ -46,16 +51,7 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
   std::vector<ClaimedEvent> events;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming events", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);  // One statement: its own transaction.
-    pqxx::result rows = tx.exec_params(
-        "WITH picked AS ("
-        "  SELECT company_id, id FROM events"
-        "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
-        "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED)"
-        " UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
-        "  attempts = e.attempts + 1"
-        " FROM picked WHERE e.company_id = picked.company_id AND e.id = picked.id"
-        " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text, e.attempts",
-        limit, Seconds(lease));
+    pqxx::result rows = tx.exec_prepared("claim_events", limit, Seconds(lease));
     for (const auto& row : rows) {
       events.push_back(ClaimedEvent{row[0].as<std::string>(), row[1].as<std::string>(),
                                     row[2].as<std::string>(), row[3].as<std::string>(),
@@ -70,7 +66,9 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
   // Two statements for the whole batch, each reading its rows from one JSON parameter.
   nlohmann::json deliveries = nlohmann::json::array();
   nlohmann::json outcomes = nlohmann::json::array();
+  std::vector<absl::string_view> event_ids;
   for (const FinishedEvent& e : events) {
+    event_ids.push_back(e.id);
     outcomes.push_back(
         {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
     for (const NewDelivery& d : e.deliveries) {
@@ -127,8 +125,8 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
         " lease_until = NULL"
         " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
         "  error text)"
-        " WHERE e.company_id = o.company_id AND e.id = o.id::uuid",
-        dump(outcomes));
+        " WHERE e.company_id = o.company_id AND e.id = o.id::uuid AND e.id = ANY($2::uuid[])",
+        dump(outcomes), TextArray(event_ids));
     tx.commit();
     return absl::OkStatus();
   }));
@@ -222,21 +220,8 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::
   std::vector<DeliveryJob> jobs;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming deliveries", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
-    pqxx::result rows = tx.exec_params(
-        "WITH picked AS ("
-        "  SELECT company_id, id FROM deliveries"
-        "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
-        "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
-        "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED)"
-        " UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
-        " FROM picked WHERE d.company_id = picked.company_id AND d.id = picked.id"
-        " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
-        "  coalesce(d.device_id::text, ''),"
-        "  coalesce((SELECT token FROM devices v"
-        "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
-        "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
-        "  d.push_message, d.event, d.notification_name, d.attempt_count",
-        std::string(type), limit, Seconds(lease));
+    pqxx::result rows =
+        tx.exec_prepared("claim_deliveries", std::string(type), limit, Seconds(lease));
     for (const auto& row : rows) {
       DeliveryJob j;
       j.company = row[0].as<std::string>();
@@ -262,32 +247,100 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::
   return jobs;
 }
 
+PgDeliveryStore::PgDeliveryStore(PgPool* pool)
+    : pool_(pool),
+      attempts_([this](std::vector<Attempt>& attempts) { return RecordAttempts(attempts); },
+                {.max_batch = 64, .max_concurrent = 2}) {}
+
 absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::string_view id,
                                             const DeliveryAttempt& attempt,
                                             absl::string_view status, absl::Duration retry_in) {
-  return pool_->Run("recording an attempt", [&](pqxx::connection& conn) {
+  // Senders finishing at the same time share a statement and a commit (see GroupCommit); each
+  // still returns only when its own outcome is written.
+  return attempts_
+      .Submit(
+          Attempt{std::string(company), std::string(id), attempt, std::string(status), retry_in})
+      .status();
+}
+
+std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
+    const std::vector<Attempt>& attempts) {
+  nlohmann::json rows = nlohmann::json::array();
+  // The ids again as an array, so that the plan looks the deliveries up by id whatever it guesses
+  // of the JSON's size.
+  std::vector<absl::string_view> ids;
+  for (const Attempt& a : attempts) {
+    const absl::string_view id =
+        IsUuid(a.id) ? absl::string_view(a.id) : absl::string_view(kNoSuchDelivery);
+    ids.push_back(id);
+    rows.push_back({{"company_id", a.company},
+                    {"id", id},
+                    {"status", a.status},
+                    {"error", a.attempt.error},
+                    {"retry_in", Seconds(a.retry_in)},
+                    {"started", *TimeParam(a.attempt.started)},
+                    {"duration_ms", absl::ToInt64Milliseconds(a.attempt.duration)},
+                    {"success", a.attempt.success},
+                    {"provider_status", a.attempt.provider_status}});
+  }
+  absl::Status status = pool_->Run("recording attempts", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);  // One statement: its own transaction.
-    // Only a delivery still waiting takes the attempt: one whose lease ran out and that another
-    // worker finished meanwhile keeps that outcome.
-    tx.exec_params(
-        "WITH updated AS ("
-        "  UPDATE deliveries SET attempt_count = attempt_count + 1, status = $3,"
-        "   last_error = $4, lease_until = NULL, updated = now(),"
-        "   next_attempt = CASE WHEN $3 = 'retrying' THEN now() + make_interval(secs => $5)"
-        "                  ELSE next_attempt END,"
-        "   sent = CASE WHEN $3 = 'sent' THEN now() ELSE sent END"
-        "  WHERE company_id = $1 AND id = $2::uuid"
-        "   AND status IN ('pending', 'retrying', 'deferred')"
-        "  RETURNING company_id, id, attempt_count)"
-        " INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
-        "  success, provider_status, error)"
-        " SELECT company_id, id, attempt_count, $6::timestamptz, $7, $8, $9, $4 FROM updated",
-        std::string(company), std::string(id), std::string(status), attempt.error,
-        Seconds(retry_in), TimeParam(attempt.started),
-        static_cast<int>(absl::ToInt64Milliseconds(attempt.duration)), attempt.success,
-        attempt.provider_status);
+    tx.exec_prepared("record_attempts",
+                     rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                     TextArray(ids));
     return absl::OkStatus();
   });
+  return std::vector<absl::StatusOr<bool>>(
+      attempts.size(), status.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(status));
+}
+
+void PgDeliveryStore::Prepare(pqxx::connection& conn) {
+  // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
+  // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
+  conn.prepare(
+      "record_attempts",
+      "WITH o AS ("
+      "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id uuid, status text,"
+      "   error text, retry_in float8, started timestamptz, duration_ms integer, success boolean,"
+      "   provider_status integer)),"
+      " updated AS ("
+      "  UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = o.status,"
+      "   last_error = o.error, lease_until = NULL, updated = now(),"
+      "   next_attempt = CASE WHEN o.status = 'retrying'"
+      "                  THEN now() + make_interval(secs => o.retry_in) ELSE d.next_attempt END,"
+      "   sent = CASE WHEN o.status = 'sent' THEN now() ELSE d.sent END"
+      "  FROM o WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
+      "   AND d.status IN ('pending', 'retrying', 'deferred')"
+      "  RETURNING d.company_id, d.id, d.attempt_count, o.started, o.duration_ms, o.success,"
+      "   o.provider_status, o.error)"
+      " INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
+      "  success, provider_status, error)"
+      " SELECT company_id, id, attempt_count, started, duration_ms, success, provider_status,"
+      "  error FROM updated");
+  conn.prepare("claim_deliveries",
+               "WITH picked AS ("
+               "  SELECT company_id, id FROM deliveries"
+               "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
+               "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
+               "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED)"
+               " UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
+               " FROM picked WHERE d.company_id = picked.company_id AND d.id = picked.id"
+               " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
+               "  coalesce(d.device_id::text, ''),"
+               "  coalesce((SELECT token FROM devices v"
+               "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
+               "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
+               "  d.push_message, d.event, d.notification_name, d.attempt_count");
+  conn.prepare("claim_events",
+               "WITH picked AS ("
+               "  SELECT company_id, id FROM events"
+               "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
+               "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED)"
+               " UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
+               "  attempts = e.attempts + 1"
+               " FROM picked WHERE e.company_id = picked.company_id AND e.id = picked.id"
+               " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text,"
+               "  e.attempts");
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,

@@ -2,6 +2,12 @@
 #ifndef NOTIFY_SERVER_STORE_PG_PG_DELIVERY_STORE_H_
 #define NOTIFY_SERVER_STORE_PG_PG_DELIVERY_STORE_H_
 
+#include <pqxx/pqxx>
+
+#include <string>
+#include <vector>
+
+#include "server/common/group_commit.h"
 #include "server/store/delivery_store.h"
 #include "server/store/pg/pool.h"
 
@@ -9,7 +15,10 @@ namespace notify::pg {
 
 class PgDeliveryStore final : public DeliveryStore {
  public:
-  explicit PgDeliveryStore(PgPool* pool) : pool_(pool) {}
+  explicit PgDeliveryStore(PgPool* pool);
+
+  // Prepares this store's statements on a new connection (see PgPool::Options::on_connect).
+  static void Prepare(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
   absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
@@ -35,7 +44,16 @@ class PgDeliveryStore final : public DeliveryStore {
   absl::StatusOr<std::pair<int64_t, int64_t>> QueueDepths() override;
 
  private:
+  struct Attempt {
+    std::string company, id;
+    DeliveryAttempt attempt;
+    std::string status;
+    absl::Duration retry_in;
+  };
+  std::vector<absl::StatusOr<bool>> RecordAttempts(const std::vector<Attempt>& attempts);
+
   PgPool* const pool_;
+  GroupCommit<Attempt, bool> attempts_;
 };
 
 }  // namespace notify::pg

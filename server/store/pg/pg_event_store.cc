@@ -1,5 +1,8 @@
 #include "server/store/pg/pg_event_store.h"
 
+#include <map>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
@@ -36,44 +39,103 @@ absl::Status EventNotFound() {
 }  // namespace
 
 void PgEventStore::Prepare(pqxx::connection& conn) {
-  // Insert-or-find in one statement: a new event comes back inserted; a known one comes back as it
-  // is. A concurrent first copy that commits while this statement runs is not in its snapshot;
-  // Insert then asks once more.
-  conn.prepare("insert_event",
-               "WITH inserted AS ("
-               "  INSERT INTO events (company_id, event_id, name, data, status)"
-               "  VALUES ($1, $2, $3, ($4::jsonb) -> 'data', $5)"
-               "  ON CONFLICT (company_id, event_id) DO NOTHING"
-               "  RETURNING id::text, status)"
-               " SELECT id, status, false FROM inserted"
-               " UNION ALL"
-               " SELECT id::text, status, true FROM events"
-               "  WHERE company_id = $1 AND event_id = $2 AND NOT EXISTS (SELECT 1 FROM inserted)");
-  conn.prepare("find_event",
-               "SELECT id::text, status, true FROM events WHERE company_id = $1 AND event_id = $2");
+  // A batch of events in one statement, as parallel text arrays: the new ones come back inserted;
+  // a key the table has already (or that comes twice in the batch) is inserted once.
+  conn.prepare("insert_events",
+               "INSERT INTO events (company_id, event_id, name, data, status)"
+               " SELECT c, e, n, (p::jsonb) -> 'data', s"
+               " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])"
+               "  AS t(c, e, n, p, s)"
+               " ON CONFLICT (company_id, event_id) DO NOTHING"
+               " RETURNING company_id, event_id, id::text, status");
+  // The events of a batch that were there before it. Run after the insert, in a new snapshot, so
+  // that a first copy another batch committed meanwhile is seen.
+  conn.prepare("find_events",
+               "SELECT company_id, event_id, id::text, status FROM events"
+               " WHERE (company_id, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))");
 }
+
+PgEventStore::PgEventStore(PgPool* pool, Options options)
+    : pool_(pool),
+      inserts_([this](std::vector<NewEvent>& events) { return InsertBatch(events); },
+               {.max_batch = options.max_batch, .max_concurrent = options.max_concurrent}) {}
 
 absl::StatusOr<StoredEvent> PgEventStore::Insert(absl::string_view company,
                                                  absl::string_view event_id, absl::string_view name,
                                                  absl::string_view payload,
                                                  absl::string_view status) {
-  std::optional<StoredEvent> stored;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("storing an event", [&](pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);  // One statement: its own transaction.
-    pqxx::result rows =
-        tx.exec_prepared("insert_event", std::string(company), std::string(event_id),
-                         std::string(name), std::string(payload), std::string(status));
-    if (rows.empty()) {
-      rows = tx.exec_prepared("find_event", std::string(company), std::string(event_id));
+  return inserts_.Submit(NewEvent{std::string(company), std::string(event_id), std::string(name),
+                                  std::string(payload), std::string(status)});
+}
+
+std::vector<absl::StatusOr<StoredEvent>> PgEventStore::InsertMany(
+    const std::vector<NewEvent>& events) {
+  if (events.empty()) return {};
+  return InsertBatch(events);
+}
+
+std::vector<absl::StatusOr<StoredEvent>> PgEventStore::InsertBatch(
+    const std::vector<NewEvent>& events) {
+  // Keyed by (company, event id); the first event of a key takes the inserted row.
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, StoredEvent> inserted;
+  std::map<Key, StoredEvent> found;
+  absl::Status status = pool_->Run("storing events", [&](pqxx::connection& conn) {
+    inserted.clear();
+    found.clear();
+    std::vector<absl::string_view> companies, ids, names, payloads, statuses;
+    for (const NewEvent& e : events) {
+      companies.push_back(e.company);
+      ids.push_back(e.event_id);
+      names.push_back(e.name);
+      payloads.push_back(e.payload);
+      statuses.push_back(e.status);
     }
-    if (!rows.empty()) {
-      stored = StoredEvent{rows[0][0].as<std::string>(), rows[0][2].as<bool>(),
-                           rows[0][1].as<std::string>()};
+    const std::string company_array = TextArray(companies);
+    const std::string id_array = TextArray(ids);
+    pqxx::nontransaction tx(conn);  // Each statement its own transaction.
+    pqxx::result rows = tx.exec_prepared("insert_events", company_array, id_array, TextArray(names),
+                                         TextArray(payloads), TextArray(statuses));
+    for (const auto& row : rows) {
+      inserted[{row[0].as<std::string>(), row[1].as<std::string>()}] =
+          StoredEvent{row[2].as<std::string>(), false, row[3].as<std::string>()};
+    }
+    if (inserted.size() < events.size()) {
+      for (const auto& row : tx.exec_prepared("find_events", company_array, id_array)) {
+        Key key{row[0].as<std::string>(), row[1].as<std::string>()};
+        if (inserted.count(key) == 0) {
+          found[std::move(key)] =
+              StoredEvent{row[2].as<std::string>(), true, row[3].as<std::string>()};
+        }
+      }
     }
     return absl::OkStatus();
-  }));
-  if (!stored.has_value()) return absl::InternalError("the event was neither stored nor found");
-  return *stored;
+  });
+  std::vector<absl::StatusOr<StoredEvent>> results;
+  results.reserve(events.size());
+  if (!status.ok() && events.size() > 1 && status.code() != absl::StatusCode::kUnavailable) {
+    // One event the database refuses must not fail the others: each goes alone.
+    for (const NewEvent& e : events) results.push_back(std::move(InsertBatch({e})[0]));
+    return results;
+  }
+  for (const NewEvent& e : events) {
+    if (!status.ok()) {
+      results.push_back(status);
+      continue;
+    }
+    Key key{e.company, e.event_id};
+    if (auto it = inserted.find(key); it != inserted.end()) {
+      results.push_back(it->second);
+      // A second copy of the key in this batch is its duplicate.
+      found.emplace(key, StoredEvent{it->second.id, true, it->second.status});
+      inserted.erase(it);
+    } else if (auto f = found.find(key); f != found.end()) {
+      results.push_back(f->second);
+    } else {
+      results.push_back(absl::InternalError("the event was neither stored nor found"));
+    }
+  }
+  return results;
 }
 
 absl::StatusOr<EventRecord> PgEventStore::Get(absl::string_view company, absl::string_view id) {

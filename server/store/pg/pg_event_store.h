@@ -4,6 +4,10 @@
 
 #include <pqxx/pqxx>
 
+#include <string>
+#include <vector>
+
+#include "server/common/group_commit.h"
 #include "server/store/event_store.h"
 #include "server/store/pg/pool.h"
 
@@ -11,7 +15,14 @@ namespace notify::pg {
 
 class PgEventStore final : public EventStore {
  public:
-  explicit PgEventStore(PgPool* pool) : pool_(pool) {}
+  struct Options {
+    // Concurrent inserts go to the database together (see GroupCommit): up to max_batch events in
+    // one statement and one commit, max_concurrent such statements at a time.
+    size_t max_batch = 128;
+    int max_concurrent = 1;
+  };
+  explicit PgEventStore(PgPool* pool) : PgEventStore(pool, Options()) {}
+  PgEventStore(PgPool* pool, Options options);
 
   // Prepares this store's statements on a new connection (see PgPool::Options::on_connect).
   static void Prepare(pqxx::connection& conn);
@@ -19,6 +30,7 @@ class PgEventStore final : public EventStore {
   absl::StatusOr<StoredEvent> Insert(absl::string_view company, absl::string_view event_id,
                                      absl::string_view name, absl::string_view payload,
                                      absl::string_view status) override;
+  std::vector<absl::StatusOr<StoredEvent>> InsertMany(const std::vector<NewEvent>& events) override;
   absl::StatusOr<EventRecord> Get(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<std::vector<EventRecord>> List(absl::string_view company,
                                                 const EventFilter& filter,
@@ -26,7 +38,11 @@ class PgEventStore final : public EventStore {
                                                 int limit) override;
 
  private:
+  // One result per event, in order.
+  std::vector<absl::StatusOr<StoredEvent>> InsertBatch(const std::vector<NewEvent>& events);
+
   PgPool* const pool_;
+  GroupCommit<NewEvent, StoredEvent> inserts_;
 };
 
 }  // namespace notify::pg

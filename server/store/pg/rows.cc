@@ -13,6 +13,27 @@ void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
 }
 
+std::string TextArray(const std::vector<absl::string_view>& values) {
+  size_t size = 2;
+  for (absl::string_view v : values) size += v.size() + 3;
+  std::string out;
+  out.reserve(size + size / 16);
+  out.push_back('{');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    // Quoted, so that NULL, empty strings, spaces and braces are plain text; inside the quotes a
+    // backslash escapes the next character.
+    out.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
 std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
   if (!time.has_value()) return std::nullopt;
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", *time, absl::UTCTimeZone());

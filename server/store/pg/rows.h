@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -21,6 +22,9 @@ void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
 // A time as PostgreSQL reads it exactly (ISO 8601, microseconds, UTC), or null, for timestamptz
 // parameters.
 std::optional<std::string> TimeParam(const std::optional<absl::Time>& time);
+
+// A PostgreSQL array literal of `values` as text ('{"a","b\\"c"}'), for a text[] parameter.
+std::string TextArray(const std::vector<absl::string_view>& values);
 
 // Deletes the row of `table` with `id` in `company`; `not_found` when there is none (or `id` is not
 // a UUID). `table` is one of the project's own table names, never input.
