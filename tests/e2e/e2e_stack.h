@@ -103,9 +103,6 @@ class Stack {
     return webhooks.empty() ? "" : webhooks[0]["secret"].get<std::string>();
   }
 
-  // The gateway's API prefix as a URL: "http://127.0.0.1:PORT/api/".
-  const std::string& gateway_url() const { return gateway_url_; }
-
   HttpResult Post(const std::string& route, const std::string& body,
                   std::map<std::string, std::string> headers = {
                       {"Content-Type", "application/json"}}) {

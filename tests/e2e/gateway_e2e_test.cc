@@ -205,9 +205,6 @@ TEST(GatewayAloneTest, SigtermLetsARequestInFlightFinish) {
   backend->Shutdown();
 }
 
-}  // namespace
-}  // namespace notify
-
 // A server from before ReceiveEvents: it has only ReceiveEvent, and says which secret it saw.
 class SingleEventWebhooks final : public notifications::v1::WebhookService::Service {
  public:
@@ -274,3 +271,6 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
   backend->Shutdown();
 }
+
+}  // namespace
+}  // namespace notify
