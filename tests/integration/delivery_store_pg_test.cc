@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -178,6 +179,47 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempt_count = 1"),
             100);
   EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts WHERE number = 1 AND success"), 100);
+}
+
+// Outcomes recorded at the same moment share statements; each keeps its own status, error and
+// provider answer.
+TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {
+  std::vector<NewDelivery> plan;
+  for (int i = 0; i < 24; ++i) plan.push_back(Sms(absl::StrCat("c", i)));
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}), 24);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 24, absl::Minutes(1));
+  ASSERT_EQ(jobs.size(), 24u);
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const char* status = i % 3 == 0 ? "sent" : i % 3 == 1 ? "retrying" : "dead";
+      DeliveryAttempt attempt{absl::Now(), absl::Milliseconds(5), i % 3 == 0,
+                              i % 3 == 0   ? 201
+                              : i % 3 == 1 ? 503
+                                           : 400,
+                              i % 3 == 0 ? "" : absl::StrCat("error ", i)};
+      if (!store_.RecordAttempt("acme", jobs[i].id, attempt, status, absl::Minutes(5)).ok()) {
+        ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent IS NOT NULL"), 8);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'retrying'"
+                  " AND next_attempt > now() + interval '4 minutes'"),
+            8);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'dead'"), 8);
+  EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts"), 24);
+  // Every attempt's error and provider status went to its own delivery.
+  EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts a JOIN deliveries d"
+                  " ON d.id = a.delivery_id WHERE d.last_error = a.error"
+                  " AND (a.provider_status = 201) = (d.status = 'sent')"
+                  " AND (a.provider_status = 503) = (d.status = 'retrying')"),
+            24);
 }
 
 TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
