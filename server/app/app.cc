@@ -59,6 +59,17 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                 pg::PgDeliveryStore::Prepare(conn);
               },
       })),
+      queue_pool_(std::make_unique<pg::PgPool>(pg::PgPool::Options{
+          .url = config_.database_url,
+          .size = config_.db_pool_size,
+          .acquire_timeout = config_.db_acquire_timeout,
+          .on_connect =
+              [](pqxx::connection& conn) {
+                pqxx::nontransaction(conn).exec("SET plan_cache_mode = force_generic_plan");
+                pg::PgEventStore::Prepare(conn);
+                pg::PgDeliveryStore::Prepare(conn);
+              },
+      })),
       // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
       // never seals or opens anything.
       box_(SecretBox::FromHex(config_.secret_key_hex.empty() ? std::string(64, '0')
@@ -72,6 +83,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       logs_(pool_.get()),
       credentials_(pool_.get(), RealClock::Get()),
       deliveries_(pool_.get()),
+      queue_events_(queue_pool_.get()),
+      queue_deliveries_(queue_pool_.get()),
       page_tokens_(&box_),
       platform_(platform != nullptr
                     ? std::move(platform)
@@ -92,12 +105,13 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
       limiter_(config_.webhook_rate_limit > 0
                    ? std::make_unique<RateLimiter>(config_.webhook_rate_limit, RealClock::Get())
                    : nullptr),
-      ingest_(&directory_, &events_, limiter_.get(), &metrics_),
+      ingest_(&directory_, &queue_events_, limiter_.get(), &metrics_),
       planner_({.default_from_email = config_.channels.email_from}, &notifications_, &layouts_,
                &devices_, platform_.get()),
       channels_(config_.channels, config_.sender, &credentials_, &box_, RealClock::Get(),
                 absl::Seconds(10)),
-      engine_(config_.engine, &deliveries_, &directory_, &box_, &planner_, &channels_, &metrics_),
+      engine_(config_.engine, &queue_deliveries_, &directory_, &box_, &planner_, &channels_,
+              &metrics_),
       deps_{.authorizer = &authorizer_,
             .directory = &directory_,
             .lifecycle = &lifecycle_,

@@ -76,6 +76,11 @@ class App {
   ServerConfig config_;
   metrics::Registry metrics_;
   std::unique_ptr<pg::PgPool> pool_;
+  // The queues' own connections: the webhook inserts and the delivery workers' statements, which
+  // run thousands of times a second and are written to plan well without their values, take
+  // generic plans (plan_cache_mode = force_generic_plan) instead of being planned again on every
+  // run. The API's queries, whose best plan depends on the filters given, stay on pool_.
+  std::unique_ptr<pg::PgPool> queue_pool_;
   SecretBox box_;
   pg::PgCompanyStore companies_;
   pg::PgEventStore events_;
@@ -85,6 +90,8 @@ class App {
   pg::PgLogStore logs_;
   pg::PgCredentialStore credentials_;
   pg::PgDeliveryStore deliveries_;
+  pg::PgEventStore queue_events_;
+  pg::PgDeliveryStore queue_deliveries_;
   EngineTemplateChecker templates_;
   api::PageTokens page_tokens_;
   std::unique_ptr<PlatformClient> platform_;

@@ -30,7 +30,9 @@ SettingsParser ServerSettingsParser() {
           {"public-url", "NOTIFY_PUBLIC_URL", "",
            "Base URL under which the platform reaches the gateway, e.g. "
            "https://notify.example.com/api/."},
-          {"db-pool-size", "NOTIFY_DB_POOL_SIZE", "16", "Most database connections held (1-200)."},
+          {"db-pool-size", "NOTIFY_DB_POOL_SIZE", "16",
+           "Most database connections held (1-200) in each of two pools: the API's and the "
+           "queues'."},
           {"db-acquire-timeout", "NOTIFY_DB_ACQUIRE_TIMEOUT", "5s",
            "How long a call waits for a free database connection before failing UNAVAILABLE."},
           {"db-retry-max-delay", "NOTIFY_DB_RETRY_MAX_DELAY", "30s",

@@ -63,34 +63,88 @@ TEST(PoolPgTest, AWaiterGetsAConnectionAsSoonAsOneIsReturned) {
   EXPECT_TRUE(waited.ok()) << waited.status();
 }
 
-TEST(PoolPgTest, ALostConnectionIsReplaced) {
-  TestDatabase db;
-  PgPool pool({.url = db.url(), .size = 1});
-  const int victim = BackendPid(pool);
-  {
-    pqxx::connection admin(db.url());
-    pqxx::nontransaction tx(admin);
-    tx.exec_params("SELECT pg_terminate_backend($1)", victim);
-  }
-  // The pool cannot know yet: the first use fails as unavailable and discards the connection...
-  absl::Status failed = pool.Run("select", [](pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    tx.exec("SELECT 1");
-    return absl::OkStatus();
-  });
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  EXPECT_EQ(pool.open_connections(), 0);
-  // ...and the next use gets a new one.
-  const int replacement = BackendPid(pool);
-  EXPECT_NE(replacement, 0);
-  EXPECT_NE(replacement, victim);
-}
-
 TEST(PoolPgTest, AnUnreachableDatabaseIsUnavailableNotACrash) {
   PgPool pool({.url = "postgresql://postgres@127.0.0.1:1/none", .size = 2});
   absl::StatusOr<PgPool::Lease> lease = pool.Acquire();
   EXPECT_EQ(lease.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(pool.open_connections(), 0) << "the failed slot is given back";
+}
+
+// A connection lost while in use fails that use as unavailable, is discarded, and the next use gets
+// a new one.
+TEST(PoolPgTest, AConnectionLostInUseIsReplaced) {
+  TestDatabase db;
+  PgPool pool({.url = db.url(), .size = 1});
+  const int victim = BackendPid(pool);
+  std::thread killer([&] {
+    pqxx::connection admin(db.url());
+    pqxx::nontransaction tx(admin);
+    // Once the victim is inside its long statement.
+    for (int i = 0; i < 1000; ++i) {
+      if (tx.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND"
+                          " query LIKE 'SELECT pg_sleep%'",
+                          victim)[0]
+              .as<int>() > 0) {
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    tx.exec_params("SELECT pg_terminate_backend($1)", victim);
+  });
+  absl::Status failed = pool.Run("sleep", [](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec("SELECT pg_sleep(30)");
+    return absl::OkStatus();
+  });
+  killer.join();
+  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+  EXPECT_EQ(pool.open_connections(), 0);
+  const int replacement = BackendPid(pool);
+  EXPECT_NE(replacement, 0);
+  EXPECT_NE(replacement, victim);
+}
+
+// A connection the server ended while it sat idle (a restart, an administrator) is replaced when
+// it is next taken, so the caller's statement does not fail on it.
+TEST(PoolPgTest, AnIdleConnectionTheServerEndedIsReplacedBeforeUse) {
+  TestDatabase db;
+  PgPool pool({.url = db.url(), .size = 1});
+  int first_pid = 0;
+  ASSERT_TRUE(pool.Run("pid",
+                       [&](pqxx::connection& conn) {
+                         pqxx::nontransaction tx(conn);
+                         first_pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+                         return absl::OkStatus();
+                       })
+                  .ok());
+  {
+    pqxx::connection admin(db.url());
+    pqxx::nontransaction tx(admin);
+    ASSERT_TRUE(
+        tx.exec1("SELECT pg_terminate_backend(" + std::to_string(first_pid) + ")")[0].as<bool>());
+  }
+  // Once the backend has exited, its end of the socket is closed.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  for (;;) {
+    pqxx::connection admin(db.url());
+    pqxx::nontransaction tx(admin);
+    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE pid = " +
+                 std::to_string(first_pid))[0]
+            .as<int>() == 0) {
+      break;
+    }
+    ASSERT_LT(absl::Now(), deadline) << "the backend did not exit";
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  int second_pid = 0;
+  absl::Status status = pool.Run("pid again", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    second_pid = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_NE(second_pid, first_pid);
+  EXPECT_EQ(pool.open_connections(), 1);
 }
 
 TEST(PoolPgTest, ErrorsAreConvertedOnce) {

@@ -1,8 +1,11 @@
 #include "server/store/pg/pool.h"
 
+#include <poll.h>
+
 #include <pqxx/pqxx>
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,6 +14,20 @@
 #include "server/store/pg/errors.h"
 
 namespace notify::pg {
+namespace {
+
+// Whether an idle connection has heard from the server. Between statements the server sends
+// nothing unasked, except when it goes away: a restart or an administrator ends the session with a
+// last message and closes the socket. Such a connection would fail the next statement given to it,
+// so it is replaced before use rather than after a caller's request has failed on it.
+bool ServerSpokeWhileIdle(const pqxx::connection& conn) {
+  const int fd = conn.sock();
+  if (fd < 0) return true;
+  pollfd p{fd, POLLIN | POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
+}  // namespace
 
 std::string WithConnectTimeout(absl::string_view url, int seconds) {
   if (absl::StrContains(url, "connect_timeout")) return std::string(url);
@@ -50,14 +67,17 @@ PgPool::~PgPool() = default;
 
 absl::StatusOr<PgPool::Lease> PgPool::Acquire() {
   const absl::Time deadline = absl::Now() + options_.acquire_timeout;
+  // Connections found dead, closed after the lock is released (closing may block briefly).
+  std::vector<std::unique_ptr<pqxx::connection>> dead;
   {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
       while (!idle_.empty()) {
         std::unique_ptr<pqxx::connection> conn = std::move(idle_.back());
         idle_.pop_back();
-        if (conn->is_open()) return Lease(this, std::move(conn));
+        if (conn->is_open() && !ServerSpokeWhileIdle(*conn)) return Lease(this, std::move(conn));
         --open_;  // Closed while idle (the server went away): replace it below.
+        dead.push_back(std::move(conn));
       }
       if (open_ < options_.size) break;
       if (released_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout &&
