@@ -88,6 +88,21 @@ void DeliveryEngine::Stop() {
   send_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
+  // What was handed to the senders and not sent can be claimed at once, by the next process,
+  // rather than when its lease runs out.
+  std::vector<std::string> unsent;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (auto& [type, queue] : handed_) {
+      for (const Handed& h : queue) unsent.push_back(h.job.id);
+      queue.clear();
+    }
+  }
+  if (absl::Status s = store_->ReleaseDeliveries(unsent); !s.ok()) {
+    log::Warn(
+        "could not release unsent deliveries; they are claimed again when their lease ends",
+        {{"deliveries", static_cast<int>(unsent.size())}, {"error", std::string(s.message())}});
+  }
 }
 
 void DeliveryEngine::WakeEvents() {
@@ -99,10 +114,11 @@ void DeliveryEngine::WakeEvents() {
 }
 
 bool DeliveryEngine::Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
-                           uint64_t& seen) {
+                           uint64_t& seen, bool* timed_out) {
   std::unique_lock<std::mutex> lock(mu);
-  cv.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
-              [&] { return stopping_ || generation != seen; });
+  const bool woken = cv.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
+                                 [&] { return stopping_ || generation != seen; });
+  if (timed_out != nullptr) *timed_out = !woken;
   seen = generation;
   return !stopping_;
 }
@@ -129,8 +145,13 @@ void DeliveryEngine::EventLoop() {
 void DeliveryEngine::SendLoop(std::string type) {
   uint64_t seen = 0;
   absl::Duration backoff = options_.poll_interval;
+  // Whether to look in the database as well as among the handed deliveries: at first, after a
+  // poll interval with nothing to wake for, after a full claim, and when the event workers wrote
+  // deliveries of this channel without handing them over.
+  bool claim = true;
   while (!stopping_) {
-    absl::StatusOr<int> handled = SendOnce(type);
+    bool from_database = false;
+    absl::StatusOr<int> handled = SendSome(type, claim || TakeClaimDue(type), &from_database);
     if (!handled.ok()) {
       log::Warn("claiming deliveries failed; retrying",
                 {{"channel", type},
@@ -141,9 +162,22 @@ void DeliveryEngine::SendLoop(std::string type) {
       continue;
     }
     backoff = options_.poll_interval;
-    if (*handled >= options_.send_batch) continue;
-    if (!Sleep(send_mu_, send_cv_, send_generation_, seen)) return;
+    if (*handled >= options_.send_batch) {
+      claim = from_database;  // More may be waiting there.
+      continue;
+    }
+    bool timed_out = false;
+    if (!Sleep(send_mu_, send_cv_, send_generation_, seen, &timed_out)) return;
+    claim = timed_out;
   }
+}
+
+bool DeliveryEngine::TakeClaimDue(const std::string& type) {
+  std::lock_guard<std::mutex> lock(send_mu_);
+  auto it = claim_due_.find(type);
+  if (it == claim_due_.end() || !it->second) return false;
+  it->second = false;
+  return true;
 }
 
 absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
@@ -179,8 +213,39 @@ void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) 
                                   {"status", e.status},
                                   {"deliveries", static_cast<int>(e.deliveries.size())}});
   };
-  absl::StatusOr<int> created = store_->FinishEvents(finished);
+  // The new deliveries of channels sent here, while their queues have room, come back leased.
+  DeliveryStore::HandOff handoff;
+  handoff.lease = options_.send_lease;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (const auto& [type, count] : options_.senders) {
+      if (count > 0 && static_cast<int>(handed_[type].size()) < options_.handoff_limit) {
+        handoff.types.insert(type);
+      }
+    }
+  }
+  absl::StatusOr<int> created =
+      store_->FinishEvents(finished, handoff.types.empty() ? nullptr : &handoff);
+  {
+    // Pending deliveries left in the database (not handed over, or the batch failed and goes one
+    // by one): the senders claim them.
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (const FinishedEvent& e : finished) {
+      for (const NewDelivery& d : e.deliveries) {
+        if (d.status == "pending" && (!created.ok() || handoff.types.count(d.type) == 0)) {
+          claim_due_[d.type] = true;
+        }
+      }
+    }
+  }
   if (created.ok()) {
+    if (!handoff.jobs.empty()) {
+      const absl::Time use_by = absl::Now() + options_.send_lease / 2;
+      std::lock_guard<std::mutex> lock(send_mu_);
+      for (DeliveryJob& job : handoff.jobs) {
+        handed_[job.type].push_back({std::move(job), use_by});
+      }
+    }
     for (const FinishedEvent& e : finished) done(e);
     return;
   }
@@ -278,9 +343,32 @@ std::optional<FinishedEvent> DeliveryEngine::ProcessEvent(const ClaimedEvent& ev
   return finish(std::move(plan->deliveries), "processed", absl::StrJoin(plan->problems, "; "));
 }
 
+std::vector<DeliveryJob> DeliveryEngine::TakeHanded(const std::string& type, int limit) {
+  std::vector<DeliveryJob> jobs;
+  const absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(send_mu_);
+  auto it = handed_.find(type);
+  if (it == handed_.end()) return jobs;
+  while (!it->second.empty() && static_cast<int>(jobs.size()) < limit) {
+    Handed h = std::move(it->second.front());
+    it->second.pop_front();
+    if (h.use_by > now) jobs.push_back(std::move(h.job));
+  }
+  return jobs;
+}
+
 absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
-  absl::StatusOr<std::vector<DeliveryJob>> jobs =
-      store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
+  return SendSome(type, /*claim=*/true, nullptr);
+}
+
+absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim,
+                                             bool* from_database) {
+  // What the event workers handed over first: already leased to this process, no claim needed.
+  absl::StatusOr<std::vector<DeliveryJob>> jobs = TakeHanded(type, options_.send_batch);
+  if (jobs->empty() && claim) {
+    jobs = store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
+    if (from_database != nullptr) *from_database = true;
+  }
   if (!jobs.ok()) return jobs.status();
   for (const DeliveryJob& job : *jobs) {
     // The database is gone: send nothing more of this batch, whose outcomes could not be recorded

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,9 @@ struct EngineOptions {
   absl::Duration retry_max = absl::Hours(12);
   // How often idle workers look for work that other processes queued.
   absl::Duration poll_interval = absl::Milliseconds(500);
+  // New deliveries go from the event workers to this process's senders in memory, already leased,
+  // up to this many waiting per channel; past it they wait in the database to be claimed.
+  int handoff_limit = 1000;
 };
 
 // The wait before attempt `attempt + 1`, after `attempt` failed (attempt >= 1).
@@ -93,9 +97,16 @@ class DeliveryEngine {
   void RecordFinished(const std::vector<FinishedEvent>& finished);
   // False when the outcome could not be recorded (the database is unavailable).
   bool SendJob(const DeliveryJob& job);
+  // Up to `limit` handed deliveries of `type` still in time.
+  std::vector<DeliveryJob> TakeHanded(const std::string& type, int limit);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
   bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
-             uint64_t& seen);
+             uint64_t& seen, bool* timed_out = nullptr);
+  // SendOnce, claiming from the database only when `claim` (or nothing was handed over);
+  // `from_database` says whether it did.
+  absl::StatusOr<int> SendSome(const std::string& type, bool claim, bool* from_database);
+  // Whether the event workers left deliveries of `type` to be claimed (and forgets it).
+  bool TakeClaimDue(const std::string& type);
 
   EngineOptions options_;
   DeliveryStore* store_;
@@ -115,6 +126,14 @@ class DeliveryEngine {
   std::mutex send_mu_;
   std::condition_variable send_cv_;
   uint64_t send_generation_ = 0;
+  // Deliveries handed from the event workers to the senders (guarded by send_mu_), each to be sent
+  // before `use_by` (half its lease), else left to be claimed again once the lease runs out.
+  struct Handed {
+    DeliveryJob job;
+    absl::Time use_by;
+  };
+  std::map<std::string, std::deque<Handed>> handed_;
+  std::map<std::string, bool> claim_due_;
   std::vector<std::thread> threads_;
 
   std::mutex random_mu_;

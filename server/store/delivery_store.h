@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,10 +100,24 @@ class DeliveryStore {
   virtual absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit,
                                                                 absl::Duration lease) = 0;
 
+  // New pending deliveries that FinishEvents hands straight to its caller: those of `types` are
+  // written already leased for `lease` and come back in `jobs`, so that sending them needs no
+  // claim.
+  struct HandOff {
+    std::set<std::string> types;
+    absl::Duration lease;
+    std::vector<DeliveryJob> jobs;  // Filled by FinishEvents.
+  };
+
   // In one transaction, for each event: creates its deliveries (those whose dedupe key exists are
   // skipped) and marks it `status` (processed, failed or ignored) with `error`. Returns how many
   // deliveries were created.
-  virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) = 0;
+  virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events,
+                                           HandOff* handoff = nullptr) = 0;
+
+  // Frees the leases of deliveries handed off or claimed and not sent (a sender that stops), so
+  // that they can be claimed at once.
+  virtual absl::Status ReleaseDeliveries(const std::vector<std::string>& ids) = 0;
 
   // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.
   virtual absl::Status PostponeEvent(absl::string_view company, absl::string_view id,

@@ -181,6 +181,43 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
   EXPECT_EQ(Count("SELECT count(*) FROM delivery_attempts WHERE number = 1 AND success"), 100);
 }
 
+// The event workers can take their new deliveries straight to their own senders: written already
+// leased and returned as jobs, invisible to claims until released (or until the lease runs out).
+TEST_F(DeliveryStorePgTest, HandedOffDeliveriesComeBackLeasedUntilReleased) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  NewDelivery email = Sms("mail");
+  email.type = "email";
+  email.recipient = "a@example.com";
+  NewDelivery skipped = Sms("skipped");
+  skipped.status = "skipped";
+  DeliveryStore::HandOff handoff;
+  handoff.types = {"sms"};
+  handoff.lease = absl::Minutes(5);
+  ASSERT_EQ(*store_.FinishEvents(
+                {{"acme", events[0].id, "processed", "", {Sms("s1"), Sms("s2"), email, skipped}}},
+                &handoff),
+            4);
+  ASSERT_EQ(handoff.jobs.size(), 2u) << "the pending SMS only";
+  std::set<std::string> handed;
+  for (const DeliveryJob& job : handoff.jobs) {
+    EXPECT_EQ(job.type, "sms");
+    EXPECT_EQ(job.company, "acme");
+    EXPECT_EQ(job.recipient, "+15550000000");
+    EXPECT_THAT(job.sms_message, ::testing::StartsWith("hi s"));
+    EXPECT_EQ(job.attempt_count, 0);
+    handed.insert(job.id);
+  }
+  EXPECT_TRUE(store_.ClaimDeliveries("sms", 10, absl::Minutes(1))->empty()) << "leased already";
+  EXPECT_EQ(store_.ClaimDeliveries("email", 10, absl::Minutes(1))->size(), 1u)
+      << "a channel not handed off is claimed as usual";
+  ASSERT_TRUE(store_.ReleaseDeliveries({handoff.jobs[0].id, "not-a-uuid"}).ok());
+  std::vector<DeliveryJob> claimed = *store_.ClaimDeliveries("sms", 10, absl::Minutes(1));
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, handoff.jobs[0].id);
+  EXPECT_EQ(claimed[0].sms_message, handoff.jobs[0].sms_message);
+}
+
 // Outcomes recorded at the same moment share statements; each keeps its own status, error and
 // provider answer.
 TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {

@@ -40,6 +40,20 @@ pqxx::result InsertDelivery(pqxx::transaction_base& tx, absl::string_view compan
                         d.last_error, d.resend_of);
 }
 
+// A job from a row's columns `first`.. (company_id, id, type, user_id, recipient, device id, device
+// token, from_email, subject, text, html, sms, push, event, notification_name, attempt_count).
+DeliveryJob JobFromRow(const pqxx::row& row, int first) {
+  DeliveryJob j;
+  std::string* fields[] = {
+      &j.company,      &j.id,           &j.type,         &j.user_id, &j.recipient,
+      &j.device_id,    &j.device_token, &j.from_email,   &j.subject, &j.text_message,
+      &j.html_message, &j.sms_message,  &j.push_message, &j.event,   &j.notification_name};
+  int i = first;
+  for (std::string* field : fields) *field = row[i++].as<std::string>();
+  j.attempt_count = row[i].as<int>();
+  return j;
+}
+
 absl::Status EventNotFound() {
   return WithReason(absl::NotFoundError("No such event."), "EVENT_NOT_FOUND");
 }
@@ -62,7 +76,8 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
   return events;
 }
 
-absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events) {
+absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events,
+                                                  HandOff* handoff) {
   // Two statements for the whole batch, each reading its rows from one JSON parameter.
   nlohmann::json deliveries = nlohmann::json::array();
   nlohmann::json outcomes = nlohmann::json::array();
@@ -97,29 +112,50 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
   const auto dump = [](const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   };
+  // The channels handed off, and for how long their new deliveries are leased.
+  std::vector<absl::string_view> handoff_types;
+  double lease_seconds = 0;
+  if (handoff != nullptr) {
+    handoff->jobs.clear();
+    handoff_types.assign(handoff->types.begin(), handoff->types.end());
+    lease_seconds = Seconds(handoff->lease);
+  }
   int created = 0;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing events", [&](pqxx::connection& conn) {
+    if (handoff != nullptr) handoff->jobs.clear();
     pqxx::work tx(conn);
-    created = static_cast<int>(
-        tx.exec_params(
-              "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id,"
-              " notification_name, event, type, user_id, recipient, device_id, from_email,"
-              " subject, text_message, html_message, sms_message, push_message, status,"
-              " last_error, resend_of, sent)"
-              " SELECT d.company_id, d.dedupe_key, nullif(d.event_id, '')::uuid,"
-              "  nullif(d.notification_id, '')::uuid, d.notification_name, d.event, d.type,"
-              "  d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email, d.subject,"
-              "  d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
-              "  d.last_error, nullif(d.resend_of, '')::uuid,"
-              "  CASE WHEN d.status = 'sent' THEN now() END"
-              " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, dedupe_key text,"
-              "  event_id text, notification_id text, notification_name text, event text,"
-              "  type text, user_id text, recipient text, device_id text, from_email text,"
-              "  subject text, text_message text, html_message text, sms_message text,"
-              "  push_message text, status text, last_error text, resend_of text)"
-              " ON CONFLICT (company_id, dedupe_key) DO NOTHING",
-              dump(deliveries))
-            .affected_rows());
+    pqxx::result rows = tx.exec_params(
+        "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id,"
+        " notification_name, event, type, user_id, recipient, device_id, from_email,"
+        " subject, text_message, html_message, sms_message, push_message, status,"
+        " last_error, resend_of, sent, lease_until)"
+        " SELECT d.company_id, d.dedupe_key, nullif(d.event_id, '')::uuid,"
+        "  nullif(d.notification_id, '')::uuid, d.notification_name, d.event, d.type,"
+        "  d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email, d.subject,"
+        "  d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
+        "  d.last_error, nullif(d.resend_of, '')::uuid,"
+        "  CASE WHEN d.status = 'sent' THEN now() END,"
+        "  CASE WHEN d.status = 'pending' AND d.type = ANY($2::text[])"
+        "   THEN now() + make_interval(secs => $3) END"
+        " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, dedupe_key text,"
+        "  event_id text, notification_id text, notification_name text, event text,"
+        "  type text, user_id text, recipient text, device_id text, from_email text,"
+        "  subject text, text_message text, html_message text, sms_message text,"
+        "  push_message text, status text, last_error text, resend_of text)"
+        " ON CONFLICT (company_id, dedupe_key) DO NOTHING"
+        " RETURNING lease_until IS NOT NULL, company_id, id::text, type, user_id, recipient,"
+        "  coalesce(device_id::text, ''),"
+        "  coalesce((SELECT token FROM devices v"
+        "            WHERE v.company_id = deliveries.company_id"
+        "             AND v.id = deliveries.device_id), ''),"
+        "  from_email, subject, text_message, html_message, sms_message, push_message, event,"
+        "  notification_name, attempt_count",
+        dump(deliveries), TextArray(handoff_types), lease_seconds);
+    created = static_cast<int>(rows.size());
+    for (const auto& row : rows) {
+      if (handoff == nullptr || !row[0].as<bool>()) continue;
+      handoff->jobs.push_back(JobFromRow(row, 1));
+    }
     tx.exec_params(
         "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
         " lease_until = NULL"
@@ -222,26 +258,7 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::
     pqxx::nontransaction tx(conn);
     pqxx::result rows =
         tx.exec_prepared("claim_deliveries", std::string(type), limit, Seconds(lease));
-    for (const auto& row : rows) {
-      DeliveryJob j;
-      j.company = row[0].as<std::string>();
-      j.id = row[1].as<std::string>();
-      j.type = row[2].as<std::string>();
-      j.user_id = row[3].as<std::string>();
-      j.recipient = row[4].as<std::string>();
-      j.device_id = row[5].as<std::string>();
-      j.device_token = row[6].as<std::string>();
-      j.from_email = row[7].as<std::string>();
-      j.subject = row[8].as<std::string>();
-      j.text_message = row[9].as<std::string>();
-      j.html_message = row[10].as<std::string>();
-      j.sms_message = row[11].as<std::string>();
-      j.push_message = row[12].as<std::string>();
-      j.event = row[13].as<std::string>();
-      j.notification_name = row[14].as<std::string>();
-      j.attempt_count = row[15].as<int>();
-      jobs.push_back(std::move(j));
-    }
+    for (const auto& row : rows) jobs.push_back(JobFromRow(row, 0));
     return absl::OkStatus();
   }));
   return jobs;
@@ -250,7 +267,7 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::
 PgDeliveryStore::PgDeliveryStore(PgPool* pool)
     : pool_(pool),
       attempts_([this](std::vector<Attempt>& attempts) { return RecordAttempts(attempts); },
-                {.max_batch = 64, .max_concurrent = 2}) {}
+                {.max_batch = 64, .max_concurrent = 1}) {}
 
 absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::string_view id,
                                             const DeliveryAttempt& attempt,
@@ -294,6 +311,9 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
       attempts.size(), status.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(status));
 }
 
+// The claims pick their rows in a sub-select and update them by id (unique), so that the update
+// finds them through the index whatever the plan guesses of how many there are (a generic plan
+// cannot know the LIMIT).
 void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
   // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
@@ -318,13 +338,12 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
       " SELECT company_id, id, attempt_count, started, duration_ms, success, provider_status,"
       "  error FROM updated");
   conn.prepare("claim_deliveries",
-               "WITH picked AS ("
-               "  SELECT company_id, id FROM deliveries"
+               "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
+               " WHERE d.id = ANY(ARRAY("
+               "  SELECT id FROM deliveries"
                "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
                "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
-               "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED)"
-               " UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
-               " FROM picked WHERE d.company_id = picked.company_id AND d.id = picked.id"
+               "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED))"
                " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
                "  coalesce(d.device_id::text, ''),"
                "  coalesce((SELECT token FROM devices v"
@@ -332,15 +351,30 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
                "  d.push_message, d.event, d.notification_name, d.attempt_count");
   conn.prepare("claim_events",
-               "WITH picked AS ("
-               "  SELECT company_id, id FROM events"
-               "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
-               "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED)"
-               " UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
+               "UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
                "  attempts = e.attempts + 1"
-               " FROM picked WHERE e.company_id = picked.company_id AND e.id = picked.id"
+               " WHERE e.id = ANY(ARRAY("
+               "  SELECT id FROM events"
+               "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
+               "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED))"
                " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text,"
                "  e.attempts");
+}
+
+absl::Status PgDeliveryStore::ReleaseDeliveries(const std::vector<std::string>& ids) {
+  if (ids.empty()) return absl::OkStatus();
+  std::vector<absl::string_view> valid;
+  for (const std::string& id : ids) {
+    if (IsUuid(id)) valid.push_back(id);
+  }
+  return pool_->Run("releasing deliveries", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    tx.exec_params(
+        "UPDATE deliveries SET lease_until = NULL"
+        " WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'retrying', 'deferred')",
+        TextArray(valid));
+    return absl::OkStatus();
+  });
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,

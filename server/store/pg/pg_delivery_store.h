@@ -21,7 +21,9 @@ class PgDeliveryStore final : public DeliveryStore {
   static void Prepare(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
-  absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
+  absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events,
+                                   HandOff* handoff = nullptr) override;
+  absl::Status ReleaseDeliveries(const std::vector<std::string>& ids) override;
   absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
                              absl::string_view error, absl::Duration delay) override;
   absl::StatusOr<std::vector<notifications::v1::Log>> InsertTriggered(
