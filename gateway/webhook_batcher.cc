@@ -1,5 +1,6 @@
 #include "gateway/webhook_batcher.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "google/rpc/status.pb.h"
@@ -17,12 +18,13 @@ std::shared_ptr<WebhookBatcher> WebhookBatcher::Create(v1::WebhookService::Stub*
 }
 
 void WebhookBatcher::Submit(std::string authorization, std::string payload, Done done) {
+  const absl::Time deadline = absl::Now() + options_.call_timeout;
   if (batches_unsupported_.load(std::memory_order_relaxed)) {
-    SendOne({std::move(authorization), std::move(payload), std::move(done)});
+    SendOne({std::move(authorization), std::move(payload), std::move(done), deadline});
     return;
   }
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back({std::move(authorization), std::move(payload), std::move(done)});
+  queue_.push_back({std::move(authorization), std::move(payload), std::move(done), deadline});
   MaybeSend(lock);
 }
 
@@ -31,14 +33,21 @@ void WebhookBatcher::MaybeSend(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     return;
   }
-  std::vector<Pending> batch;
+  std::vector<Pending> batch, late;
+  const absl::Time now = absl::Now();
   while (!queue_.empty() && batch.size() < options_.max_batch) {
-    batch.push_back(std::move(queue_.front()));
+    (queue_.front().deadline <= now ? late : batch).push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
-  ++in_flight_;
+  if (!batch.empty()) ++in_flight_;
   lock.unlock();
-  SendBatch(std::move(batch));
+  const v1::ReceiveEventResponse none;
+  for (Pending& p : late) {
+    p.done(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "The webhook waited too long for the notification service."),
+           none);
+  }
+  if (!batch.empty()) SendBatch(std::move(batch));
 }
 
 void WebhookBatcher::CallEnded() {
@@ -61,7 +70,9 @@ void WebhookBatcher::SendBatch(std::vector<Pending> batch) {
     event->set_authorization(p.authorization);
     event->set_payload(std::move(p.payload));
   }
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+  absl::Time deadline = absl::InfiniteFuture();
+  for (const Pending& p : call->batch) deadline = std::min(deadline, p.deadline);
+  call->context.set_deadline(absl::ToChronoTime(deadline));
   stub_->async()->ReceiveEvents(
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {
@@ -124,7 +135,7 @@ void WebhookBatcher::SendOne(Pending pending) {
   if (!pending.authorization.empty()) {
     call->context.AddMetadata("authorization", pending.authorization);
   }
-  call->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.call_timeout));
+  call->context.set_deadline(absl::ToChronoTime(pending.deadline));
   stub_->async()->ReceiveEvent(&call->context, &call->request, &call->response,
                                [call](grpc::Status status) { call->done(status, call->response); });
 }

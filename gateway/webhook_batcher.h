@@ -22,7 +22,9 @@ namespace notify::gateway {
 // carries many webhooks under load (and one database write on the server), and a lone webhook still
 // goes at once. Each event is answered on its own, as ReceiveEvent would answer it. A server
 // without ReceiveEvents (UNIMPLEMENTED; an older version) gets one ReceiveEvent per event from then
-// on. Thread-safe; callbacks run on gRPC's threads.
+// on. Every webhook is answered within call_timeout of its arrival: a batch's deadline is its
+// earliest, and one that waited past its own is answered DEADLINE_EXCEEDED without being sent.
+// Thread-safe; callbacks run on gRPC's threads (or the caller's, for a webhook answered at once).
 class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
  public:
   struct Options {
@@ -44,6 +46,8 @@ class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
     std::string authorization;
     std::string payload;
     Done done;
+    // Its answer is due by then (arrival + call_timeout), however long it waited for a call.
+    absl::Time deadline;
   };
 
   WebhookBatcher(notifications::v1::WebhookService::Stub* stub, Options options)

@@ -272,5 +272,58 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   backend->Shutdown();
 }
 
+// A server that never answers webhooks (until the call is given up).
+class HangingWebhooks final : public notifications::v1::WebhookService::Service {
+ public:
+  grpc::Status ReceiveEvents(grpc::ServerContext* context,
+                             const notifications::v1::ReceiveEventsRequest*,
+                             notifications::v1::ReceiveEventsResponse*) override {
+    while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(10));
+    return grpc::Status(grpc::StatusCode::CANCELLED, "gone");
+  }
+};
+
+// Webhooks that queue behind calls to a server that hangs are still answered by the call timeout
+// after their own arrival (503), not after the calls ahead of them have used up theirs.
+TEST(GatewayAloneTest, QueuedWebhooksAreAnsweredWithinTheCallTimeout) {
+  HangingWebhooks webhooks;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&webhooks);
+  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
+  ASSERT_NE(backend, nullptr);
+  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port), {"--call-timeout=2s"});
+  ASSERT_FALSE(gateway.address.empty());
+
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::vector<std::pair<int, absl::Duration>> answers;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      // Staggered, so that most arrive while the first calls are under way and must queue.
+      absl::SleepFor(absl::Milliseconds(100 * i));
+      HttpClient client;
+      const absl::Time start = absl::Now();
+      HttpResult result =
+          client.Request("POST", "http://" + gateway.address + "/api/webhook/",
+                         R"({"id": "1", "event": "x", "company": "c", "data": {}})",
+                         {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+      std::lock_guard<std::mutex> lock(mu);
+      answers.emplace_back(result.status, absl::Now() - start);
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(answers.size(), 8u);
+  for (const auto& [status, took] : answers) {
+    EXPECT_EQ(status, 503);
+    // Two calls ahead of it could hold a queued webhook for up to 2 s more without the deadline.
+    EXPECT_LT(took, absl::Milliseconds(3500)) << "answered after " << took;
+  }
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+}
+
 }  // namespace
 }  // namespace notify
