@@ -163,13 +163,32 @@ void DeliveryEngine::SendLoop(std::string type) {
     }
     backoff = options_.poll_interval;
     if (*handled >= options_.send_batch) {
-      claim = from_database;  // More may be waiting there.
+      claim = from_database;  // More may be waiting there...
+      if (from_database) {
+        // ...so another sender joins in; under a backlog all of them end up claiming.
+        {
+          std::lock_guard<std::mutex> lock(send_mu_);
+          claim_due_[type] = true;
+          ++send_generation_;
+        }
+        send_cv_.notify_one();
+      }
       continue;
     }
     bool timed_out = false;
     if (!Sleep(send_mu_, send_cv_, send_generation_, seen, &timed_out)) return;
-    claim = timed_out;
+    // An idle channel looks in the database once per poll interval, not once per sender.
+    claim = timed_out && PollDue(type);
   }
+}
+
+bool DeliveryEngine::PollDue(const std::string& type) {
+  const absl::Time now = absl::Now();
+  std::lock_guard<std::mutex> lock(send_mu_);
+  absl::Time& last = last_poll_[type];
+  if (now - last < options_.poll_interval * 0.9) return false;
+  last = now;
+  return true;
 }
 
 bool DeliveryEngine::TakeClaimDue(const std::string& type) {

@@ -107,6 +107,9 @@ class DeliveryEngine {
   absl::StatusOr<int> SendSome(const std::string& type, bool claim, bool* from_database);
   // Whether the event workers left deliveries of `type` to be claimed (and forgets it).
   bool TakeClaimDue(const std::string& type);
+  // Whether an idle sender of `type` should look in the database now: no other did within the
+  // poll interval.
+  bool PollDue(const std::string& type);
 
   EngineOptions options_;
   DeliveryStore* store_;
@@ -134,6 +137,7 @@ class DeliveryEngine {
   };
   std::map<std::string, std::deque<Handed>> handed_;
   std::map<std::string, bool> claim_due_;
+  std::map<std::string, absl::Time> last_poll_;
   std::vector<std::thread> threads_;
 
   std::mutex random_mu_;
