@@ -733,6 +733,34 @@ TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTh
   EXPECT_EQ(EventsPending(), 0);
 }
 
+// A server told to stop finishes what its senders hold and gives back what its event workers had
+// handed them: nothing stays leased to the stopped process, and the next one sends it all at once.
+TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
+  Sms("Deposit number {{ id }}");
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 100}, {"count", 1000}});
+  constexpr int kEvents = 30;
+  PostDeposits("stop", kEvents);
+  ASSERT_TRUE(PollUntil([&] { return SentSms().size() >= 3; }, absl::Seconds(20)));
+  stack_->server().Signal(SIGTERM);
+  ASSERT_EQ(stack_->server().Wait(absl::Seconds(30)), 0) << stack_->server().Output();
+  {
+    pqxx::connection conn(database_url());
+    pqxx::nontransaction tx(conn);
+    const int waiting =
+        tx.exec1("SELECT count(*) FROM deliveries WHERE status = 'pending'")[0].as<int>();
+    const int leased = tx.exec1(
+                             "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+                             " AND lease_until > now()")[0]
+                           .as<int>();
+    EXPECT_GT(waiting, 0) << "stopped mid-drain";
+    EXPECT_EQ(leased, 0) << "every unsent delivery was released";
+  }
+  ASSERT_TRUE(stack_->RestartServer());
+  ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(30)));
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(DuplicateSms(), 0) << "a clean stop sends nothing twice";
+}
+
 // The same stack over a PostgreSQL of its own, which the test stops and starts.
 class DeliveryRestartE2eTest : public DeliveryE2eTest {
  protected:
