@@ -23,6 +23,21 @@ constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
 
+// A pool's options: statements prepared on every connection, and for the queues' pool generic
+// plans (see App::queue_pool_).
+pg::PgPool::Options PoolOptions(const ServerConfig& config, bool generic_plans) {
+  return {.url = config.database_url,
+          .size = config.db_pool_size,
+          .acquire_timeout = config.db_acquire_timeout,
+          .on_connect = [generic_plans](pqxx::connection& conn) {
+            if (generic_plans) {
+              pqxx::nontransaction(conn).exec("SET plan_cache_mode = force_generic_plan");
+            }
+            pg::PgEventStore::Prepare(conn);
+            pg::PgDeliveryStore::Prepare(conn);
+          }};
+}
+
 }  // namespace
 
 absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
@@ -49,27 +64,8 @@ absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
 
 App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
     : config_(std::move(config)),
-      pool_(std::make_unique<pg::PgPool>(pg::PgPool::Options{
-          .url = config_.database_url,
-          .size = config_.db_pool_size,
-          .acquire_timeout = config_.db_acquire_timeout,
-          .on_connect =
-              [](pqxx::connection& conn) {
-                pg::PgEventStore::Prepare(conn);
-                pg::PgDeliveryStore::Prepare(conn);
-              },
-      })),
-      queue_pool_(std::make_unique<pg::PgPool>(pg::PgPool::Options{
-          .url = config_.database_url,
-          .size = config_.db_pool_size,
-          .acquire_timeout = config_.db_acquire_timeout,
-          .on_connect =
-              [](pqxx::connection& conn) {
-                pqxx::nontransaction(conn).exec("SET plan_cache_mode = force_generic_plan");
-                pg::PgEventStore::Prepare(conn);
-                pg::PgDeliveryStore::Prepare(conn);
-              },
-      })),
+      pool_(std::make_unique<pg::PgPool>(PoolOptions(config_, /*generic_plans=*/false))),
+      queue_pool_(std::make_unique<pg::PgPool>(PoolOptions(config_, /*generic_plans=*/true))),
       // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
       // never seals or opens anything.
       box_(SecretBox::FromHex(config_.secret_key_hex.empty() ? std::string(64, '0')

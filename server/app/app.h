@@ -57,6 +57,7 @@ class App {
   ~App();
 
   pg::PgPool& pool() { return *pool_; }
+  pg::PgPool& queue_pool() { return *queue_pool_; }
 
   // Starts serving on config.listen. InvalidArgument if the address cannot be bound.
   absl::Status Start();

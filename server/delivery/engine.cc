@@ -186,6 +186,7 @@ bool DeliveryEngine::PollDue(const std::string& type) {
   const absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(send_mu_);
   absl::Time& last = last_poll_[type];
+  // A tenth of slack, so that a sender whose own wait just ended is not turned away by jitter.
   if (now - last < options_.poll_interval * 0.9) return false;
   last = now;
   return true;

@@ -50,7 +50,8 @@ struct EngineOptions {
   // How often idle workers look for work that other processes queued.
   absl::Duration poll_interval = absl::Milliseconds(500);
   // New deliveries go from the event workers to this process's senders in memory, already leased,
-  // up to this many waiting per channel; past it they wait in the database to be claimed.
+  // while fewer than this many wait per channel (checked before each batch of events, so one batch
+  // may go past it); otherwise they wait in the database to be claimed.
   int handoff_limit = 1000;
 };
 

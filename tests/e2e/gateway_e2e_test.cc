@@ -53,6 +53,21 @@ Running StartGateway(const std::string& server_address, std::vector<std::string>
   return Start(NOTIFY_GATEWAY_BIN, {.args = args});
 }
 
+// A gRPC server in this process with `service` on a free local port, for a gateway to call.
+struct Backend {
+  explicit Backend(grpc::Service* service) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service);
+    server = builder.BuildAndStart();
+  }
+  bool started() const { return server != nullptr && port != 0; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+
+  int port = 0;
+  std::unique_ptr<grpc::Server> server;
+};
+
 class GatewayE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -179,13 +194,9 @@ class HeldHealthService final : public grpc::health::v1::Health::Service {
 
 TEST(GatewayAloneTest, SigtermLetsARequestInFlightFinish) {
   HeldHealthService health;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&health);
-  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
-  ASSERT_NE(backend, nullptr);
-  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port), {"--shutdown-timeout=20s"});
+  Backend backend(&health);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address(), {"--shutdown-timeout=20s"});
   ASSERT_FALSE(gateway.address.empty());
 
   HttpResult in_flight;
@@ -202,7 +213,7 @@ TEST(GatewayAloneTest, SigtermLetsARequestInFlightFinish) {
   request.join();
   EXPECT_EQ(in_flight.status, 200) << in_flight.error;
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0) << gateway.process->Output();
-  backend->Shutdown();
+  backend.server->Shutdown();
 }
 
 // A server from before ReceiveEvents: it has only ReceiveEvent, and says which secret it saw.
@@ -237,13 +248,9 @@ class SingleEventWebhooks final : public notifications::v1::WebhookService::Serv
 // every webhook still gets its own answer, through ReceiveEvent, with its own secret.
 TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   SingleEventWebhooks webhooks;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&webhooks);
-  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
-  ASSERT_NE(backend, nullptr);
-  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port));
+  Backend backend(&webhooks);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address());
   ASSERT_FALSE(gateway.address.empty());
 
   std::vector<std::thread> threads;
@@ -269,7 +276,7 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   EXPECT_EQ(webhooks.received(), 8u);
   gateway.process->Signal(SIGTERM);
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
-  backend->Shutdown();
+  backend.server->Shutdown();
 }
 
 // A server that never answers webhooks (until the call is given up).
@@ -287,13 +294,9 @@ class HangingWebhooks final : public notifications::v1::WebhookService::Service 
 // after their own arrival (503), not after the calls ahead of them have used up theirs.
 TEST(GatewayAloneTest, QueuedWebhooksAreAnsweredWithinTheCallTimeout) {
   HangingWebhooks webhooks;
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&webhooks);
-  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
-  ASSERT_NE(backend, nullptr);
-  Running gateway = StartGateway("127.0.0.1:" + std::to_string(port), {"--call-timeout=2s"});
+  Backend backend(&webhooks);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address(), {"--call-timeout=2s"});
   ASSERT_FALSE(gateway.address.empty());
 
   std::vector<std::thread> threads;
@@ -322,7 +325,7 @@ TEST(GatewayAloneTest, QueuedWebhooksAreAnsweredWithinTheCallTimeout) {
   }
   gateway.process->Signal(SIGTERM);
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
-  backend->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  backend.server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
 }
 
 }  // namespace

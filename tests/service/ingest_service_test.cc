@@ -283,6 +283,24 @@ TEST_F(IngestServiceTest, ReceiveEventsRefusesMoreThanFiveHundredEvents) {
   EXPECT_EQ(Count(), 0);
 }
 
+// The queues' statements run thousands of times a second: their pool plans them once (generic
+// plans); the API's pool keeps planning each query for the filters it is given.
+TEST_F(IngestServiceTest, TheQueuesPoolUsesGenericPlansAndTheApisDoesNot) {
+  auto mode = [](pg::PgPool& pool) {
+    std::string value;
+    EXPECT_TRUE(pool.Run("show",
+                         [&](pqxx::connection& conn) {
+                           pqxx::nontransaction tx(conn);
+                           value = tx.exec1("SHOW plan_cache_mode")[0].as<std::string>();
+                           return absl::OkStatus();
+                         })
+                    .ok());
+    return value;
+  };
+  EXPECT_EQ(mode(app_->queue_pool()), "force_generic_plan");
+  EXPECT_EQ(mode(app_->pool()), "auto");
+}
+
 TEST_F(IngestServiceTest, AnUnknownEventNameIsStoredAndIgnored) {
   v1::ReceiveEventResponse response;
   ASSERT_TRUE(Receive(Event("2", "spaceship.launch"), &response).ok());
