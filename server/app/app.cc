@@ -31,7 +31,12 @@ pg::PgPool::Options PoolOptions(const ServerConfig& config, bool generic_plans) 
           .acquire_timeout = config.db_acquire_timeout,
           .on_connect = [generic_plans](pqxx::connection& conn) {
             if (generic_plans) {
-              pqxx::nontransaction(conn).exec("SET plan_cache_mode = force_generic_plan");
+              // A generic plan is made once, often while the queues are nearly empty and reading
+              // a small table whole looks cheaper than its index; as the table grows that plan
+              // would go on reading all of it. Every queue statement finds its rows through an
+              // index, so sequential scans are ruled out on these connections.
+              pqxx::nontransaction(conn).exec(
+                  "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off");
             }
             pg::PgEventStore::Prepare(conn);
             pg::PgDeliveryStore::Prepare(conn);

@@ -80,7 +80,8 @@ class App {
   // The queues' own connections: the webhook inserts and the delivery workers' statements, which
   // run thousands of times a second and are written to plan well without their values, take
   // generic plans (plan_cache_mode = force_generic_plan) instead of being planned again on every
-  // run. The API's queries, whose best plan depends on the filters given, stay on pool_.
+  // run, and never a sequential scan (a plan made while a table was small must not read it all once
+  // it is large). The API's queries, whose best plan depends on the filters given, stay on pool_.
   std::unique_ptr<pg::PgPool> queue_pool_;
   SecretBox box_;
   pg::PgCompanyStore companies_;

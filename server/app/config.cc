@@ -110,6 +110,10 @@ SettingsParser ServerSettingsParser() {
           {"email-senders", "NOTIFY_EMAIL_SENDERS", "4", "Threads sending email (0-256)."},
           {"sms-senders", "NOTIFY_SMS_SENDERS", "2", "Threads sending SMS (0-256)."},
           {"push-senders", "NOTIFY_PUSH_SENDERS", "2", "Threads sending push messages (0-256)."},
+          {"send-queue", "NOTIFY_SEND_QUEUE", "1000",
+           "New messages per channel held in memory for this process's senders (1-100000); past "
+           "it they wait in the database, and when every channel's queue is full no event is "
+           "taken until the senders catch up."},
           {"delivery-max-attempts", "NOTIFY_DELIVERY_MAX_ATTEMPTS", "8",
            "Attempts at one message before it is dead (1-100)."},
           {"retry-base", "NOTIFY_RETRY_BASE", "60s",
@@ -239,6 +243,8 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   NOTIFY_ASSIGN_OR_RETURN(e.senders["email"], Count(settings, "email-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(e.senders["sms"], Count(settings, "sms-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(e.senders["push"], Count(settings, "push-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t send_queue, settings.GetInt("send-queue", 1, 100000));
+  e.handoff_limit = static_cast<int>(send_queue);
   NOTIFY_ASSIGN_OR_RETURN(int64_t attempts, settings.GetInt("delivery-max-attempts", 1, 100));
   e.max_attempts = static_cast<int>(attempts);
   NOTIFY_ASSIGN_OR_RETURN(e.retry_base, settings.GetDuration("retry-base", absl::Milliseconds(10)));

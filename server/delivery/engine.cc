@@ -86,6 +86,7 @@ void DeliveryEngine::Stop() {
     ++send_generation_;
   }
   send_cv_.notify_all();
+  senders_caught_up_cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
   // What was handed to the senders and not sent can be claimed at once, by the next process,
@@ -127,6 +128,7 @@ void DeliveryEngine::EventLoop() {
   uint64_t seen = 0;
   absl::Duration backoff = options_.poll_interval;
   while (!stopping_) {
+    if (!WaitForSenders()) return;
     absl::StatusOr<int> handled = ProcessEventsOnce();
     if (!handled.ok()) {
       log::Warn("claiming events failed; retrying",
@@ -180,6 +182,25 @@ void DeliveryEngine::SendLoop(std::string type) {
     // An idle channel looks in the database once per poll interval, not once per sender.
     claim = timed_out && PollDue(type);
   }
+}
+
+bool DeliveryEngine::SendersFullLocked() const {
+  bool any = false;
+  for (const auto& [type, count] : options_.senders) {
+    if (count <= 0) continue;
+    any = true;
+    auto it = handed_.find(type);
+    if (it == handed_.end() || static_cast<int>(it->second.size()) < options_.handoff_limit) {
+      return false;
+    }
+  }
+  return any;
+}
+
+bool DeliveryEngine::WaitForSenders() {
+  std::unique_lock<std::mutex> lock(send_mu_);
+  senders_caught_up_cv_.wait(lock, [&] { return stopping_ || !SendersFullLocked(); });
+  return !stopping_;
 }
 
 bool DeliveryEngine::PollDue(const std::string& type) {
@@ -369,10 +390,14 @@ std::vector<DeliveryJob> DeliveryEngine::TakeHanded(const std::string& type, int
   std::lock_guard<std::mutex> lock(send_mu_);
   auto it = handed_.find(type);
   if (it == handed_.end()) return jobs;
+  const bool was_full = static_cast<int>(it->second.size()) >= options_.handoff_limit;
   while (!it->second.empty() && static_cast<int>(jobs.size()) < limit) {
     Handed h = std::move(it->second.front());
     it->second.pop_front();
     if (h.use_by > now) jobs.push_back(std::move(h.job));
+  }
+  if (was_full && static_cast<int>(it->second.size()) < options_.handoff_limit) {
+    senders_caught_up_cv_.notify_all();  // Event workers may be waiting for this room.
   }
   return jobs;
 }

@@ -51,7 +51,9 @@ struct EngineOptions {
   absl::Duration poll_interval = absl::Milliseconds(500);
   // New deliveries go from the event workers to this process's senders in memory, already leased,
   // while fewer than this many wait per channel (checked before each batch of events, so one batch
-  // may go past it); otherwise they wait in the database to be claimed.
+  // may go past it); otherwise they wait in the database to be claimed. While every channel sent
+  // here has this many waiting, the event workers take no more events until the senders catch up:
+  // an event waits in its queue at less cost than the deliveries it would make wait in theirs.
   int handoff_limit = 1000;
 };
 
@@ -111,6 +113,10 @@ class DeliveryEngine {
   // Whether an idle sender of `type` should look in the database now: no other did within the
   // poll interval.
   bool PollDue(const std::string& type);
+  // Waits while every channel sent here has handoff_limit deliveries waiting; false when stopping.
+  bool WaitForSenders();
+  // Whether every channel sent here has handoff_limit deliveries waiting (send_mu_ held).
+  bool SendersFullLocked() const;
 
   EngineOptions options_;
   DeliveryStore* store_;
@@ -129,6 +135,8 @@ class DeliveryEngine {
   uint64_t event_generation_ = 0;
   std::mutex send_mu_;
   std::condition_variable send_cv_;
+  // Event workers waiting for the senders (WaitForSenders), with send_mu_.
+  std::condition_variable senders_caught_up_cv_;
   uint64_t send_generation_ = 0;
   // Deliveries handed from the event workers to the senders (guarded by send_mu_), each to be sent
   // before `use_by` (half its lease), else left to be claimed again once the lease runs out.

@@ -761,6 +761,37 @@ TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
   EXPECT_EQ(DuplicateSms(), 0) << "a clean stop sends nothing twice";
 }
 
+// One SMS sender with room for three messages in memory, no other channel sent here.
+class SmallSendQueueE2eTest : public DeliveryE2eTest {
+ protected:
+  void SetUp() override {
+    Start({"--send-queue=3", "--sms-senders=1", "--email-senders=0", "--push-senders=0"});
+  }
+
+  int Deliveries() {
+    pqxx::connection conn(database_url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1("SELECT count(*) FROM deliveries")[0].as<int>();
+  }
+};
+
+// A process makes messages no faster than its senders send them: while every channel's send queue
+// is full, events wait in theirs (pending) rather than as messages in the database, and once the
+// senders catch up everything goes, once.
+TEST_F(SmallSendQueueE2eTest, EventsWaitWhileTheSendersQueuesAreFull) {
+  Sms("Deposit number {{ id }}");
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 200}, {"count", 1000}});
+  constexpr int kEvents = 30;
+  PostDeposits("queue", kEvents);
+  ASSERT_TRUE(PollUntil([&] { return !SentSms().empty(); }, absl::Seconds(20)));
+  EXPECT_GT(EventsPending(), 5) << "the events wait for the senders";
+  EXPECT_LT(Deliveries(), kEvents - 5) << "and are not all turned into waiting messages";
+  ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(40)));
+  EXPECT_EQ(EventsPending(), 0);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(DuplicateSms(), 0);
+}
+
 // The same stack over a PostgreSQL of its own, which the test stops and starts.
 class DeliveryRestartE2eTest : public DeliveryE2eTest {
  protected:

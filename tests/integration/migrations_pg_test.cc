@@ -48,9 +48,8 @@ TEST(MigrationsPgTest, FirstRunCreatesTheSchemaAndRecordsIt) {
   EXPECT_EQ(report->applied.size(), EmbeddedMigrations().size());
   EXPECT_EQ(report->already_applied, 0);
   const std::set<std::string> tables = Tables(db.url());
-  for (const char* table :
-       {"companies", "notifications", "layouts", "credentials", "preferences", "devices", "events",
-        "deliveries", "delivery_attempts", "schema_migrations"}) {
+  for (const char* table : {"companies", "notifications", "layouts", "credentials", "preferences",
+                            "devices", "events", "deliveries", "schema_migrations"}) {
     EXPECT_TRUE(tables.count(table)) << table;
   }
   const auto recorded = Recorded(db.url());
@@ -81,6 +80,61 @@ TEST(MigrationsPgTest, NewMigrationsAreAppliedOnTopOfOldOnes) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_THAT(report->applied, ElementsAre(2));
   EXPECT_EQ(report->already_applied, 1);
+}
+
+// 0003 moves a delivery's attempts into its own row and a held delivery's next attempt to its
+// lease's end: a database in use when it runs keeps every attempt, in order.
+TEST(MigrationsPgTest, LeanDeliveryQueueKeepsTheAttemptsAndTheLeases) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  const std::vector<Migration> all = EmbeddedMigrations();
+  ASSERT_GE(all.size(), 3u);
+  ASSERT_EQ(all[2].version, 3);
+  ASSERT_TRUE(ApplyMigrations(conn, {all[0], all[1]}).ok());
+  {
+    pqxx::work tx(conn);
+    tx.exec("INSERT INTO companies (id, webhook_secret) VALUES ('acme', 'x')");
+    tx.exec(
+        "INSERT INTO deliveries (company_id, id, dedupe_key, type, status, attempt_count,"
+        " next_attempt, lease_until) VALUES"
+        " ('acme', '11111111-1111-1111-1111-111111111111', 'a', 'sms', 'sent', 2, now(), NULL),"
+        " ('acme', '22222222-2222-2222-2222-222222222222', 'b', 'sms', 'pending', 0,"
+        "  now() - interval '1 minute', now() + interval '1 minute'),"
+        " ('acme', '33333333-3333-3333-3333-333333333333', 'c', 'sms', 'pending', 0, now(), NULL)");
+    tx.exec(
+        "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
+        " success, provider_status, error) VALUES"
+        " ('acme', '11111111-1111-1111-1111-111111111111', 2, '2026-01-01T00:00:02Z', 5, true,"
+        "  201, ''),"
+        " ('acme', '11111111-1111-1111-1111-111111111111', 1, '2026-01-01T00:00:01Z', 9, false,"
+        "  503, 'HTTP 503')");
+    tx.commit();
+  }
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, all);
+  ASSERT_TRUE(report.ok()) << report.status();
+  pqxx::nontransaction tx(conn);
+  pqxx::result rows = tx.exec(
+      "SELECT (a->>'number')::int, (a->>'started')::timestamptz = '2026-01-01T00:00:01Z',"
+      " (a->>'duration_ms')::int, (a->>'success')::boolean, (a->>'provider_status')::int,"
+      " a->>'error'"
+      " FROM deliveries, jsonb_array_elements(attempts) AS a WHERE dedupe_key = 'a'");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].as<int>(), 1) << "oldest first";
+  EXPECT_TRUE(rows[0][1].as<bool>());
+  EXPECT_EQ(rows[0][2].as<int>(), 9);
+  EXPECT_FALSE(rows[0][3].as<bool>());
+  EXPECT_EQ(rows[0][4].as<int>(), 503);
+  EXPECT_EQ(rows[0][5].as<std::string>(), "HTTP 503");
+  EXPECT_EQ(rows[1][0].as<int>(), 2);
+  EXPECT_EQ(
+      tx.exec1("SELECT jsonb_array_length(attempts) FROM deliveries WHERE dedupe_key = 'c'")[0]
+          .as<int>(),
+      0);
+  EXPECT_TRUE(
+      tx.exec1("SELECT next_attempt = lease_until FROM deliveries WHERE dedupe_key = 'b'")[0]
+          .as<bool>())
+      << "a held delivery is due when its lease ends";
+  EXPECT_FALSE(Tables(db.url()).count("delivery_attempts"));
 }
 
 TEST(MigrationsPgTest, AnEditedMigrationIsRefused) {

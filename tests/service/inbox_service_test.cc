@@ -36,8 +36,10 @@ class InboxServiceTest : public ::notify::testing::ServiceTest {
               status == "dead" ? "550 mailbox unavailable" : "", minutes_ago)[0]
             .as<std::string>();
     tx.exec_params(
-        "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, success,"
-        " provider_status, error) VALUES ($1, $2::uuid, 1, now(), $3, $4, $5)",
+        "UPDATE deliveries SET attempts = jsonb_build_array(jsonb_build_object('number', 1,"
+        " 'started', now(), 'duration_ms', 0, 'success', $3::boolean, 'provider_status', $4::int,"
+        " 'error', $5::text))"
+        " WHERE company_id = $1 AND id = $2::uuid",
         company, id, status == "sent", status == "sent" ? 250 : 550,
         status == "sent" ? "" : "550 mailbox unavailable");
     tx.commit();

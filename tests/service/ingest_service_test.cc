@@ -58,7 +58,7 @@ class IngestServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { StartApp(0); }
 
-  void StartApp(double rate_limit) {
+  void StartApp(double rate_limit, int pool_size = 0) {
     auto platform = std::make_unique<FakePlatformClient>();
     platform_ = platform.get();
     platform_->AddCompany("acme", "Acme Wallet");
@@ -73,6 +73,7 @@ class IngestServiceTest : public ::testing::Test {
     config.events = {"transaction.create"};
     config.webhook_rate_limit = rate_limit;
     config.deliver = false;  // The events stay as stored; delivery has its own tests.
+    if (pool_size > 0) config.db_pool_size = pool_size;
     app_ = std::make_unique<App>(config, std::move(platform));
     ASSERT_TRUE(pg::ApplyMigrations(app_->pool(), pg::EmbeddedMigrations()).ok());
     ASSERT_TRUE(app_->Start().ok());
@@ -299,6 +300,52 @@ TEST_F(IngestServiceTest, TheQueuesPoolUsesGenericPlansAndTheApisDoesNot) {
   };
   EXPECT_EQ(mode(app_->queue_pool()), "force_generic_plan");
   EXPECT_EQ(mode(app_->pool()), "auto");
+}
+
+class OneConnectionIngestTest : public IngestServiceTest {
+ protected:
+  void SetUp() override { StartApp(0, /*pool_size=*/1); }
+};
+
+// A generic plan is made once per connection, often while the queues are nearly empty and reading a
+// small table whole looks cheaper than its index. However large the table grows afterwards, the
+// queue statements keep finding their rows through an index.
+TEST_F(OneConnectionIngestTest, QueuePlansMadeOnEmptyTablesKeepUsingTheirIndexes) {
+  auto run = [](pg::PgPool& pool, const std::string& sql) {
+    std::string out;
+    EXPECT_TRUE(pool.Run("planning",
+                         [&](pqxx::connection& conn) {
+                           pqxx::nontransaction tx(conn);
+                           for (const auto& row : tx.exec(sql)) {
+                             absl::StrAppend(&out, row[0].c_str(), "\n");
+                           }
+                           return absl::OkStatus();
+                         })
+                    .ok())
+        << sql;
+    return out;
+  };
+  // Planned with no delivery at all (the queues' pool has one connection here).
+  ASSERT_TRUE(app_->queue_pool()
+                  .Run("planning",
+                       [](pqxx::connection& conn) {
+                         pqxx::nontransaction tx(conn);
+                         tx.exec_prepared("record_attempts", "[]", "{}");
+                         tx.exec_prepared("claim_deliveries", "sms", 5, 60.0);
+                         return absl::OkStatus();
+                       })
+                  .ok());
+  run(app_->pool(),
+      "INSERT INTO deliveries (company_id, dedupe_key, type, recipient, status, sent)"
+      " SELECT 'acme', 'k' || g, 'sms', '+15550000000', 'sent', now()"
+      " FROM generate_series(1, 5000) g");
+  const std::string record = run(app_->queue_pool(), "EXPLAIN EXECUTE record_attempts('[]', '{}')");
+  EXPECT_THAT(record, ::testing::HasSubstr("deliveries_id_key"));
+  EXPECT_THAT(record, ::testing::Not(::testing::HasSubstr("Seq Scan")));
+  const std::string claim =
+      run(app_->queue_pool(), "EXPLAIN EXECUTE claim_deliveries('sms', 5, 60)");
+  EXPECT_THAT(claim, ::testing::HasSubstr("deliveries_due"));
+  EXPECT_THAT(claim, ::testing::Not(::testing::HasSubstr("Seq Scan")));
 }
 
 TEST_F(IngestServiceTest, AnUnknownEventNameIsStoredAndIgnored) {

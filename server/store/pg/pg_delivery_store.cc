@@ -128,7 +128,7 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
         "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id,"
         " notification_name, event, type, user_id, recipient, device_id, from_email,"
         " subject, text_message, html_message, sms_message, push_message, status,"
-        " last_error, resend_of, sent, lease_until)"
+        " last_error, resend_of, sent, lease_until, next_attempt)"
         " SELECT d.company_id, d.dedupe_key, nullif(d.event_id, '')::uuid,"
         "  nullif(d.notification_id, '')::uuid, d.notification_name, d.event, d.type,"
         "  d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email, d.subject,"
@@ -136,7 +136,9 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
         "  d.last_error, nullif(d.resend_of, '')::uuid,"
         "  CASE WHEN d.status = 'sent' THEN now() END,"
         "  CASE WHEN d.status = 'pending' AND d.type = ANY($2::text[])"
-        "   THEN now() + make_interval(secs => $3) END"
+        "   THEN now() + make_interval(secs => $3) END,"
+        "  CASE WHEN d.status = 'pending' AND d.type = ANY($2::text[])"
+        "   THEN now() + make_interval(secs => $3) ELSE now() END"
         " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, dedupe_key text,"
         "  event_id text, notification_id text, notification_name text, event text,"
         "  type text, user_id text, recipient text, device_id text, from_email text,"
@@ -314,35 +316,39 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
 // The claims pick their rows in a sub-select and update them by id (unique), so that the update
 // finds them through the index whatever the plan guesses of how many there are (a generic plan
 // cannot know the LIMIT).
+//
+// A delivery held by a sender (claimed, or handed over at creation) is due again when its lease
+// ends: next_attempt moves there with lease_until. The senders' queue index is ordered by
+// next_attempt, so a claim reads only what is due and never steps over deliveries in flight,
+// however many there are.
 void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
   // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
+  // "Still waiting" is written as "not finished" so that the plan cannot use the senders' queue
+  // index (whose predicate "waiting" it would match) and read every waiting delivery's entry: the
+  // rows are found by id. The same goes for the other updates by id below.
   conn.prepare(
       "record_attempts",
-      "WITH o AS ("
-      "  SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id uuid, status text,"
-      "   error text, retry_in float8, started timestamptz, duration_ms integer, success boolean,"
-      "   provider_status integer)),"
-      " updated AS ("
-      "  UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = o.status,"
-      "   last_error = o.error, lease_until = NULL, updated = now(),"
-      "   next_attempt = CASE WHEN o.status = 'retrying'"
-      "                  THEN now() + make_interval(secs => o.retry_in) ELSE d.next_attempt END,"
-      "   sent = CASE WHEN o.status = 'sent' THEN now() ELSE d.sent END"
-      "  FROM o WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
-      "   AND d.status IN ('pending', 'retrying', 'deferred')"
-      "  RETURNING d.company_id, d.id, d.attempt_count, o.started, o.duration_ms, o.success,"
-      "   o.provider_status, o.error)"
-      " INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
-      "  success, provider_status, error)"
-      " SELECT company_id, id, attempt_count, started, duration_ms, success, provider_status,"
-      "  error FROM updated");
+      "UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = o.status,"
+      " last_error = o.error, lease_until = NULL, updated = now(),"
+      " next_attempt = CASE WHEN o.status = 'retrying'"
+      "                THEN now() + make_interval(secs => o.retry_in) ELSE d.next_attempt END,"
+      " sent = CASE WHEN o.status = 'sent' THEN now() ELSE d.sent END,"
+      " attempts = d.attempts || jsonb_build_array(jsonb_build_object("
+      "  'number', d.attempt_count + 1, 'started', o.started, 'duration_ms', o.duration_ms,"
+      "  'success', o.success, 'provider_status', o.provider_status, 'error', o.error))"
+      " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id uuid, status text,"
+      "  error text, retry_in float8, started timestamptz, duration_ms integer, success boolean,"
+      "  provider_status integer)"
+      " WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
+      "  AND d.status NOT IN ('sent', 'dead', 'skipped')");
   conn.prepare("claim_deliveries",
-               "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3)"
+               "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
+               "  next_attempt = now() + make_interval(secs => $3)"
                " WHERE d.id = ANY(ARRAY("
                "  SELECT id FROM deliveries"
                "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
-               "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
+               "   AND next_attempt <= now()"
                "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED))"
                " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
                "  coalesce(d.device_id::text, ''),"
@@ -370,8 +376,8 @@ absl::Status PgDeliveryStore::ReleaseDeliveries(const std::vector<std::string>& 
   return pool_->Run("releasing deliveries", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     tx.exec_params(
-        "UPDATE deliveries SET lease_until = NULL"
-        " WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'retrying', 'deferred')",
+        "UPDATE deliveries SET lease_until = NULL, next_attempt = now()"
+        " WHERE id = ANY($1::uuid[]) AND status NOT IN ('sent', 'dead', 'skipped')",
         TextArray(valid));
     return absl::OkStatus();
   });
@@ -386,7 +392,7 @@ absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_vie
         "UPDATE deliveries SET status = $3, last_error = $4, lease_until = NULL, updated = now(),"
         " next_attempt = CASE WHEN $3 = 'deferred' THEN $5::timestamptz ELSE next_attempt END"
         " WHERE company_id = $1 AND id = $2::uuid"
-        "  AND status IN ('pending', 'retrying', 'deferred')",
+        "  AND status NOT IN ('sent', 'dead', 'skipped')",
         std::string(company), std::string(id), std::string(status), std::string(reason),
         TimeParam(until));
     return absl::OkStatus();

@@ -216,12 +216,14 @@ absl::StatusOr<v1::Log> PgLogStore::Get(absl::string_view company, absl::string_
     if (rows.empty()) return absl::OkStatus();
     found = LogFromRow(rows[0]);
     if (with_attempts) {
-      for (const auto& row :
-           tx.exec_params(absl::StrCat("SELECT number, ", Micros("started"),
-                                       ", duration_ms, success, provider_status, error"
-                                       " FROM delivery_attempts WHERE company_id = $1"
-                                       " AND delivery_id = $2::uuid ORDER BY number"),
-                          std::string(company), std::string(id))) {
+      for (const auto& row : tx.exec_params(
+               absl::StrCat("SELECT (a->>'number')::int, ", Micros("(a->>'started')::timestamptz"),
+                            ", (a->>'duration_ms')::int, (a->>'success')::boolean,"
+                            " (a->>'provider_status')::int, a->>'error'"
+                            " FROM deliveries d, jsonb_array_elements(d.attempts)"
+                            "  WITH ORDINALITY AS x(a, n)"
+                            " WHERE d.company_id = $1 AND d.id = $2::uuid ORDER BY n"),
+               std::string(company), std::string(id))) {
         v1::LogAttempt* attempt = found->add_attempts();
         attempt->set_number(row[0].as<int>());
         SetTimestamp(row[1], attempt->mutable_started());
