@@ -115,11 +115,10 @@ void DeliveryEngine::WakeEvents() {
 }
 
 bool DeliveryEngine::Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
-                           uint64_t& seen, bool* timed_out) {
+                           uint64_t& seen) {
   std::unique_lock<std::mutex> lock(mu);
-  const bool woken = cv.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
-                                 [&] { return stopping_ || generation != seen; });
-  if (timed_out != nullptr) *timed_out = !woken;
+  cv.wait_for(lock, absl::ToChronoNanoseconds(options_.poll_interval),
+              [&] { return stopping_ || generation != seen; });
   seen = generation;
   return !stopping_;
 }
@@ -147,13 +146,15 @@ void DeliveryEngine::EventLoop() {
 void DeliveryEngine::SendLoop(std::string type) {
   uint64_t seen = 0;
   absl::Duration backoff = options_.poll_interval;
-  // Whether to look in the database as well as among the handed deliveries: at first, after a
-  // poll interval with nothing to wake for, after a full claim, and when the event workers wrote
-  // deliveries of this channel without handing them over.
+  // Whether to look in the database before the handed deliveries: at first, after a full claim,
+  // when the event workers wrote deliveries of this channel without handing them over, and, by one
+  // sender per channel, once per poll interval however busy handed deliveries keep the senders
+  // (retries come due there, and other processes' deliveries wait there).
   bool claim = true;
   while (!stopping_) {
     bool from_database = false;
-    absl::StatusOr<int> handled = SendSome(type, claim || TakeClaimDue(type), &from_database);
+    const bool look = claim || TakeClaimDue(type) || PollDue(type);
+    absl::StatusOr<int> handled = SendSome(type, look, &from_database);
     if (!handled.ok()) {
       log::Warn("claiming deliveries failed; retrying",
                 {{"channel", type},
@@ -164,6 +165,10 @@ void DeliveryEngine::SendLoop(std::string type) {
       continue;
     }
     backoff = options_.poll_interval;
+    if (*handled > 0 && !from_database) {
+      claim = false;  // A handed delivery: take the next at once.
+      continue;
+    }
     if (*handled >= options_.send_batch) {
       claim = from_database;  // More may be waiting there...
       if (from_database) {
@@ -177,11 +182,13 @@ void DeliveryEngine::SendLoop(std::string type) {
       }
       continue;
     }
-    bool timed_out = false;
-    if (!Sleep(send_mu_, send_cv_, send_generation_, seen, &timed_out)) return;
-    // An idle channel looks in the database once per poll interval, not once per sender.
-    claim = timed_out && PollDue(type);
+    if (!Sleep(send_mu_, send_cv_, send_generation_, seen)) return;
+    claim = false;  // An idle channel looks in the database once per poll interval (PollDue).
   }
+}
+
+int DeliveryEngine::ResumeBelow() const {
+  return std::max(1, options_.handoff_limit - options_.event_workers * options_.event_batch);
 }
 
 bool DeliveryEngine::SendersFullLocked() const {
@@ -190,9 +197,7 @@ bool DeliveryEngine::SendersFullLocked() const {
     if (count <= 0) continue;
     any = true;
     auto it = handed_.find(type);
-    if (it == handed_.end() || static_cast<int>(it->second.size()) < options_.handoff_limit) {
-      return false;
-    }
+    if (it == handed_.end() || static_cast<int>(it->second.size()) < ResumeBelow()) return false;
   }
   return any;
 }
@@ -390,13 +395,13 @@ std::vector<DeliveryJob> DeliveryEngine::TakeHanded(const std::string& type, int
   std::lock_guard<std::mutex> lock(send_mu_);
   auto it = handed_.find(type);
   if (it == handed_.end()) return jobs;
-  const bool was_full = static_cast<int>(it->second.size()) >= options_.handoff_limit;
+  const bool was_full = static_cast<int>(it->second.size()) >= ResumeBelow();
   while (!it->second.empty() && static_cast<int>(jobs.size()) < limit) {
     Handed h = std::move(it->second.front());
     it->second.pop_front();
     if (h.use_by > now) jobs.push_back(std::move(h.job));
   }
-  if (was_full && static_cast<int>(it->second.size()) < options_.handoff_limit) {
+  if (was_full && static_cast<int>(it->second.size()) < ResumeBelow()) {
     senders_caught_up_cv_.notify_all();  // Event workers may be waiting for this room.
   }
   return jobs;
@@ -408,13 +413,20 @@ absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
 
 absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim,
                                              bool* from_database) {
-  // What the event workers handed over first: already leased to this process, no claim needed.
-  absl::StatusOr<std::vector<DeliveryJob>> jobs = TakeHanded(type, options_.send_batch);
-  if (jobs->empty() && claim) {
+  absl::StatusOr<std::vector<DeliveryJob>> jobs = std::vector<DeliveryJob>();
+  // The database first when asked to look there, so that what waits there (retries, the overflow,
+  // other processes' deliveries) is not held back by a steady stream of handed deliveries.
+  if (claim) {
     jobs = store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
-    if (from_database != nullptr) *from_database = true;
+    if (!jobs.ok()) return jobs.status();
   }
-  if (!jobs.ok()) return jobs.status();
+  if (from_database != nullptr) *from_database = !jobs->empty();
+  if (jobs->empty()) {
+    // What the event workers handed over: already leased to this process, no claim needed. One at
+    // a time, so that what waits in the queue is what no sender has started (the event workers'
+    // measure of whether the senders keep up).
+    jobs = TakeHanded(type, 1);
+  }
   for (const DeliveryJob& job : *jobs) {
     // The database is gone: send nothing more of this batch, whose outcomes could not be recorded
     // either; the leases run out and the rest is claimed again.

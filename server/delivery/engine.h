@@ -104,19 +104,25 @@ class DeliveryEngine {
   std::vector<DeliveryJob> TakeHanded(const std::string& type, int limit);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
   bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
-             uint64_t& seen, bool* timed_out = nullptr);
-  // SendOnce, claiming from the database only when `claim` (or nothing was handed over);
-  // `from_database` says whether it did.
+             uint64_t& seen);
+  // Sends a batch of due deliveries claimed from the database when `claim`, else (or when none is
+  // due there) one handed delivery, recording each outcome; `from_database` says whether they came
+  // from the database.
   absl::StatusOr<int> SendSome(const std::string& type, bool claim, bool* from_database);
   // Whether the event workers left deliveries of `type` to be claimed (and forgets it).
   bool TakeClaimDue(const std::string& type);
-  // Whether an idle sender of `type` should look in the database now: no other did within the
+  // Whether a sender of `type` should look in the database now: no other did within the
   // poll interval.
   bool PollDue(const std::string& type);
-  // Waits while every channel sent here has handoff_limit deliveries waiting; false when stopping.
+  // Waits while no channel sent here has room for what the event workers may hand it next (see
+  // ResumeBelow); false when stopping.
   bool WaitForSenders();
-  // Whether every channel sent here has handoff_limit deliveries waiting (send_mu_ held).
+  // Whether every channel sent here has ResumeBelow() deliveries waiting or more (send_mu_ held).
   bool SendersFullLocked() const;
+  // Event workers take events again once a channel has fewer than this waiting: room below
+  // handoff_limit for a batch from every worker, so that batches processed together are all
+  // handed over rather than left to be claimed.
+  int ResumeBelow() const;
 
   EngineOptions options_;
   DeliveryStore* store_;
