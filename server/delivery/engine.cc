@@ -165,21 +165,21 @@ void DeliveryEngine::SendLoop(std::string type) {
       continue;
     }
     backoff = options_.poll_interval;
-    if (*handled > 0 && !from_database) {
-      claim = false;  // A handed delivery: take the next at once.
+    if (from_database && *handled >= options_.send_batch) {
+      // A full claim: more may be waiting there, so another sender is called in to claim (or this
+      // one, if it comes first); under a backlog all of them end up claiming, while handed
+      // deliveries still go out between claims.
+      claim = false;
+      {
+        std::lock_guard<std::mutex> lock(send_mu_);
+        claim_due_[type] = true;
+        ++send_generation_;
+      }
+      send_cv_.notify_one();
       continue;
     }
-    if (*handled >= options_.send_batch) {
-      claim = from_database;  // More may be waiting there...
-      if (from_database) {
-        // ...so another sender joins in; under a backlog all of them end up claiming.
-        {
-          std::lock_guard<std::mutex> lock(send_mu_);
-          claim_due_[type] = true;
-          ++send_generation_;
-        }
-        send_cv_.notify_one();
-      }
+    if (*handled > 0) {
+      claim = false;  // Then the next handed delivery, if any, at once.
       continue;
     }
     if (!Sleep(send_mu_, send_cv_, send_generation_, seen)) return;

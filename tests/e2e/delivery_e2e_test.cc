@@ -761,11 +761,13 @@ TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
   EXPECT_EQ(DuplicateSms(), 0) << "a clean stop sends nothing twice";
 }
 
-// One SMS sender with room for three messages in memory, no other channel sent here.
+// One event worker, one SMS sender with room for three messages in memory, no other channel sent
+// here.
 class SmallSendQueueE2eTest : public DeliveryE2eTest {
  protected:
   void SetUp() override {
-    Start({"--send-queue=3", "--sms-senders=1", "--email-senders=0", "--push-senders=0"});
+    Start({"--send-queue=3", "--event-workers=1", "--sms-senders=1", "--email-senders=0",
+           "--push-senders=0"});
   }
 
   int Deliveries() {
@@ -784,7 +786,8 @@ TEST_F(SmallSendQueueE2eTest, EventsWaitWhileTheSendersQueuesAreFull) {
   constexpr int kEvents = 60;
   PostDeposits("queue", kEvents);
   ASSERT_TRUE(PollUntil([&] { return !SentSms().empty(); }, absl::Seconds(20)));
-  // Taken so far: a few events while the sender had room, and at most one batch (20) since.
+  // Taken so far: a few events while the sender had room, then at most one batch (20) each time
+  // its queue emptied.
   EXPECT_GT(EventsPending(), 20) << "the events wait for the senders";
   EXPECT_LT(Deliveries(), 40) << "and are not all turned into waiting messages";
   ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(40)));
