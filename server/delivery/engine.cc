@@ -295,7 +295,8 @@ void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) 
     for (const FinishedEvent& e : finished) done(e);
     return;
   }
-  // One event may spoil the batch (a notification deleted meanwhile): record them one by one.
+  // One event may spoil the batch (its company purged meanwhile, a value the database refuses):
+  // record them one by one.
   for (const FinishedEvent& e : finished) {
     absl::StatusOr<int> one = store_->FinishEvents({e});
     if (one.ok()) {

@@ -137,6 +137,22 @@ TEST(MigrationsPgTest, LeanDeliveryQueueKeepsTheAttemptsAndTheLeases) {
   EXPECT_FALSE(Tables(db.url()).count("delivery_attempts"));
 }
 
+// Deleting an event, a notification or a delivery must not scan a company's deliveries (their
+// references to those are not indexed): deliveries refer only to their company.
+TEST(MigrationsPgTest, DeliveriesReferOnlyToTheirCompany) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  ASSERT_TRUE(ApplyMigrations(conn, EmbeddedMigrations()).ok());
+  pqxx::nontransaction tx(conn);
+  std::vector<std::string> keys;
+  for (const auto& row : tx.exec("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                                 " WHERE conrelid = 'deliveries'::regclass AND contype = 'f'")) {
+    keys.push_back(row[0].as<std::string>());
+  }
+  EXPECT_THAT(keys, ElementsAre("FOREIGN KEY (company_id) REFERENCES companies(id) ON DELETE "
+                                "CASCADE"));
+}
+
 TEST(MigrationsPgTest, AnEditedMigrationIsRefused) {
   TestDatabase db;
   pqxx::connection conn(db.url());

@@ -47,6 +47,51 @@ class InboxServiceTest : public ::notify::testing::ServiceTest {
   }
 };
 
+// A deleted notification's messages stay in the log under its name, no longer pointing at it; the
+// other notification's messages keep their id.
+TEST_F(InboxServiceTest, ANotificationsMessagesOutliveItWithoutItsId) {
+  std::vector<std::string> ids;
+  for (const char* name : {"Deposit", "Withdrawal"}) {
+    v1::CreateNotificationRequest create;
+    v1::Notification* n = create.mutable_notification();
+    n->set_type(v1::NOTIFICATION_TYPE_EMAIL);
+    n->set_name(name);
+    n->set_event("transaction.create");
+    n->set_subject("Hello");
+    n->set_text_message("Hi");
+    v1::CreateNotificationResponse created;
+    ASSERT_TRUE(admin_->CreateNotification(As(kAdmin).get(), create, &created).ok());
+    ids.push_back(created.notification().id());
+  }
+  const std::string gone = Deliver("acme", kUserId, "email", "sent", 2, "gone");
+  const std::string kept = Deliver("acme", kUserId, "email", "sent", 1, "kept");
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "UPDATE deliveries SET notification_id = $2::uuid, notification_name = 'Deposit'"
+        " WHERE id = $1::uuid",
+        gone, ids[0]);
+    tx.exec_params("UPDATE deliveries SET notification_id = $2::uuid WHERE id = $1::uuid", kept,
+                   ids[1]);
+    tx.commit();
+  }
+  v1::DeleteNotificationRequest del;
+  del.set_id(ids[0]);
+  v1::DeleteNotificationResponse deleted;
+  ASSERT_TRUE(admin_->DeleteNotification(As(kAdmin).get(), del, &deleted).ok());
+  auto log = [&](const std::string& id) {
+    v1::GetLogRequest get;
+    get.set_id(id);
+    v1::GetLogResponse got;
+    EXPECT_TRUE(admin_->GetLog(As(kAdmin).get(), get, &got).ok());
+    return got.log();
+  };
+  EXPECT_EQ(log(gone).notification_id(), "");
+  EXPECT_EQ(log(gone).notification_name(), "Deposit");
+  EXPECT_EQ(log(kept).notification_id(), ids[1]);
+}
+
 TEST_F(InboxServiceTest, AdminsSeeEveryLogNewestFirstWithFiltersAndPages) {
   Deliver("acme", kUserId, "email", "sent", 30, "oldest");
   const std::string dead = Deliver("acme", kOtherUserId, "sms", "dead", 20, "middle");
