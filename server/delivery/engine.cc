@@ -94,8 +94,13 @@ void DeliveryEngine::Stop() {
   std::vector<std::string> unsent;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
+    // Only those still within their use-by time: past it, the lease may have run out and another
+    // process may hold the delivery now.
+    const absl::Time now = absl::Now();
     for (auto& [type, queue] : handed_) {
-      for (const Handed& h : queue) unsent.push_back(h.job.id);
+      for (const Handed& h : queue) {
+        if (h.use_by > now) unsent.push_back(h.job.id);
+      }
       queue.clear();
     }
   }
@@ -151,9 +156,13 @@ void DeliveryEngine::SendLoop(std::string type) {
   // sender per channel, once per poll interval however busy handed deliveries keep the senders
   // (retries come due there, and other processes' deliveries wait there).
   bool claim = true;
+  // After a full claim this sender takes a handed delivery before it looks again (another sender
+  // was called in), so that a database backlog does not hold back the deliveries in memory.
+  bool handed_next = false;
   while (!stopping_) {
     bool from_database = false;
-    const bool look = claim || TakeClaimDue(type) || PollDue(type);
+    const bool look = !handed_next && (claim || TakeClaimDue(type) || PollDue(type));
+    handed_next = false;
     absl::StatusOr<int> handled = SendSome(type, look, &from_database);
     if (!handled.ok()) {
       log::Warn("claiming deliveries failed; retrying",
@@ -167,9 +176,10 @@ void DeliveryEngine::SendLoop(std::string type) {
     backoff = options_.poll_interval;
     if (from_database && *handled >= options_.send_batch) {
       // A full claim: more may be waiting there, so another sender is called in to claim (or this
-      // one, if it comes first); under a backlog all of them end up claiming, while handed
-      // deliveries still go out between claims.
+      // one, after its next handed delivery); under a backlog all of them end up claiming, while
+      // handed deliveries still go out between claims.
       claim = false;
+      handed_next = true;
       {
         std::lock_guard<std::mutex> lock(send_mu_);
         claim_due_[type] = true;

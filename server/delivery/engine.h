@@ -52,8 +52,9 @@ struct EngineOptions {
   // New deliveries go from the event workers to this process's senders in memory, already leased,
   // while fewer than this many wait per channel (checked before each batch of events, so one batch
   // may go past it); otherwise they wait in the database to be claimed. While every channel sent
-  // here has this many waiting, the event workers take no more events until the senders catch up:
-  // an event waits in its queue at less cost than the deliveries it would make wait in theirs.
+  // here is near this many waiting (room for less than a batch per event worker), the event
+  // workers take no more events until the senders catch up: an event waits in its queue at less
+  // cost than the deliveries it would make wait in theirs.
   int handoff_limit = 1000;
 };
 

@@ -115,8 +115,8 @@ class DeliveryStore {
   virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events,
                                            HandOff* handoff = nullptr) = 0;
 
-  // Frees the leases of deliveries handed off or claimed and not sent (a sender that stops), so
-  // that they can be claimed at once.
+  // Frees the leases (still running) of deliveries handed off or claimed and not sent (a sender
+  // that stops): they are due at once.
   virtual absl::Status ReleaseDeliveries(const std::vector<std::string>& ids) = 0;
 
   // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.
@@ -138,13 +138,15 @@ class DeliveryStore {
                                                            const NewDelivery& delivery) = 0;
 
   // Claims up to `limit` due deliveries of `type` (pending, retrying or deferred, next attempt
-  // reached, lease free), soonest first, leasing them for `lease`.
+  // reached, lease free), soonest first, leasing them for `lease`. A held delivery (claimed, or
+  // handed off at creation) is due again when its lease ends.
   virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type,
                                                                    int limit,
                                                                    absl::Duration lease) = 0;
 
-  // In one transaction: records `attempt` as the delivery's next attempt and sets its status:
-  // "sent", "dead", or "retrying" with the next attempt after `retry_in`.
+  // In one statement: records `attempt` as the delivery's next attempt and sets its status:
+  // "sent", "dead", or "retrying" with the next attempt after `retry_in`; ends the lease. Nothing
+  // for a delivery finished or no longer leased (its outcome recorded already).
   virtual absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
                                      const DeliveryAttempt& attempt, absl::string_view status,
                                      absl::Duration retry_in) = 0;

@@ -274,6 +274,25 @@ TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {
             24);
 }
 
+// An outcome written again (its statement retried after the answer was lost with the connection)
+// counts once, and a release touches only a lease still running: the retry keeps its time.
+TEST_F(DeliveryStorePgTest, OutcomesAndReleasesApplyOnlyToDeliveriesStillHeld) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  ASSERT_EQ(jobs.size(), 1u);
+  DeliveryAttempt failed{absl::Now(), absl::Milliseconds(1), false, 503, "HTTP 503"};
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Hours(1)).ok());
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Hours(1)).ok());
+  EXPECT_EQ(Count("SELECT attempt_count FROM deliveries"), 1);
+  EXPECT_EQ(Count("SELECT jsonb_array_length(attempts) FROM deliveries"), 1);
+  ASSERT_TRUE(store_.ReleaseDeliveries({jobs[0].id}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'retrying'"
+                  " AND next_attempt > now() + interval '50 minutes'"),
+            1);
+}
+
 TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));

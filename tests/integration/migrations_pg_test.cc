@@ -117,7 +117,8 @@ TEST(MigrationsPgTest, LeanDeliveryQueueKeepsTheAttemptsAndTheLeases) {
       "SELECT (a->>'number')::int, (a->>'started')::timestamptz = '2026-01-01T00:00:01Z',"
       " (a->>'duration_ms')::int, (a->>'success')::boolean, (a->>'provider_status')::int,"
       " a->>'error'"
-      " FROM deliveries, jsonb_array_elements(attempts) AS a WHERE dedupe_key = 'a'");
+      " FROM deliveries, jsonb_array_elements(attempts) WITH ORDINALITY AS x(a, n)"
+      " WHERE dedupe_key = 'a' ORDER BY n");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0][0].as<int>(), 1) << "oldest first";
   EXPECT_TRUE(rows[0][1].as<bool>());

@@ -324,6 +324,8 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
 void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
   // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
+  // A recorded outcome clears the lease, which every sender holds, so a statement run again (its
+  // first answer lost with the connection) records nothing twice.
   // "Still waiting" is written as "not finished" so that the plan cannot use the senders' queue
   // index (whose predicate "waiting" it would match) and read every waiting delivery's entry: the
   // rows are found by id. The same goes for the other updates by id below.
@@ -341,14 +343,14 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
       "  error text, retry_in float8, started timestamptz, duration_ms integer, success boolean,"
       "  provider_status integer)"
       " WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
-      "  AND d.status NOT IN ('sent', 'dead', 'skipped')");
+      "  AND d.status NOT IN ('sent', 'dead', 'skipped') AND d.lease_until IS NOT NULL");
   conn.prepare("claim_deliveries",
                "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
                "  next_attempt = now() + make_interval(secs => $3)"
                " WHERE d.id = ANY(ARRAY("
                "  SELECT id FROM deliveries"
                "  WHERE type = $1 AND status IN ('pending', 'retrying', 'deferred')"
-               "   AND next_attempt <= now()"
+               "   AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())"
                "  ORDER BY next_attempt LIMIT $2 FOR UPDATE SKIP LOCKED))"
                " RETURNING d.company_id, d.id::text, d.type, d.user_id, d.recipient,"
                "  coalesce(d.device_id::text, ''),"
@@ -377,7 +379,8 @@ absl::Status PgDeliveryStore::ReleaseDeliveries(const std::vector<std::string>& 
     pqxx::nontransaction tx(conn);
     tx.exec_params(
         "UPDATE deliveries SET lease_until = NULL, next_attempt = now()"
-        " WHERE id = ANY($1::uuid[]) AND status NOT IN ('sent', 'dead', 'skipped')",
+        " WHERE id = ANY($1::uuid[]) AND status NOT IN ('sent', 'dead', 'skipped')"
+        "  AND lease_until > now()",
         TextArray(valid));
     return absl::OkStatus();
   });
