@@ -1,11 +1,8 @@
 // The whole stack for end-to-end tests: the platform simulator, the real server and the real
-// gateway (at the server's public URL), each a process on a port the OS picks.
+// gateway (at the server's public URL), each a process on its own port (the gateway's picked
+// beforehand).
 #ifndef NOTIFY_TESTS_E2E_E2E_STACK_H_
 #define NOTIFY_TESTS_E2E_E2E_STACK_H_
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <memory>
@@ -19,25 +16,13 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "notifications/v1/admin_service.grpc.pb.h"
+#include "tests/support/free_port.h"
 #include "tests/support/http_client.h"
 #include "tests/support/platform_sim.h"
 #include "tests/support/server_options.h"
 #include "tests/support/subprocess.h"
 
 namespace notify::testing {
-
-inline int FreePort() {
-  // The OS picks a port for a throwaway socket; the gateway takes it right after.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 inline std::optional<nlohmann::json> Listening(Subprocess& process) {
   std::optional<nlohmann::json> line = process.WaitForLog("listening", absl::Seconds(30));
