@@ -293,6 +293,21 @@ TEST_F(DeliveryStorePgTest, OutcomesAndReleasesApplyOnlyToDeliveriesStillHeld) {
             1);
 }
 
+// A server of the version before 0003 leases a delivery without moving its next attempt: a claim
+// still leaves it alone until that lease ends.
+TEST_F(DeliveryStorePgTest, ADeliveryLeasedTheOldWayIsNotClaimedBeforeItsLeaseEnds) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("old")}}}), 1);
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction(conn).exec(
+        "UPDATE deliveries SET lease_until = now() + interval '1 minute',"
+        " next_attempt = now() - interval '1 second'");
+  }
+  EXPECT_TRUE(store_.ClaimDeliveries("sms", 5, absl::Minutes(1))->empty());
+}
+
 TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));

@@ -233,26 +233,13 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Update(
 }
 
 absl::Status PgNotificationStore::Delete(absl::string_view company, absl::string_view id) {
-  if (!IsUuid(id)) return NotFound();
-  bool found = false;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("deleting a notification", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    found = !tx.exec_params(
-                   "DELETE FROM notifications WHERE company_id = $1 AND id = $2::uuid"
-                   " RETURNING id",
-                   std::string(company), std::string(id))
-                 .empty();
-    // Its messages stay in the log, by name, without the id of a notification that is gone.
-    if (found) {
-      tx.exec_params(
-          "UPDATE deliveries SET notification_id = NULL"
-          " WHERE company_id = $1 AND notification_id = $2::uuid",
-          std::string(company), std::string(id));
-    }
-    tx.commit();
-    return absl::OkStatus();
-  }));
-  return found ? absl::OkStatus() : NotFound();
+  // Its messages stay in the log, by name, without the id of a notification that is gone.
+  return DeleteCompanyRow(*pool_, "notifications", company, id, NotFound(), [&](pqxx::work& tx) {
+    tx.exec_params(
+        "UPDATE deliveries SET notification_id = NULL"
+        " WHERE company_id = $1 AND notification_id = $2::uuid",
+        std::string(company), std::string(id));
+  });
 }
 
 absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListForUser(

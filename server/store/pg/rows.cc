@@ -40,7 +40,8 @@ std::optional<std::string> TimeParam(const std::optional<absl::Time>& time) {
 }
 
 absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view company,
-                              absl::string_view id, const absl::Status& not_found) {
+                              absl::string_view id, const absl::Status& not_found,
+                              const std::function<void(pqxx::work&)>& also) {
   if (!IsUuid(id)) return not_found;
   bool found = false;
   NOTIFY_RETURN_IF_ERROR(
@@ -51,6 +52,7 @@ absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view
                                          " WHERE company_id = $1 AND id = $2::uuid RETURNING id"),
                             std::string(company), std::string(id))
                  .empty();
+        if (found && also) also(tx);
         tx.commit();
         return absl::OkStatus();
       }));

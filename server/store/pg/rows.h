@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,9 +28,11 @@ std::optional<std::string> TimeParam(const std::optional<absl::Time>& time);
 std::string TextArray(const std::vector<absl::string_view>& values);
 
 // Deletes the row of `table` with `id` in `company`; `not_found` when there is none (or `id` is not
-// a UUID). `table` is one of the project's own table names, never input.
+// a UUID). `table` is one of the project's own table names, never input. `also`, when given, runs
+// in the same transaction once the row is deleted.
 absl::Status DeleteCompanyRow(PgPool& pool, const char* table, absl::string_view company,
-                              absl::string_view id, const absl::Status& not_found);
+                              absl::string_view id, const absl::Status& not_found,
+                              const std::function<void(pqxx::work&)>& also = nullptr);
 
 }  // namespace notify::pg
 
