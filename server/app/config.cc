@@ -262,6 +262,7 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   }
   e.send_lease = lease;
   e.event_lease = lease;
+  e.send_timeout = config.sender.timeout;
   return absl::OkStatus();
 }
 

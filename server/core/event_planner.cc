@@ -282,6 +282,7 @@ class EventPlanner::Run {
     for (const v1::Device& device : devices) {
       NewDelivery one = d;
       one.device_id = device.id();
+      one.device_token = device.token();
       one.recipient = device.name().empty() ? device.id() : device.name();
       add(one, absl::StrCat(user_id, "/", device.id()));
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,10 @@ DeliveryEngine::~DeliveryEngine() { Stop(); }
 
 void DeliveryEngine::Start() {
   stopping_ = false;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (const auto& [type, count] : options_.senders) senders_running_ |= count > 0;
+  }
   for (int i = 0; i < options_.event_workers; ++i) {
     threads_.emplace_back([this] { EventLoop(); });
   }
@@ -87,28 +92,12 @@ void DeliveryEngine::Stop() {
   }
   send_cv_.notify_all();
   senders_caught_up_cv_.notify_all();
+  handed_done_cv_.notify_all();
+  // Event workers take back what no sender started and write it pending, for the next process.
   for (std::thread& t : threads_) t.join();
   threads_.clear();
-  // What was handed to the senders and not sent can be claimed at once, by the next process,
-  // rather than when its lease runs out.
-  std::vector<std::string> unsent;
-  {
-    std::lock_guard<std::mutex> lock(send_mu_);
-    // Only those still within their use-by time: past it, the lease may have run out and another
-    // process may hold the delivery now.
-    const absl::Time now = absl::Now();
-    for (auto& [type, queue] : handed_) {
-      for (const Handed& h : queue) {
-        if (h.use_by > now) unsent.push_back(h.job.id);
-      }
-      queue.clear();
-    }
-  }
-  if (absl::Status s = store_->ReleaseDeliveries(unsent); !s.ok()) {
-    log::Warn(
-        "could not release unsent deliveries; they are claimed again when their lease ends",
-        {{"deliveries", static_cast<int>(unsent.size())}, {"error", std::string(s.message())}});
-  }
+  std::lock_guard<std::mutex> lock(send_mu_);
+  senders_running_ = false;
 }
 
 void DeliveryEngine::WakeEvents() {
@@ -237,6 +226,7 @@ bool DeliveryEngine::TakeClaimDue(const std::string& type) {
 }
 
 absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
+  const absl::Time claimed = absl::Now();
   absl::StatusOr<std::vector<ClaimedEvent>> events =
       store_->ClaimEvents(options_.event_batch, options_.event_lease);
   if (!events.ok()) return events.status();
@@ -249,76 +239,180 @@ absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
       finished.push_back(*std::move(done));
     }
   }
-  RecordFinished(finished);
-  {
-    std::lock_guard<std::mutex> lock(send_mu_);
-    ++send_generation_;
-  }
-  send_cv_.notify_all();
+  RecordFinished(finished, claimed);
   return static_cast<int>(events->size());
 }
 
-void DeliveryEngine::RecordFinished(const std::vector<FinishedEvent>& finished) {
+void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed) {
   if (finished.empty()) return;
+  // New deliveries of channels sent here, while their queues have room, go to the senders now,
+  // before they are written: each sender writes what it sent as soon as it knows the outcome.
+  // Those an earlier processing of the event (or a replay) made already are not sent again.
+  std::map<std::string, std::vector<std::string>> keys;  // By company.
+  bool handing = false;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    handing = senders_running_;
+  }
+  auto handable = [&](const NewDelivery& d) {
+    auto senders = options_.senders.find(d.type);
+    return d.status == "pending" && senders != options_.senders.end() && senders->second > 0;
+  };
+  if (handing) {
+    for (const FinishedEvent& e : finished) {
+      for (const NewDelivery& d : e.deliveries) {
+        if (handable(d)) keys[e.company].push_back(d.dedupe_key);
+      }
+    }
+  }
+  std::map<std::string, absl::StatusOr<std::set<std::string>>> existing;
+  for (const auto& [company, list] : keys) {
+    existing.emplace(company, store_->ExistingDedupeKeys(company, list));
+  }
+  std::deque<Handed> handed;
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (FinishedEvent& e : finished) {
+      auto known = existing.find(e.company);
+      // Unknown (the database did not answer): nothing of the company's is handed over.
+      if (known == existing.end() || !known->second.ok()) continue;
+      for (NewDelivery& d : e.deliveries) {
+        if (!handable(d) || known->second->count(d.dedupe_key) > 0 ||
+            static_cast<int>(handed_[d.type].size()) >= options_.handoff_limit) {
+          continue;
+        }
+        d.id = RandomUuid();
+        DeliveryJob job{
+            e.company,      d.id,           d.type,         d.user_id, d.recipient,
+            d.device_id,    d.device_token, d.from_email,   d.subject, d.text_message,
+            d.html_message, d.sms_message,  d.push_message, d.event,   d.notification_name};
+        handed.push_back(Handed{std::move(job), &e, &d});
+        handed_[d.type].push_back(&handed.back());
+      }
+    }
+    if (!handed.empty()) ++send_generation_;
+  }
+  // What is not handed over (in-app messages, skipped ones, the overflow) is written now rather
+  // than after the batch's sends, which a slow provider may draw out.
+  std::set<const NewDelivery*> written;
+  if (!handed.empty()) {
+    std::set<const NewDelivery*> handed_rows;
+    for (const Handed& h : handed) handed_rows.insert(h.row);
+    std::vector<FinishedEvent> others;
+    for (const FinishedEvent& e : finished) {
+      FinishedEvent o{e.company, e.id, e.status, e.error, {}};
+      for (const NewDelivery& d : e.deliveries) {
+        if (handed_rows.count(&d) == 0) o.deliveries.push_back(d);
+      }
+      if (!o.deliveries.empty()) others.push_back(std::move(o));
+    }
+    if (!others.empty() && store_->WriteDeliveries(others).ok()) {
+      std::lock_guard<std::mutex> lock(send_mu_);
+      for (const FinishedEvent& e : finished) {
+        for (const NewDelivery& d : e.deliveries) {
+          if (handed_rows.count(&d) > 0) continue;
+          written.insert(&d);
+          if (d.status == "pending") claim_due_[d.type] = true;
+        }
+      }
+    }
+  }
+  if (!handed.empty()) {
+    send_cv_.notify_all();
+    // Handing over stops in time for a send started then to end within the events' lease; what
+    // no sender started by then (or when the process stops) is written pending, to be claimed.
+    const absl::Time stop_handing =
+        claimed + std::max(absl::ZeroDuration(), options_.event_lease - options_.send_timeout) / 2;
+    std::unique_lock<std::mutex> lock(send_mu_);
+    handed_done_cv_.wait_until(lock, absl::ToChronoTime(stop_handing), [&] {
+      return stopping_ || std::all_of(handed.begin(), handed.end(),
+                                      [](const Handed& h) { return h.outcome.has_value(); });
+    });
+    std::set<const Handed*> mine;
+    for (const Handed& h : handed) mine.insert(&h);
+    for (auto& [type, queue] : handed_) {
+      queue.erase(std::remove_if(queue.begin(), queue.end(),
+                                 [&](const Handed* h) { return mine.count(h) > 0; }),
+                  queue.end());
+    }
+    handed_done_cv_.wait(lock, [&] {
+      return std::all_of(handed.begin(), handed.end(),
+                         [](const Handed& h) { return !h.started || h.outcome.has_value(); });
+    });
+  }
+  // The rest: events, deliveries not handed over (or taken back), and outcomes the senders could
+  // not write.
+  bool at_stake = false;  // Something was sent that is written nowhere yet.
+  for (const Handed& h : handed) {
+    if (h.written) written.insert(h.row);
+    at_stake |= h.outcome.has_value() && !h.written;
+  }
+  std::vector<FinishedEvent> rest;
+  for (const FinishedEvent& e : finished) {
+    FinishedEvent r{e.company, e.id, e.status, e.error, {}};
+    for (const NewDelivery& d : e.deliveries) {
+      if (written.count(&d) == 0) r.deliveries.push_back(d);
+    }
+    rest.push_back(std::move(r));
+  }
+  // While the database is unavailable, keep trying to write what was sent until shortly before
+  // the events' lease ends (after that they are processed again).
+  const absl::Time give_up =
+      claimed + options_.event_lease - (options_.event_lease - options_.send_timeout) / 4;
+  absl::Duration pause = absl::Milliseconds(100);
+  absl::StatusOr<int> created;
+  while (!(created = store_->FinishEvents(rest)).ok() && absl::IsUnavailable(created.status()) &&
+         at_stake && absl::Now() + pause < give_up) {
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(2));
+  }
+  std::set<std::string> recorded;  // Event ids.
+  if (created.ok()) {
+    for (const FinishedEvent& e : rest) recorded.insert(e.id);
+  } else {
+    // One event may spoil the batch (its company purged meanwhile, a value the database refuses):
+    // record them one by one.
+    for (const FinishedEvent& e : rest) {
+      absl::StatusOr<int> one = store_->FinishEvents({e});
+      if (one.ok()) {
+        recorded.insert(e.id);
+        continue;
+      }
+      // Left claimed: the lease runs out and the event is processed again; the dedupe keys keep
+      // what was already created from being created (or sent) twice.
+      log::Warn("could not record a processed event; it will be processed again",
+                {{"company", e.company},
+                 {"event", e.id},
+                 {"error", std::string(one.status().message())}});
+      events_processed_.With({"error"}).Increment();
+    }
+  }
+  for (const Handed& h : handed) {
+    if (h.outcome.has_value() && !h.written && recorded.count(h.event->id) > 0) {
+      Report(h.job, *h.outcome);
+    }
+  }
+  {
+    // Deliveries written pending (not handed over, or taken back): the senders claim them.
+    std::lock_guard<std::mutex> lock(send_mu_);
+    for (const FinishedEvent& e : rest) {
+      if (recorded.count(e.id) == 0) continue;
+      for (const NewDelivery& d : e.deliveries) {
+        if (d.status == "pending") claim_due_[d.type] = true;
+      }
+    }
+    ++send_generation_;
+  }
+  send_cv_.notify_all();
   // `deliveries` counts what the event produced; a repeat of one already stored is not stored
   // again.
-  auto done = [&](const FinishedEvent& e) {
+  for (const FinishedEvent& e : finished) {
+    if (recorded.count(e.id) == 0) continue;
     events_processed_.With({e.status}).Increment();
     log::Info("event processed", {{"company", e.company},
                                   {"event", e.id},
                                   {"status", e.status},
                                   {"deliveries", static_cast<int>(e.deliveries.size())}});
-  };
-  // The new deliveries of channels sent here, while their queues have room, come back leased.
-  DeliveryStore::HandOff handoff;
-  handoff.lease = options_.send_lease;
-  {
-    std::lock_guard<std::mutex> lock(send_mu_);
-    for (const auto& [type, count] : options_.senders) {
-      if (count > 0 && static_cast<int>(handed_[type].size()) < options_.handoff_limit) {
-        handoff.types.insert(type);
-      }
-    }
-  }
-  absl::StatusOr<int> created =
-      store_->FinishEvents(finished, handoff.types.empty() ? nullptr : &handoff);
-  {
-    // Pending deliveries left in the database (not handed over, or the batch failed and goes one
-    // by one): the senders claim them.
-    std::lock_guard<std::mutex> lock(send_mu_);
-    for (const FinishedEvent& e : finished) {
-      for (const NewDelivery& d : e.deliveries) {
-        if (d.status == "pending" && (!created.ok() || handoff.types.count(d.type) == 0)) {
-          claim_due_[d.type] = true;
-        }
-      }
-    }
-  }
-  if (created.ok()) {
-    if (!handoff.jobs.empty()) {
-      const absl::Time use_by = absl::Now() + options_.send_lease / 2;
-      std::lock_guard<std::mutex> lock(send_mu_);
-      for (DeliveryJob& job : handoff.jobs) {
-        handed_[job.type].push_back({std::move(job), use_by});
-      }
-    }
-    for (const FinishedEvent& e : finished) done(e);
-    return;
-  }
-  // One event may spoil the batch (its company purged meanwhile, a value the database refuses):
-  // record them one by one.
-  for (const FinishedEvent& e : finished) {
-    absl::StatusOr<int> one = store_->FinishEvents({e});
-    if (one.ok()) {
-      done(e);
-      continue;
-    }
-    // Left claimed: the lease runs out and the event is processed again; the dedupe keys keep
-    // what was already created from being created twice.
-    log::Warn(
-        "could not record a processed event; it will be processed again",
-        {{"company", e.company}, {"event", e.id}, {"error", std::string(one.status().message())}});
-    events_processed_.With({"error"}).Increment();
   }
 }
 
@@ -400,22 +494,18 @@ std::optional<FinishedEvent> DeliveryEngine::ProcessEvent(const ClaimedEvent& ev
   return finish(std::move(plan->deliveries), "processed", absl::StrJoin(plan->problems, "; "));
 }
 
-std::vector<DeliveryJob> DeliveryEngine::TakeHanded(const std::string& type, int limit) {
-  std::vector<DeliveryJob> jobs;
-  const absl::Time now = absl::Now();
+DeliveryEngine::Handed* DeliveryEngine::TakeHanded(const std::string& type) {
   std::lock_guard<std::mutex> lock(send_mu_);
   auto it = handed_.find(type);
-  if (it == handed_.end()) return jobs;
+  if (it == handed_.end() || it->second.empty()) return nullptr;
   const bool was_full = static_cast<int>(it->second.size()) >= ResumeBelow();
-  while (!it->second.empty() && static_cast<int>(jobs.size()) < limit) {
-    Handed h = std::move(it->second.front());
-    it->second.pop_front();
-    if (h.use_by > now) jobs.push_back(std::move(h.job));
-  }
+  Handed* h = it->second.front();
+  it->second.pop_front();
+  h->started = true;
   if (was_full && static_cast<int>(it->second.size()) < ResumeBelow()) {
     senders_caught_up_cv_.notify_all();  // Event workers may be waiting for this room.
   }
-  return jobs;
+  return h;
 }
 
 absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
@@ -424,41 +514,74 @@ absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
 
 absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim,
                                              bool* from_database) {
-  absl::StatusOr<std::vector<DeliveryJob>> jobs = std::vector<DeliveryJob>();
   // The database first when asked to look there, so that what waits there (retries, the overflow,
   // other processes' deliveries) is not held back by a steady stream of handed deliveries.
+  std::vector<DeliveryJob> jobs;
   if (claim) {
-    jobs = store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
-    if (!jobs.ok()) return jobs.status();
+    absl::StatusOr<std::vector<DeliveryJob>> claimed =
+        store_->ClaimDeliveries(type, options_.send_batch, options_.send_lease);
+    if (!claimed.ok()) return claimed.status();
+    jobs = *std::move(claimed);
   }
-  if (from_database != nullptr) *from_database = !jobs->empty();
-  if (jobs->empty()) {
-    // What the event workers handed over: already leased to this process, no claim needed. One at
-    // a time, so that what waits in the queue is what no sender has started (the event workers'
-    // measure of whether the senders keep up).
-    jobs = TakeHanded(type, 1);
-  }
-  for (const DeliveryJob& job : *jobs) {
+  if (from_database != nullptr) *from_database = !jobs.empty();
+  for (const DeliveryJob& job : jobs) {
     // The database is gone: send nothing more of this batch, whose outcomes could not be recorded
     // either; the leases run out and the rest is claimed again.
-    if (!SendJob(job)) return absl::UnavailableError("could not record delivery attempts");
+    if (!Record(job, Attempt(job))) {
+      return absl::UnavailableError("could not record delivery attempts");
+    }
   }
-  return static_cast<int>(jobs->size());
+  if (!jobs.empty()) return static_cast<int>(jobs.size());
+  // What the event workers handed over, one at a time, so that what waits in the queue is what no
+  // sender has started (the event workers' measure of whether the senders keep up). Its event
+  // worker writes the outcome.
+  Handed* h = TakeHanded(type);
+  if (h == nullptr) return 0;
+  Outcome outcome = Attempt(h->job);
+  NewDelivery row = *h->row;  // Only its event worker writes the original, once this is done.
+  row.status = outcome.status;
+  if (outcome.attempt.has_value()) {
+    row.attempts.push_back(*outcome.attempt);
+    row.last_error = outcome.attempt->error;
+  } else {
+    row.last_error = outcome.reason;
+  }
+  if (outcome.status == "retrying") row.next_attempt = absl::Now() + outcome.retry_in;
+  if (outcome.status == "deferred") row.next_attempt = outcome.until;
+  // Written at once, so that a process that dies now sends again only what it had in flight. While
+  // the database is unavailable, for half the lease; failing that, the event worker writes it with
+  // its event.
+  const absl::Time give_up = absl::Now() + options_.send_lease / 2;
+  absl::Duration pause = absl::Milliseconds(100);
+  absl::Status written;
+  while (!(written = store_->WriteSent(h->job.company, row)).ok() && absl::IsUnavailable(written) &&
+         !stopping_ && absl::Now() + pause < give_up) {
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(2));
+  }
+  if (written.ok()) {
+    Report(h->job, outcome);
+  } else {
+    log::Warn("could not write a sent delivery; its event's worker tries again",
+              {{"delivery", h->job.id}, {"error", std::string(written.message())}});
+  }
+  {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    *h->row = std::move(row);
+    h->written = written.ok();
+    h->outcome = std::move(outcome);
+    // The event worker may go on (and `h` with it) as soon as the lock is released.
+  }
+  handed_done_cv_.notify_all();
+  return 1;
 }
 
-bool DeliveryEngine::SendJob(const DeliveryJob& job) {
-  auto count = [&](const char* outcome) { deliveries_.With({job.type, outcome}).Increment(); };
-  auto settle = [&](const char* status, const std::string& reason, absl::Time until) {
-    if (absl::Status s = store_->Settle(job.company, job.id, status, reason, until); !s.ok()) {
-      log::Warn("could not settle a delivery",
-                {{"delivery", job.id}, {"error", std::string(s.message())}});
-    }
-    count(status);
-  };
-
+DeliveryEngine::Outcome DeliveryEngine::Attempt(const DeliveryJob& job) {
+  Outcome outcome;
   if (job.type == "push" && job.device_token.empty()) {
-    settle("skipped", "the device is no longer registered", absl::Now());
-    return true;
+    outcome.status = "skipped";
+    outcome.reason = "the device is no longer registered";
+    return outcome;
   }
   absl::StatusOr<CompanyRecord> company = companies_->Get(job.company);
   if (company.ok()) {
@@ -469,12 +592,12 @@ bool DeliveryEngine::SendJob(const DeliveryJob& job) {
           store_->CountSent(job.company, job.type, absl::FromCivil(today, utc));
       if (sent.ok() && *sent >= quota) {
         const absl::Time tomorrow = absl::FromCivil(today + 1, utc);
-        settle("deferred",
-               absl::StrCat("the company's daily ", job.type, " quota (", quota,
-                            ") is reached; deferred to ",
-                            absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc)),
-               tomorrow);
-        return true;
+        outcome.status = "deferred";
+        outcome.reason = absl::StrCat("the company's daily ", job.type, " quota (", quota,
+                                      ") is reached; deferred to ",
+                                      absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc));
+        outcome.until = tomorrow;
+        return outcome;
       }
     }
   }
@@ -487,30 +610,29 @@ bool DeliveryEngine::SendJob(const DeliveryJob& job) {
   DeliveryAttempt attempt{started, took, result.outcome == SendOutcome::kSent,
                           result.provider_status, result.detail};
   const int number = job.attempt_count + 1;
-  std::string status;
-  absl::Duration retry_in;
   switch (result.outcome) {
     case SendOutcome::kSent:
-      status = "sent";
+      outcome.status = "sent";
       break;
     case SendOutcome::kTemporary:
       if (number >= options_.max_attempts) {
-        status = "dead";
+        outcome.status = "dead";
         attempt.error = absl::StrCat(result.detail, " (gave up after ", number, " attempts)");
       } else {
-        status = "retrying";
+        outcome.status = "retrying";
         std::lock_guard<std::mutex> lock(random_mu_);
-        retry_in = RetryDelay(options_, number, random_);
+        outcome.retry_in = RetryDelay(options_, number, random_);
         if (result.retry_after.has_value()) {
-          retry_in = std::min(std::max(retry_in, *result.retry_after), options_.retry_max);
+          outcome.retry_in =
+              std::min(std::max(outcome.retry_in, *result.retry_after), options_.retry_max);
         }
       }
       break;
     case SendOutcome::kPermanent:
-      status = "dead";
+      outcome.status = "dead";
       break;
     case SendOutcome::kUnregistered:
-      status = "dead";
+      outcome.status = "dead";
       attempt.error = absl::StrCat(result.detail, " (the device was removed)");
       if (absl::Status s = store_->RemoveDevice(job.company, job.device_id); !s.ok()) {
         log::Warn("could not remove an unregistered device",
@@ -518,13 +640,30 @@ bool DeliveryEngine::SendJob(const DeliveryJob& job) {
       }
       break;
   }
+  outcome.attempt = std::move(attempt);
+  return outcome;
+}
+
+bool DeliveryEngine::Record(const DeliveryJob& job, const Outcome& outcome) {
+  if (!outcome.attempt.has_value()) {
+    if (absl::Status s =
+            store_->Settle(job.company, job.id, outcome.status, outcome.reason, outcome.until);
+        !s.ok()) {
+      log::Warn("could not settle a delivery",
+                {{"delivery", job.id}, {"error", std::string(s.message())}});
+    }
+    Report(job, outcome);
+    return true;
+  }
   // The provider has the message: keep trying to record that for half the lease (the database may
   // be restarting), so that it is not sent again. Failing that, the lease runs out and it is tried
   // again: at least once, never lost.
   const absl::Time give_up = absl::Now() + options_.send_lease / 2;
   absl::Duration pause = absl::Milliseconds(100);
   absl::Status recorded;
-  while (!(recorded = store_->RecordAttempt(job.company, job.id, attempt, status, retry_in)).ok() &&
+  while (!(recorded = store_->RecordAttempt(job.company, job.id, *outcome.attempt, outcome.status,
+                                            outcome.retry_in))
+              .ok() &&
          absl::IsUnavailable(recorded) && !stopping_ && absl::Now() + pause < give_up) {
     absl::SleepFor(pause);
     pause = std::min(pause * 2, absl::Seconds(2));
@@ -534,15 +673,21 @@ bool DeliveryEngine::SendJob(const DeliveryJob& job) {
               {{"delivery", job.id}, {"error", std::string(recorded.message())}});
     return false;
   }
-  count(status.c_str());
-  log::Info("delivery attempt", {{"company", job.company},
-                                 {"delivery", job.id},
-                                 {"channel", job.type},
-                                 {"attempt", number},
-                                 {"status", status},
-                                 {"provider_status", result.provider_status},
-                                 {"took_ms", absl::ToInt64Milliseconds(took)}});
+  Report(job, outcome);
   return true;
+}
+
+void DeliveryEngine::Report(const DeliveryJob& job, const Outcome& outcome) {
+  deliveries_.With({job.type, outcome.status}).Increment();
+  if (!outcome.attempt.has_value()) return;
+  log::Info("delivery attempt",
+            {{"company", job.company},
+             {"delivery", job.id},
+             {"channel", job.type},
+             {"attempt", job.attempt_count + 1},
+             {"status", outcome.status},
+             {"provider_status", outcome.attempt->provider_status},
+             {"took_ms", absl::ToInt64Milliseconds(outcome.attempt->duration)}});
 }
 
 }  // namespace notify::delivery

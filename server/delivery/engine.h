@@ -49,12 +49,16 @@ struct EngineOptions {
   absl::Duration retry_max = absl::Hours(12);
   // How often idle workers look for work that other processes queued.
   absl::Duration poll_interval = absl::Milliseconds(500);
-  // New deliveries go from the event workers to this process's senders in memory, already leased,
-  // while fewer than this many wait per channel (checked before each batch of events, so one batch
-  // may go past it); otherwise they wait in the database to be claimed. While every channel sent
-  // here is near this many waiting (room for less than a batch per event worker), the event
-  // workers take no more events until the senders catch up: an event waits in its queue at less
-  // cost than the deliveries it would make wait in theirs.
+  // The longest a provider call takes (the senders' timeout): an event worker stops handing a
+  // batch's messages to the senders in time for those started to end within the event's lease.
+  absl::Duration send_timeout = absl::Seconds(30);
+  // New deliveries go from the event workers to this process's senders in memory, before they are
+  // written: each sender writes a message once, with its outcome, and the worker marks the events
+  // processed when their messages are done. That holds while fewer than this many wait per channel
+  // (checked before each batch of events, so one batch may go past it); otherwise they are written
+  // pending, to be claimed. While every channel sent here is near this many waiting (room for less
+  // than a batch per event worker), the event workers take no more events until the senders catch
+  // up: an event waits in its queue at less cost than the deliveries it would make wait in theirs.
   int handoff_limit = 1000;
 };
 
@@ -97,18 +101,42 @@ class DeliveryEngine {
   };
   // The event's outcome, or nullopt when it was postponed (a dependency is down).
   std::optional<FinishedEvent> ProcessEvent(const ClaimedEvent& event, BatchCache& cache);
-  // Records a batch's outcomes in one transaction (one by one if that fails).
-  void RecordFinished(const std::vector<FinishedEvent>& finished);
-  // False when the outcome could not be recorded (the database is unavailable).
-  bool SendJob(const DeliveryJob& job);
-  // Up to `limit` handed deliveries of `type` still in time.
-  std::vector<DeliveryJob> TakeHanded(const std::string& type, int limit);
+  // Hands the batch's new deliveries to this process's senders, waits for their outcomes and
+  // records the batch (events and deliveries) in one transaction, or one event at a time if that
+  // fails. `claimed` is when the events were claimed (their lease started).
+  void RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed);
+  // What one attempt at a delivery came to.
+  struct Outcome {
+    std::string status;                      // sent, retrying, dead, skipped or deferred
+    std::optional<DeliveryAttempt> attempt;  // None when skipped or deferred (nothing was sent).
+    absl::Duration retry_in;                 // retrying
+    std::string reason;                      // skipped, deferred
+    absl::Time until;                        // deferred
+  };
+  // Tries `job` (quota and device checks, then the provider).
+  Outcome Attempt(const DeliveryJob& job);
+  // Records the outcome of a delivery claimed from the database; false when it could not be
+  // recorded (the database is unavailable).
+  bool Record(const DeliveryJob& job, const Outcome& outcome);
+  // Counts and logs an outcome once it is written.
+  void Report(const DeliveryJob& job, const Outcome& outcome);
+  // A new delivery handed by its event worker to the senders before it is written (see
+  // handoff_limit): the worker owns it and waits until it is done or taken back.
+  struct Handed {
+    DeliveryJob job;
+    const FinishedEvent* event;
+    NewDelivery* row;                // The event's delivery, which takes the outcome.
+    std::optional<Outcome> outcome;  // Set by the sender when it is done.
+    bool started = false;            // A sender took it.
+    bool written = false;            // The sender wrote it with its outcome.
+  };
+  // The oldest handed delivery of `type` no sender took, marked taken; null when none.
+  Handed* TakeHanded(const std::string& type);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
   bool Sleep(std::mutex& mu, std::condition_variable& cv, const uint64_t& generation,
              uint64_t& seen);
   // Sends a batch of due deliveries claimed from the database when `claim`, else (or when none is
-  // due there) one handed delivery, recording each outcome; `from_database` says whether they came
-  // from the database.
+  // due there) one handed delivery; `from_database` says whether they came from the database.
   absl::StatusOr<int> SendSome(const std::string& type, bool claim, bool* from_database);
   // Whether the event workers left deliveries of `type` to be claimed (and forgets it).
   bool TakeClaimDue(const std::string& type);
@@ -145,13 +173,12 @@ class DeliveryEngine {
   // Event workers waiting for the senders (WaitForSenders), with send_mu_.
   std::condition_variable senders_caught_up_cv_;
   uint64_t send_generation_ = 0;
-  // Deliveries handed from the event workers to the senders (guarded by send_mu_), each to be sent
-  // before `use_by` (half its lease), else left to be claimed again once the lease runs out.
-  struct Handed {
-    DeliveryJob job;
-    absl::Time use_by;
-  };
-  std::map<std::string, std::deque<Handed>> handed_;
+  // Deliveries handed from the event workers to the senders, not yet taken (guarded by send_mu_).
+  std::map<std::string, std::deque<Handed*>> handed_;
+  // Signalled when a sender finishes a handed delivery (with send_mu_).
+  std::condition_variable handed_done_cv_;
+  // Whether sender threads run (Start to Stop): only then do event workers hand deliveries over.
+  bool senders_running_ = false;
   std::map<std::string, bool> claim_due_;
   std::map<std::string, absl::Time> last_poll_;
   std::vector<std::thread> threads_;

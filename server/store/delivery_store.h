@@ -29,6 +29,15 @@ struct ClaimedEvent {
   int attempts = 0;  // Claims so far, this one included.
 };
 
+// One try at handing a delivery to its provider.
+struct DeliveryAttempt {
+  absl::Time started;
+  absl::Duration duration;
+  bool success = false;
+  int provider_status = 0;
+  std::string error;  // Redacted.
+};
+
 // A message to create. For messages an event produced, `dedupe_key` names (event, notification,
 // recipient, channel), so creating it twice creates it once.
 struct NewDelivery {
@@ -50,6 +59,13 @@ struct NewDelivery {
   std::string status = "pending";  // pending; sent (in-app); skipped or dead (with last_error)
   std::string last_error;
   std::string resend_of;
+  // A message sent before it is written (FinishEvents only; the others ignore these): its id, the
+  // attempts made so far, oldest first, and when it is due (a retry, a deferral). Its status is
+  // then the outcome: sent, retrying, dead, deferred or skipped, or pending when it was not tried.
+  std::string id;            // Empty: the database picks one.
+  std::string device_token;  // Push: the device's token when the message was planned; not stored.
+  std::vector<DeliveryAttempt> attempts;
+  absl::Time next_attempt = absl::InfinitePast();  // InfinitePast: due now.
 };
 
 // A processed event's outcome: its new status and the messages it produced.
@@ -81,15 +97,6 @@ struct DeliveryJob {
   int attempt_count = 0;  // Attempts already recorded.
 };
 
-// One try at handing a delivery to its provider.
-struct DeliveryAttempt {
-  absl::Time started;
-  absl::Duration duration;
-  bool success = false;
-  int provider_status = 0;
-  std::string error;  // Redacted.
-};
-
 // Errors: NotFound (LOG_NOT_FOUND, EVENT_NOT_FOUND), Unavailable. Thread-safe.
 class DeliveryStore {
  public:
@@ -100,24 +107,25 @@ class DeliveryStore {
   virtual absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit,
                                                                 absl::Duration lease) = 0;
 
-  // New pending deliveries that FinishEvents hands straight to its caller: those of `types` are
-  // written already leased for `lease` and come back in `jobs`, so that sending them needs no
-  // claim.
-  struct HandOff {
-    std::set<std::string> types;
-    absl::Duration lease;
-    std::vector<DeliveryJob> jobs;  // Filled by FinishEvents.
-  };
-
   // In one transaction, for each event: creates its deliveries (those whose dedupe key exists are
-  // skipped) and marks it `status` (processed, failed or ignored) with `error`. Returns how many
-  // deliveries were created.
-  virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events,
-                                           HandOff* handoff = nullptr) = 0;
+  // skipped), with the outcome of those already tried, and marks it `status` (processed, failed or
+  // ignored) with `error`. Returns how many deliveries were created.
+  virtual absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) = 0;
 
-  // Frees the leases (still running) of deliveries handed off or claimed and not sent (a sender
-  // that stops): they are due at once.
-  virtual absl::Status ReleaseDeliveries(const std::vector<std::string>& ids) = 0;
+  // Writes the events' deliveries as FinishEvents does, in one transaction, and leaves the events
+  // as they are (their other deliveries are still being sent). Returns how many were created.
+  virtual absl::StatusOr<int> WriteDeliveries(const std::vector<FinishedEvent>& events) = 0;
+
+  // Writes a delivery of the company's that was sent before it was written, with its outcome (as
+  // FinishEvents does), in a transaction of its own: written as soon as it is known, it is not sent
+  // again if the process dies before its event is finished. Calls made at the same time share a
+  // statement and a commit. Nothing is written when the dedupe key exists already.
+  virtual absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) = 0;
+
+  // Which of `keys` the company's deliveries have already (made by an earlier processing of the
+  // same event, or by a replay).
+  virtual absl::StatusOr<std::set<std::string>> ExistingDedupeKeys(
+      absl::string_view company, const std::vector<std::string>& keys) = 0;
 
   // Leaves a claimed event pending, to be claimed again after `delay`, noting `error`.
   virtual absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
@@ -138,8 +146,8 @@ class DeliveryStore {
                                                            const NewDelivery& delivery) = 0;
 
   // Claims up to `limit` due deliveries of `type` (pending, retrying or deferred, next attempt
-  // reached, lease free), soonest first, leasing them for `lease`. A held delivery (claimed, or
-  // handed off at creation) is due again when its lease ends.
+  // reached, lease free), soonest first, leasing them for `lease`. A claimed delivery is due again
+  // when its lease ends.
   virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type,
                                                                    int limit,
                                                                    absl::Duration lease) = 0;

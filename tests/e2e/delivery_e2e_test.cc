@@ -681,6 +681,39 @@ TEST_F(DeliveryE2eTest, AHangingProviderSlowsOnlyItsOwnChannel) {
   EXPECT_EQ(SentSms().size(), 1u);
 }
 
+// An event's messages for a slow provider do not hold back its others: the in-app message is in
+// the inbox while the SMS still waits for Twilio, and the event is processed once both are written.
+TEST_F(DeliveryE2eTest, AnInAppMessageDoesNotWaitForASlowProvider) {
+  Sms("Deposit {{ amount }}");
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_SYSTEM);
+  n.set_name("Inbox");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_text_message("{{ amount }} arrived");
+  Create(n);
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 2500}});
+  Fire("slow-1", "transaction.create", Deposit("1"));
+  v1::ListUserLogsResponse inbox;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        grpc::ClientContext context;
+        context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
+        inbox.Clear();
+        return user_->ListLogs(&context, v1::ListUserLogsRequest(), &inbox).ok() &&
+               inbox.logs_size() == 1;
+      },
+      absl::Seconds(20)));
+  EXPECT_EQ(inbox.logs(0).text_message(), "10000 arrived");
+  std::vector<nlohmann::json> twilio = providers_->Requests("twilio");
+  ASSERT_EQ(twilio.size(), 1u);
+  EXPECT_EQ(twilio[0]["status"], 0) << "the SMS is still waiting for Twilio";
+  EXPECT_EQ(EventsPending(), 1) << "the event waits for its SMS";
+  WaitForLogs(2, v1::LOG_STATUS_SENT);
+  ASSERT_TRUE(PollUntil([&] { return EventsPending() == 0; }, absl::Seconds(10)));
+  EXPECT_EQ(SentSms().size(), 1u);
+}
+
 TEST_F(DeliveryE2eTest, ATriggerToAGroupReachesEachOfItsUsers) {
   v1::Notification n = Sms("Hi {{ user.first_name }}");
   grpc::ClientContext context;

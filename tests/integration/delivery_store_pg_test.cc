@@ -183,54 +183,105 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
             100);
 }
 
-// The event workers can take their new deliveries straight to their own senders: written already
-// leased and returned as jobs, invisible to claims until released (or until the lease runs out).
-TEST_F(DeliveryStorePgTest, HandedOffDeliveriesComeBackLeasedUntilReleased) {
+// The event workers send new deliveries before writing them: each is written once, with its own id
+// and the outcome of its first attempt, while one not tried is written pending and claimed as
+// usual.
+TEST_F(DeliveryStorePgTest, DeliveriesSentBeforeTheyAreWrittenKeepTheirOutcome) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  NewDelivery email = Sms("mail");
-  email.type = "email";
-  email.recipient = "a@example.com";
-  NewDelivery skipped = Sms("skipped");
-  skipped.status = "skipped";
-  DeliveryStore::HandOff handoff;
-  handoff.types = {"sms"};
-  handoff.lease = absl::Minutes(5);
+  const absl::Time started = absl::FromUnixSeconds(1800000000);
+  NewDelivery sent = Sms("sent");
+  sent.id = "0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e01";
+  sent.status = "sent";
+  sent.attempts = {{started, absl::Milliseconds(42), true, 201, ""}};
+  NewDelivery retrying = Sms("retrying");
+  retrying.id = "0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e02";
+  retrying.status = "retrying";
+  retrying.last_error = "HTTP 503";
+  retrying.attempts = {{started, absl::Milliseconds(7), false, 503, "HTTP 503"}};
+  retrying.next_attempt = absl::Now() + absl::Minutes(5);
+  NewDelivery deferred = Sms("deferred");
+  deferred.status = "deferred";
+  deferred.last_error = "the company's daily sms quota (1) is reached";
+  deferred.next_attempt = absl::Now() + absl::Hours(3);
+  NewDelivery untried = Sms("untried");
+  untried.id = "not-a-uuid";  // The database picks one.
   ASSERT_EQ(*store_.FinishEvents(
-                {{"acme", events[0].id, "processed", "", {Sms("s1"), Sms("s2"), email, skipped}}},
-                &handoff),
+                {{"acme", events[0].id, "processed", "", {sent, retrying, deferred, untried}}}),
             4);
-  ASSERT_EQ(handoff.jobs.size(), 2u) << "the pending SMS only";
-  std::set<std::string> handed;
-  for (const DeliveryJob& job : handoff.jobs) {
-    EXPECT_EQ(job.type, "sms");
-    EXPECT_EQ(job.company, "acme");
-    EXPECT_EQ(job.recipient, "+15550000000");
-    EXPECT_THAT(job.sms_message, ::testing::StartsWith("hi s"));
-    EXPECT_EQ(job.attempt_count, 0);
-    handed.insert(job.id);
-  }
-  EXPECT_TRUE(store_.ClaimDeliveries("sms", 10, absl::Minutes(1))->empty()) << "leased already";
-  // Held deliveries are due again when their lease ends, which keeps them out of the claims' way.
-  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE type = 'sms' AND status = 'pending'"
-                  " AND next_attempt = lease_until AND lease_until > now() + interval '4 minutes'"),
-            2);
-  EXPECT_EQ(store_.ClaimDeliveries("email", 10, absl::Minutes(1))->size(), 1u)
-      << "a channel not handed off is claimed as usual";
   EXPECT_EQ(
-      Count("SELECT count(*) FROM deliveries WHERE type = 'email'"
-            " AND next_attempt = lease_until AND lease_until > now() + interval '50 seconds'"),
-      1)
-      << "a claim moves the next attempt to the lease's end";
-  ASSERT_TRUE(store_.ReleaseDeliveries({handoff.jobs[0].id, "not-a-uuid"}).ok());
-  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE type = 'sms' AND status = 'pending'"
-                  " AND lease_until IS NULL AND next_attempt <= now()"),
-            1)
-      << "a released delivery is due at once";
+      Count("SELECT count(*) FROM deliveries WHERE id = '0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e01'"
+            " AND status = 'sent' AND sent IS NOT NULL AND attempt_count = 1"
+            " AND lease_until IS NULL AND last_error = ''"
+            " AND attempts->0->>'number' = '1' AND attempts->0->>'success' = 'true'"
+            " AND (attempts->0->>'provider_status')::int = 201"
+            " AND (attempts->0->>'duration_ms')::int = 42"
+            " AND (attempts->0->>'started')::timestamptz = to_timestamp(1800000000)"),
+      1);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM deliveries WHERE id = '0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e02'"
+            " AND status = 'retrying' AND sent IS NULL AND attempt_count = 1"
+            " AND last_error = 'HTTP 503' AND attempts->0->>'error' = 'HTTP 503'"
+            " AND next_attempt > now() + interval '4 minutes'"),
+      1);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'deferred'"
+                  " AND status = 'deferred' AND attempt_count = 0 AND attempts = '[]'"
+                  " AND next_attempt > now() + interval '2 hours'"),
+            1);
+  // Only the delivery never tried is due.
   std::vector<DeliveryJob> claimed = *store_.ClaimDeliveries("sms", 10, absl::Minutes(1));
   ASSERT_EQ(claimed.size(), 1u);
-  EXPECT_EQ(claimed[0].id, handoff.jobs[0].id);
-  EXPECT_EQ(claimed[0].sms_message, handoff.jobs[0].sms_message);
+  EXPECT_EQ(claimed[0].sms_message, "hi untried");
+  EXPECT_EQ(claimed[0].attempt_count, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed' AND lease_until IS NULL"),
+            1);
+  // The event processed again (its lease ran out before its outcome was known) creates nothing
+  // twice, nor overwrites an outcome.
+  NewDelivery again = Sms("sent");
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {again}}}), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent'"), 1);
+}
+
+// A sender writes what it sent as soon as it knows the outcome, before the event is finished;
+// senders writing at the same moment share a statement. The event processed again finds the keys
+// written and creates (or sends) nothing twice.
+TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinished) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&, i] {
+      NewDelivery d = Sms(absl::StrCat("w", i));
+      d.event_id = events[0].id;
+      d.status = i % 2 == 0 ? "sent" : "dead";
+      d.last_error = i % 2 == 0 ? "" : "HTTP 400";
+      d.attempts = {
+          {absl::Now(), absl::Milliseconds(3), i % 2 == 0, i % 2 == 0 ? 201 : 400, d.last_error}};
+      if (!store_.WriteSent("acme", d).ok()) ++failed;
+      if (!store_.WriteSent("acme", d).ok()) ++failed;  // A retried write.
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries"), 12);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND sent IS NOT NULL"
+                  " AND attempt_count = 1 AND (attempts->0->>'provider_status')::int = 201"),
+            6);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'dead' AND sent IS NULL"
+                  " AND last_error = 'HTTP 400' AND attempts->0->>'error' = 'HTTP 400'"),
+            6);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'pending'"), 1)
+      << "the event waits for its worker";
+  std::set<std::string> existing =
+      *store_.ExistingDedupeKeys("acme", {"w0", "w11", "w12", "other"});
+  EXPECT_EQ(existing, (std::set<std::string>{"w0", "w11"}));
+  EXPECT_TRUE(store_.ExistingDedupeKeys("globex", {"w0"})->empty()) << "keys are per company";
+  ASSERT_EQ(
+      *store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("w3"), Sms("w12")}}}), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'w3' AND status = 'dead'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
 }
 
 // Outcomes recorded at the same moment share statements; each keeps its own status, error and
@@ -275,8 +326,8 @@ TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {
 }
 
 // An outcome written again (its statement retried after the answer was lost with the connection)
-// counts once, and a release touches only a lease still running: the retry keeps its time.
-TEST_F(DeliveryStorePgTest, OutcomesAndReleasesApplyOnlyToDeliveriesStillHeld) {
+// counts once.
+TEST_F(DeliveryStorePgTest, OutcomesApplyOnlyToDeliveriesStillHeld) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
   ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
@@ -287,7 +338,6 @@ TEST_F(DeliveryStorePgTest, OutcomesAndReleasesApplyOnlyToDeliveriesStillHeld) {
   ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Hours(1)).ok());
   EXPECT_EQ(Count("SELECT attempt_count FROM deliveries"), 1);
   EXPECT_EQ(Count("SELECT jsonb_array_length(attempts) FROM deliveries"), 1);
-  ASSERT_TRUE(store_.ReleaseDeliveries({jobs[0].id}).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'retrying'"
                   " AND next_attempt > now() + interval '50 minutes'"),
             1);

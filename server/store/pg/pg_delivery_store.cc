@@ -76,8 +76,82 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
   return events;
 }
 
-absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events,
-                                                  HandOff* handoff) {
+namespace {
+
+// A delivery as a row of the JSON that kInsertDeliveries reads.
+nlohmann::json DeliveryRow(absl::string_view company, const NewDelivery& d) {
+  nlohmann::json attempts = nlohmann::json::array();
+  int number = 0;
+  for (const DeliveryAttempt& a : d.attempts) {
+    attempts.push_back({{"number", ++number},
+                        {"started", *TimeParam(a.started)},
+                        {"duration_ms", absl::ToInt64Milliseconds(a.duration)},
+                        {"success", a.success},
+                        {"provider_status", a.provider_status},
+                        {"error", a.error}});
+  }
+  return {{"company_id", company},
+          {"id", IsUuid(d.id) ? d.id : ""},
+          {"dedupe_key", d.dedupe_key},
+          {"event_id", d.event_id},
+          {"notification_id", d.notification_id},
+          {"notification_name", d.notification_name},
+          {"event", d.event},
+          {"type", d.type},
+          {"user_id", d.user_id},
+          {"recipient", d.recipient},
+          {"device_id", d.device_id},
+          {"from_email", d.from_email},
+          {"subject", d.subject},
+          {"text_message", d.text_message},
+          {"html_message", d.html_message},
+          {"sms_message", d.sms_message},
+          {"push_message", d.push_message},
+          {"status", d.status},
+          {"last_error", d.last_error},
+          {"resend_of", d.resend_of},
+          {"attempts", std::move(attempts)},
+          {"next_attempt", d.next_attempt == absl::InfinitePast()
+                               ? nlohmann::json(nullptr)
+                               : nlohmann::json(*TimeParam(d.next_attempt))}};
+}
+
+// Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Deliveries from a JSON array of DeliveryRow, each with its outcome so far; those whose dedupe
+// key exists are skipped.
+constexpr char kInsertDeliveries[] =
+    "INSERT INTO deliveries (company_id, id, dedupe_key, event_id, notification_id,"
+    " notification_name, event, type, user_id, recipient, device_id, from_email, subject,"
+    " text_message, html_message, sms_message, push_message, status, last_error, resend_of, sent,"
+    " attempt_count, attempts, next_attempt)"
+    " SELECT d.company_id, coalesce(nullif(d.id, '')::uuid, gen_random_uuid()), d.dedupe_key,"
+    "  nullif(d.event_id, '')::uuid, nullif(d.notification_id, '')::uuid, d.notification_name,"
+    "  d.event, d.type, d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email,"
+    "  d.subject, d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
+    "  d.last_error, nullif(d.resend_of, '')::uuid, CASE WHEN d.status = 'sent' THEN now() END,"
+    "  jsonb_array_length(d.attempts), d.attempts, coalesce(d.next_attempt, now())"
+    " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, id text, dedupe_key text,"
+    "  event_id text, notification_id text, notification_name text, event text, type text,"
+    "  user_id text, recipient text, device_id text, from_email text, subject text,"
+    "  text_message text, html_message text, sms_message text, push_message text, status text,"
+    "  last_error text, resend_of text, attempts jsonb, next_attempt timestamptz)"
+    " ON CONFLICT (company_id, dedupe_key) DO NOTHING";
+
+}  // namespace
+
+absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEvent>& events) {
+  return Write(events, /*finish=*/true);
+}
+
+absl::StatusOr<int> PgDeliveryStore::WriteDeliveries(const std::vector<FinishedEvent>& events) {
+  return Write(events, /*finish=*/false);
+}
+
+absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& events, bool finish) {
   // Two statements for the whole batch, each reading its rows from one JSON parameter.
   nlohmann::json deliveries = nlohmann::json::array();
   nlohmann::json outcomes = nlohmann::json::array();
@@ -86,77 +160,18 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
     event_ids.push_back(e.id);
     outcomes.push_back(
         {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
-    for (const NewDelivery& d : e.deliveries) {
-      deliveries.push_back({{"company_id", e.company},
-                            {"dedupe_key", d.dedupe_key},
-                            {"event_id", d.event_id},
-                            {"notification_id", d.notification_id},
-                            {"notification_name", d.notification_name},
-                            {"event", d.event},
-                            {"type", d.type},
-                            {"user_id", d.user_id},
-                            {"recipient", d.recipient},
-                            {"device_id", d.device_id},
-                            {"from_email", d.from_email},
-                            {"subject", d.subject},
-                            {"text_message", d.text_message},
-                            {"html_message", d.html_message},
-                            {"sms_message", d.sms_message},
-                            {"push_message", d.push_message},
-                            {"status", d.status},
-                            {"last_error", d.last_error},
-                            {"resend_of", d.resend_of}});
-    }
-  }
-  // Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
-  const auto dump = [](const nlohmann::json& j) {
-    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  };
-  // The channels handed off, and for how long their new deliveries are leased.
-  std::vector<absl::string_view> handoff_types;
-  double lease_seconds = 0;
-  if (handoff != nullptr) {
-    handoff->jobs.clear();
-    handoff_types.assign(handoff->types.begin(), handoff->types.end());
-    lease_seconds = Seconds(handoff->lease);
+    for (const NewDelivery& d : e.deliveries) deliveries.push_back(DeliveryRow(e.company, d));
   }
   int created = 0;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing events", [&](pqxx::connection& conn) {
-    if (handoff != nullptr) handoff->jobs.clear();
     pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id,"
-        " notification_name, event, type, user_id, recipient, device_id, from_email,"
-        " subject, text_message, html_message, sms_message, push_message, status,"
-        " last_error, resend_of, sent, lease_until, next_attempt)"
-        " SELECT d.company_id, d.dedupe_key, nullif(d.event_id, '')::uuid,"
-        "  nullif(d.notification_id, '')::uuid, d.notification_name, d.event, d.type,"
-        "  d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email, d.subject,"
-        "  d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
-        "  d.last_error, nullif(d.resend_of, '')::uuid,"
-        "  CASE WHEN d.status = 'sent' THEN now() END,"
-        "  CASE WHEN d.status = 'pending' AND d.type = ANY($2::text[])"
-        "   THEN now() + make_interval(secs => $3) END,"
-        "  CASE WHEN d.status = 'pending' AND d.type = ANY($2::text[])"
-        "   THEN now() + make_interval(secs => $3) ELSE now() END"
-        " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, dedupe_key text,"
-        "  event_id text, notification_id text, notification_name text, event text,"
-        "  type text, user_id text, recipient text, device_id text, from_email text,"
-        "  subject text, text_message text, html_message text, sms_message text,"
-        "  push_message text, status text, last_error text, resend_of text)"
-        " ON CONFLICT (company_id, dedupe_key) DO NOTHING"
-        " RETURNING lease_until IS NOT NULL, company_id, id::text, type, user_id, recipient,"
-        "  coalesce(device_id::text, ''),"
-        "  coalesce((SELECT token FROM devices v"
-        "            WHERE v.company_id = deliveries.company_id"
-        "             AND v.id = deliveries.device_id), ''),"
-        "  from_email, subject, text_message, html_message, sms_message, push_message, event,"
-        "  notification_name, attempt_count",
-        dump(deliveries), TextArray(handoff_types), lease_seconds);
-    created = static_cast<int>(rows.size());
-    for (const auto& row : rows) {
-      if (handoff == nullptr || !row[0].as<bool>()) continue;
-      handoff->jobs.push_back(JobFromRow(row, 1));
+    created =
+        deliveries.empty()
+            ? 0
+            : static_cast<int>(tx.exec_params(kInsertDeliveries, Dump(deliveries)).affected_rows());
+    if (!finish) {
+      tx.commit();
+      return absl::OkStatus();
     }
     tx.exec_params(
         "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
@@ -164,11 +179,46 @@ absl::StatusOr<int> PgDeliveryStore::FinishEvents(const std::vector<FinishedEven
         " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
         "  error text)"
         " WHERE e.company_id = o.company_id AND e.id = o.id::uuid AND e.id = ANY($2::uuid[])",
-        dump(outcomes), TextArray(event_ids));
+        Dump(outcomes), TextArray(event_ids));
     tx.commit();
     return absl::OkStatus();
   }));
   return created;
+}
+
+absl::Status PgDeliveryStore::WriteSent(absl::string_view company, const NewDelivery& delivery) {
+  // Senders finishing at the same time share a statement and a commit (see GroupCommit); each
+  // still returns only when its own delivery is written.
+  return sent_.Submit(Sent{std::string(company), delivery}).status();
+}
+
+std::vector<absl::StatusOr<bool>> PgDeliveryStore::WriteSentBatch(const std::vector<Sent>& sent) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Sent& s : sent) rows.push_back(DeliveryRow(s.company, s.delivery));
+  absl::Status status = pool_->Run("writing sent deliveries", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);  // One statement: its own transaction.
+    tx.exec_params(kInsertDeliveries, Dump(rows));
+    return absl::OkStatus();
+  });
+  return std::vector<absl::StatusOr<bool>>(
+      sent.size(), status.ok() ? absl::StatusOr<bool>(true) : absl::StatusOr<bool>(status));
+}
+
+absl::StatusOr<std::set<std::string>> PgDeliveryStore::ExistingDedupeKeys(
+    absl::string_view company, const std::vector<std::string>& keys) {
+  std::set<std::string> existing;
+  if (keys.empty()) return existing;
+  std::vector<absl::string_view> list(keys.begin(), keys.end());
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("reading dedupe keys", [&](pqxx::connection& conn) {
+    existing.clear();
+    pqxx::nontransaction tx(conn);
+    for (const auto& row :
+         tx.exec_prepared("existing_dedupe_keys", std::string(company), TextArray(list))) {
+      existing.insert(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  }));
+  return existing;
 }
 
 absl::Status PgDeliveryStore::PostponeEvent(absl::string_view company, absl::string_view id,
@@ -269,7 +319,9 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::
 PgDeliveryStore::PgDeliveryStore(PgPool* pool)
     : pool_(pool),
       attempts_([this](std::vector<Attempt>& attempts) { return RecordAttempts(attempts); },
-                {.max_batch = 64, .max_concurrent = 1}) {}
+                {.max_batch = 64, .max_concurrent = 1}),
+      sent_([this](std::vector<Sent>& sent) { return WriteSentBatch(sent); },
+            {.max_batch = 64, .max_concurrent = 1}) {}
 
 absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::string_view id,
                                             const DeliveryAttempt& attempt,
@@ -317,7 +369,7 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
 // finds them through the index whatever the plan guesses of how many there are (a generic plan
 // cannot know the LIMIT).
 //
-// A delivery held by a sender (claimed, or handed over at creation) is due again when its lease
+// A delivery claimed by a sender is due again when its lease
 // ends: next_attempt moves there with lease_until. The senders' queue index is ordered by
 // next_attempt, so a claim reads only what is due and never steps over deliveries in flight,
 // however many there are.
@@ -344,6 +396,9 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
       "  provider_status integer)"
       " WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
       "  AND d.status NOT IN ('sent', 'dead', 'skipped') AND d.lease_until IS NOT NULL");
+  conn.prepare("existing_dedupe_keys",
+               "SELECT dedupe_key FROM deliveries"
+               " WHERE company_id = $1 AND dedupe_key = ANY($2::text[])");
   conn.prepare("claim_deliveries",
                "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
                "  next_attempt = now() + make_interval(secs => $3)"
@@ -367,23 +422,6 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED))"
                " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text,"
                "  e.attempts");
-}
-
-absl::Status PgDeliveryStore::ReleaseDeliveries(const std::vector<std::string>& ids) {
-  if (ids.empty()) return absl::OkStatus();
-  std::vector<absl::string_view> valid;
-  for (const std::string& id : ids) {
-    if (IsUuid(id)) valid.push_back(id);
-  }
-  return pool_->Run("releasing deliveries", [&](pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    tx.exec_params(
-        "UPDATE deliveries SET lease_until = NULL, next_attempt = now()"
-        " WHERE id = ANY($1::uuid[]) AND status NOT IN ('sent', 'dead', 'skipped')"
-        "  AND lease_until > now()",
-        TextArray(valid));
-    return absl::OkStatus();
-  });
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,

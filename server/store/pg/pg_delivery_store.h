@@ -21,9 +21,11 @@ class PgDeliveryStore final : public DeliveryStore {
   static void Prepare(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
-  absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events,
-                                   HandOff* handoff = nullptr) override;
-  absl::Status ReleaseDeliveries(const std::vector<std::string>& ids) override;
+  absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
+  absl::StatusOr<int> WriteDeliveries(const std::vector<FinishedEvent>& events) override;
+  absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) override;
+  absl::StatusOr<std::set<std::string>> ExistingDedupeKeys(
+      absl::string_view company, const std::vector<std::string>& keys) override;
   absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
                              absl::string_view error, absl::Duration delay) override;
   absl::StatusOr<std::vector<notifications::v1::Log>> InsertTriggered(
@@ -52,10 +54,18 @@ class PgDeliveryStore final : public DeliveryStore {
     std::string status;
     absl::Duration retry_in;
   };
+  // FinishEvents, or only its deliveries when not `finish`.
+  absl::StatusOr<int> Write(const std::vector<FinishedEvent>& events, bool finish);
   std::vector<absl::StatusOr<bool>> RecordAttempts(const std::vector<Attempt>& attempts);
+  struct Sent {
+    std::string company;
+    NewDelivery delivery;
+  };
+  std::vector<absl::StatusOr<bool>> WriteSentBatch(const std::vector<Sent>& sent);
 
   PgPool* const pool_;
   GroupCommit<Attempt, bool> attempts_;
+  GroupCommit<Sent, bool> sent_;
 };
 
 }  // namespace notify::pg
