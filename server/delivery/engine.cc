@@ -33,6 +33,21 @@ int QuotaOf(const CompanyRecord& company, const std::string& type) {
   return 0;
 }
 
+// The events with only those of their deliveries not in `rows`; events left with none are dropped
+// unless `keep_events`.
+std::vector<FinishedEvent> Without(const std::vector<FinishedEvent>& events,
+                                   const std::set<const NewDelivery*>& rows, bool keep_events) {
+  std::vector<FinishedEvent> out;
+  for (const FinishedEvent& e : events) {
+    FinishedEvent o{e.company, e.id, e.status, e.error, {}};
+    for (const NewDelivery& d : e.deliveries) {
+      if (rows.count(&d) == 0) o.deliveries.push_back(d);
+    }
+    if (keep_events || !o.deliveries.empty()) out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random) {
@@ -91,7 +106,6 @@ void DeliveryEngine::Stop() {
     ++send_generation_;
   }
   send_cv_.notify_all();
-  senders_caught_up_cv_.notify_all();
   handed_done_cv_.notify_all();
   // Event workers take back what no sender started and write it pending, for the next process.
   for (std::thread& t : threads_) t.join();
@@ -121,7 +135,6 @@ void DeliveryEngine::EventLoop() {
   uint64_t seen = 0;
   absl::Duration backoff = options_.poll_interval;
   while (!stopping_) {
-    if (!WaitForSenders()) return;
     absl::StatusOr<int> handled = ProcessEventsOnce();
     if (!handled.ok()) {
       log::Warn("claiming events failed; retrying",
@@ -186,27 +199,6 @@ void DeliveryEngine::SendLoop(std::string type) {
   }
 }
 
-int DeliveryEngine::ResumeBelow() const {
-  return std::max(1, options_.handoff_limit - options_.event_workers * options_.event_batch);
-}
-
-bool DeliveryEngine::SendersFullLocked() const {
-  bool any = false;
-  for (const auto& [type, count] : options_.senders) {
-    if (count <= 0) continue;
-    any = true;
-    auto it = handed_.find(type);
-    if (it == handed_.end() || static_cast<int>(it->second.size()) < ResumeBelow()) return false;
-  }
-  return any;
-}
-
-bool DeliveryEngine::WaitForSenders() {
-  std::unique_lock<std::mutex> lock(send_mu_);
-  senders_caught_up_cv_.wait(lock, [&] { return stopping_ || !SendersFullLocked(); });
-  return !stopping_;
-}
-
 bool DeliveryEngine::PollDue(const std::string& type) {
   const absl::Time now = absl::Now();
   std::lock_guard<std::mutex> lock(send_mu_);
@@ -245,31 +237,49 @@ absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
 
 void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed) {
   if (finished.empty()) return;
-  // New deliveries of channels sent here, while their queues have room, go to the senders now,
-  // before they are written: each sender writes what it sent as soon as it knows the outcome.
-  // Those an earlier processing of the event (or a replay) made already are not sent again.
-  std::map<std::string, std::vector<std::string>> keys;  // By company.
-  bool handing = false;
+  std::deque<Handed> handed = HandOver(finished);
+  std::set<const NewDelivery*> written;
+  if (!handed.empty()) {
+    // The others (in-app messages, skipped ones, the overflow) are written now rather than after
+    // the batch's sends, which a slow provider may draw out.
+    std::set<const NewDelivery*> handed_rows;
+    for (const Handed& h : handed) handed_rows.insert(h.row);
+    std::vector<FinishedEvent> others = Without(finished, handed_rows, /*keep_events=*/false);
+    if (!others.empty() && store_->WriteDeliveries(others).ok()) {
+      std::lock_guard<std::mutex> lock(send_mu_);
+      for (const FinishedEvent& e : finished) {
+        for (const NewDelivery& d : e.deliveries) {
+          if (handed_rows.count(&d) > 0) continue;
+          written.insert(&d);
+          if (d.status == "pending") claim_due_[d.type] = true;
+        }
+      }
+    }
+    AwaitHanded(handed, claimed);
+  }
+  WriteFinished(finished, handed, std::move(written), claimed);
+}
+
+std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<FinishedEvent>& finished) {
+  std::deque<Handed> handed;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
-    handing = senders_running_;
+    if (!senders_running_) return handed;
   }
   auto handable = [&](const NewDelivery& d) {
     auto senders = options_.senders.find(d.type);
     return d.status == "pending" && senders != options_.senders.end() && senders->second > 0;
   };
-  if (handing) {
-    for (const FinishedEvent& e : finished) {
-      for (const NewDelivery& d : e.deliveries) {
-        if (handable(d)) keys[e.company].push_back(d.dedupe_key);
-      }
+  std::map<std::string, std::vector<std::string>> keys;  // By company.
+  for (const FinishedEvent& e : finished) {
+    for (const NewDelivery& d : e.deliveries) {
+      if (handable(d)) keys[e.company].push_back(d.dedupe_key);
     }
   }
   std::map<std::string, absl::StatusOr<std::set<std::string>>> existing;
   for (const auto& [company, list] : keys) {
     existing.emplace(company, store_->ExistingDedupeKeys(company, list));
   }
-  std::deque<Handed> handed;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     for (FinishedEvent& e : finished) {
@@ -292,69 +302,41 @@ void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished, absl::
     }
     if (!handed.empty()) ++send_generation_;
   }
-  // What is not handed over (in-app messages, skipped ones, the overflow) is written now rather
-  // than after the batch's sends, which a slow provider may draw out.
-  std::set<const NewDelivery*> written;
-  if (!handed.empty()) {
-    std::set<const NewDelivery*> handed_rows;
-    for (const Handed& h : handed) handed_rows.insert(h.row);
-    std::vector<FinishedEvent> others;
-    for (const FinishedEvent& e : finished) {
-      FinishedEvent o{e.company, e.id, e.status, e.error, {}};
-      for (const NewDelivery& d : e.deliveries) {
-        if (handed_rows.count(&d) == 0) o.deliveries.push_back(d);
-      }
-      if (!o.deliveries.empty()) others.push_back(std::move(o));
-    }
-    if (!others.empty() && store_->WriteDeliveries(others).ok()) {
-      std::lock_guard<std::mutex> lock(send_mu_);
-      for (const FinishedEvent& e : finished) {
-        for (const NewDelivery& d : e.deliveries) {
-          if (handed_rows.count(&d) > 0) continue;
-          written.insert(&d);
-          if (d.status == "pending") claim_due_[d.type] = true;
-        }
-      }
-    }
+  if (!handed.empty()) send_cv_.notify_all();
+  return handed;
+}
+
+void DeliveryEngine::AwaitHanded(std::deque<Handed>& handed, absl::Time claimed) {
+  const absl::Time stop_handing =
+      claimed + std::max(absl::ZeroDuration(), options_.event_lease - options_.send_timeout) / 2;
+  std::unique_lock<std::mutex> lock(send_mu_);
+  handed_done_cv_.wait_until(lock, absl::ToChronoTime(stop_handing), [&] {
+    return stopping_ || std::all_of(handed.begin(), handed.end(),
+                                    [](const Handed& h) { return h.outcome.has_value(); });
+  });
+  // What no sender started is taken back, to be written pending.
+  std::set<const Handed*> mine;
+  for (const Handed& h : handed) mine.insert(&h);
+  for (auto& [type, queue] : handed_) {
+    queue.erase(std::remove_if(queue.begin(), queue.end(),
+                               [&](const Handed* h) { return mine.count(h) > 0; }),
+                queue.end());
   }
-  if (!handed.empty()) {
-    send_cv_.notify_all();
-    // Handing over stops in time for a send started then to end within the events' lease; what
-    // no sender started by then (or when the process stops) is written pending, to be claimed.
-    const absl::Time stop_handing =
-        claimed + std::max(absl::ZeroDuration(), options_.event_lease - options_.send_timeout) / 2;
-    std::unique_lock<std::mutex> lock(send_mu_);
-    handed_done_cv_.wait_until(lock, absl::ToChronoTime(stop_handing), [&] {
-      return stopping_ || std::all_of(handed.begin(), handed.end(),
-                                      [](const Handed& h) { return h.outcome.has_value(); });
-    });
-    std::set<const Handed*> mine;
-    for (const Handed& h : handed) mine.insert(&h);
-    for (auto& [type, queue] : handed_) {
-      queue.erase(std::remove_if(queue.begin(), queue.end(),
-                                 [&](const Handed* h) { return mine.count(h) > 0; }),
-                  queue.end());
-    }
-    handed_done_cv_.wait(lock, [&] {
-      return std::all_of(handed.begin(), handed.end(),
-                         [](const Handed& h) { return !h.started || h.outcome.has_value(); });
-    });
-  }
-  // The rest: events, deliveries not handed over (or taken back), and outcomes the senders could
-  // not write.
+  handed_done_cv_.wait(lock, [&] {
+    return std::all_of(handed.begin(), handed.end(),
+                       [](const Handed& h) { return !h.started || h.outcome.has_value(); });
+  });
+}
+
+void DeliveryEngine::WriteFinished(const std::vector<FinishedEvent>& finished,
+                                   const std::deque<Handed>& handed,
+                                   std::set<const NewDelivery*> written, absl::Time claimed) {
   bool at_stake = false;  // Something was sent that is written nowhere yet.
   for (const Handed& h : handed) {
     if (h.written) written.insert(h.row);
     at_stake |= h.outcome.has_value() && !h.written;
   }
-  std::vector<FinishedEvent> rest;
-  for (const FinishedEvent& e : finished) {
-    FinishedEvent r{e.company, e.id, e.status, e.error, {}};
-    for (const NewDelivery& d : e.deliveries) {
-      if (written.count(&d) == 0) r.deliveries.push_back(d);
-    }
-    rest.push_back(std::move(r));
-  }
+  const std::vector<FinishedEvent> rest = Without(finished, written, /*keep_events=*/true);
   // While the database is unavailable, keep trying to write what was sent until shortly before
   // the events' lease ends (after that they are processed again).
   const absl::Time give_up =
@@ -498,18 +480,10 @@ DeliveryEngine::Handed* DeliveryEngine::TakeHanded(const std::string& type) {
   std::lock_guard<std::mutex> lock(send_mu_);
   auto it = handed_.find(type);
   if (it == handed_.end() || it->second.empty()) return nullptr;
-  const bool was_full = static_cast<int>(it->second.size()) >= ResumeBelow();
   Handed* h = it->second.front();
   it->second.pop_front();
   h->started = true;
-  if (was_full && static_cast<int>(it->second.size()) < ResumeBelow()) {
-    senders_caught_up_cv_.notify_all();  // Event workers may be waiting for this room.
-  }
   return h;
-}
-
-absl::StatusOr<int> DeliveryEngine::SendOnce(const std::string& type) {
-  return SendSome(type, /*claim=*/true, nullptr);
 }
 
 absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim,

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -54,11 +55,9 @@ struct EngineOptions {
   absl::Duration send_timeout = absl::Seconds(30);
   // New deliveries go from the event workers to this process's senders in memory, before they are
   // written: each sender writes a message once, with its outcome, and the worker marks the events
-  // processed when their messages are done. That holds while fewer than this many wait per channel
-  // (checked before each batch of events, so one batch may go past it); otherwise they are written
-  // pending, to be claimed. While every channel sent here is near this many waiting (room for less
-  // than a batch per event worker), the event workers take no more events until the senders catch
-  // up: an event waits in its queue at less cost than the deliveries it would make wait in theirs.
+  // processed when their messages are done (so a worker takes no more events until the senders
+  // caught up with its batch). At most this many wait per channel; past it they are written
+  // pending, to be claimed.
   int handoff_limit = 1000;
 };
 
@@ -81,10 +80,6 @@ class DeliveryEngine {
   // A new event was stored: wake an event worker now rather than at its next poll.
   void WakeEvents();
 
-  // One batch, in the calling thread (tests and tools): how many were handled.
-  absl::StatusOr<int> ProcessEventsOnce();
-  absl::StatusOr<int> SendOnce(const std::string& type);
-
   // The company as the planner sees it (the token opened). NotFound for an unknown company.
   absl::StatusOr<CompanyContext> LoadCompany(const std::string& id,
                                              CompanyRecord* record = nullptr);
@@ -92,6 +87,8 @@ class DeliveryEngine {
  private:
   void EventLoop();
   void SendLoop(std::string type);
+  // One batch of events: claims, processes and records them; how many were claimed.
+  absl::StatusOr<int> ProcessEventsOnce();
   // What one batch of events reads once.
   struct BatchCache {
     std::map<std::string, absl::StatusOr<std::pair<CompanyContext, bool>>> companies;  // active?
@@ -101,9 +98,9 @@ class DeliveryEngine {
   };
   // The event's outcome, or nullopt when it was postponed (a dependency is down).
   std::optional<FinishedEvent> ProcessEvent(const ClaimedEvent& event, BatchCache& cache);
-  // Hands the batch's new deliveries to this process's senders, waits for their outcomes and
-  // records the batch (events and deliveries) in one transaction, or one event at a time if that
-  // fails. `claimed` is when the events were claimed (their lease started).
+  // Hands the batch's new deliveries to this process's senders, writes the others, waits for the
+  // senders and records the events. `claimed` is when the events were claimed (their lease
+  // started).
   void RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed);
   // What one attempt at a delivery came to.
   struct Outcome {
@@ -130,6 +127,17 @@ class DeliveryEngine {
     bool started = false;            // A sender took it.
     bool written = false;            // The sender wrote it with its outcome.
   };
+  // Hands to the senders the new deliveries of channels sent here, while their queues have room,
+  // but those an earlier processing of their event (or a replay) wrote already; each gets its id.
+  std::deque<Handed> HandOver(std::vector<FinishedEvent>& finished);
+  // Waits until the senders are done with `handed`, taking back what none started by the time a
+  // send started then would still end within the events' lease (or when the process stops).
+  void AwaitHanded(std::deque<Handed>& handed, absl::Time claimed);
+  // Marks the events processed with their deliveries not `written` yet (those taken back are
+  // pending, and outcomes the senders could not write go with them), in one transaction, or one
+  // event at a time if that fails.
+  void WriteFinished(const std::vector<FinishedEvent>& finished, const std::deque<Handed>& handed,
+                     std::set<const NewDelivery*> written, absl::Time claimed);
   // The oldest handed delivery of `type` no sender took, marked taken; null when none.
   Handed* TakeHanded(const std::string& type);
   // Waits up to the poll interval for a wake-up newer than `seen`; false when stopping.
@@ -143,15 +151,6 @@ class DeliveryEngine {
   // Whether a sender of `type` should look in the database now: no other did within the
   // poll interval.
   bool PollDue(const std::string& type);
-  // Waits while no channel sent here has room for what the event workers may hand it next (see
-  // ResumeBelow); false when stopping.
-  bool WaitForSenders();
-  // Whether every channel sent here has ResumeBelow() deliveries waiting or more (send_mu_ held).
-  bool SendersFullLocked() const;
-  // Event workers take events again once a channel has fewer than this waiting: room below
-  // handoff_limit for a batch from every worker, so that batches processed together are all
-  // handed over rather than left to be claimed.
-  int ResumeBelow() const;
 
   EngineOptions options_;
   DeliveryStore* store_;
@@ -170,8 +169,6 @@ class DeliveryEngine {
   uint64_t event_generation_ = 0;
   std::mutex send_mu_;
   std::condition_variable send_cv_;
-  // Event workers waiting for the senders (WaitForSenders), with send_mu_.
-  std::condition_variable senders_caught_up_cv_;
   uint64_t send_generation_ = 0;
   // Deliveries handed from the event workers to the senders, not yet taken (guarded by send_mu_).
   std::map<std::string, std::deque<Handed*>> handed_;

@@ -794,6 +794,29 @@ TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
   EXPECT_EQ(DuplicateSms(), 0) << "a clean stop sends nothing twice";
 }
 
+// One SMS sender, no other channel sent here.
+class OneSmsSenderE2eTest : public DeliveryE2eTest {
+ protected:
+  void SetUp() override { Start({"--sms-senders=1", "--email-senders=0", "--push-senders=0"}); }
+};
+
+// A provider so slow that one sender cannot send a batch within the events' lease (4 s): the
+// event workers take back what no sender started in time (half of the lease less the send
+// timeout) and write it pending, to be claimed with leases of its own, rather than holding it past
+// the events' lease, when the events would be processed again and their messages sent twice.
+TEST_F(OneSmsSenderE2eTest, AProviderTooSlowForTheLeaseSendsNothingTwice) {
+  Sms("Deposit number {{ id }}");
+  providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 500}, {"count", 1000}});
+  constexpr int kEvents = 15;
+  PostDeposits("slow", kEvents);
+  ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(40)));
+  EXPECT_EQ(WaitForLogs(kEvents, v1::LOG_STATUS_SENT, absl::Seconds(20)).size(),
+            static_cast<size_t>(kEvents));
+  EXPECT_EQ(EventsPending(), 0);
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(DuplicateSms(), 0);
+}
+
 // One event worker, one SMS sender with room for three messages in memory, no other channel sent
 // here.
 class SmallSendQueueE2eTest : public DeliveryE2eTest {
@@ -810,17 +833,17 @@ class SmallSendQueueE2eTest : public DeliveryE2eTest {
   }
 };
 
-// A process makes messages no faster than its senders send them: while every channel's send queue
-// is full, events wait in theirs (pending) rather than as messages in the database, and once the
+// A process makes messages no faster than its senders send them: its event worker takes no more
+// events until the senders are done with its batch (what does not fit the queue is written pending
+// and claimed), so events wait in theirs rather than as messages in the database, and once the
 // senders catch up everything goes, once.
-TEST_F(SmallSendQueueE2eTest, EventsWaitWhileTheSendersQueuesAreFull) {
+TEST_F(SmallSendQueueE2eTest, EventsWaitForTheSenders) {
   Sms("Deposit number {{ id }}");
   providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 100}, {"count", 1000}});
   constexpr int kEvents = 60;
   PostDeposits("queue", kEvents);
   ASSERT_TRUE(PollUntil([&] { return !SentSms().empty(); }, absl::Seconds(20)));
-  // Taken so far: a few events while the sender had room, then at most one batch (20) each time
-  // its queue emptied.
+  // Taken so far: at most a batch (20), and another once the sender was done with it.
   EXPECT_GT(EventsPending(), 20) << "the events wait for the senders";
   EXPECT_LT(Deliveries(), 40) << "and are not all turned into waiting messages";
   ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(40)));

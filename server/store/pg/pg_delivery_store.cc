@@ -163,26 +163,27 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
     for (const NewDelivery& d : e.deliveries) deliveries.push_back(DeliveryRow(e.company, d));
   }
   int created = 0;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("finishing events", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    created =
-        deliveries.empty()
-            ? 0
-            : static_cast<int>(tx.exec_params(kInsertDeliveries, Dump(deliveries)).affected_rows());
-    if (!finish) {
-      tx.commit();
-      return absl::OkStatus();
-    }
-    tx.exec_params(
-        "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
-        " lease_until = NULL"
-        " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
-        "  error text)"
-        " WHERE e.company_id = o.company_id AND e.id = o.id::uuid AND e.id = ANY($2::uuid[])",
-        Dump(outcomes), TextArray(event_ids));
-    tx.commit();
-    return absl::OkStatus();
-  }));
+  NOTIFY_RETURN_IF_ERROR(
+      pool_->Run(finish ? "finishing events" : "writing deliveries", [&](pqxx::connection& conn) {
+        pqxx::work tx(conn);
+        created = deliveries.empty()
+                      ? 0
+                      : static_cast<int>(
+                            tx.exec_params(kInsertDeliveries, Dump(deliveries)).affected_rows());
+        if (!finish) {
+          tx.commit();
+          return absl::OkStatus();
+        }
+        tx.exec_params(
+            "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
+            " lease_until = NULL"
+            " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
+            "  error text)"
+            " WHERE e.company_id = o.company_id AND e.id = o.id::uuid AND e.id = ANY($2::uuid[])",
+            Dump(outcomes), TextArray(event_ids));
+        tx.commit();
+        return absl::OkStatus();
+      }));
   return created;
 }
 
