@@ -766,8 +766,9 @@ TEST_F(DeliveryE2eTest, AServerKilledMidBatchSendsEverythingAndNothingTwiceButTh
   EXPECT_EQ(EventsPending(), 0);
 }
 
-// A server told to stop finishes what its senders hold and gives back what its event workers had
-// handed them: nothing stays leased to the stopped process, and the next one sends it all at once.
+// A server told to stop finishes what its senders hold and writes pending what its event workers
+// had handed them and no sender started: nothing stays leased to the stopped process, and the next
+// one sends it all at once.
 TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
   Sms("Deposit number {{ id }}");
   providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 100}, {"count", 1000}});
@@ -786,7 +787,7 @@ TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
                              " AND lease_until > now()")[0]
                            .as<int>();
     EXPECT_GT(waiting, 0) << "stopped mid-drain";
-    EXPECT_EQ(leased, 0) << "every unsent delivery was released";
+    EXPECT_EQ(leased, 0) << "nothing unsent stays leased";
   }
   ASSERT_TRUE(stack_->RestartServer());
   ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(30)));
