@@ -226,18 +226,21 @@ absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
   // What a batch reads once: each company, and its notifications for each event name.
   BatchCache cache;
   std::vector<FinishedEvent> finished;
+  std::set<std::string> again;
   for (const ClaimedEvent& event : *events) {
+    if (event.attempts > 1) again.insert(event.id);
     if (std::optional<FinishedEvent> done = ProcessEvent(event, cache); done.has_value()) {
       finished.push_back(*std::move(done));
     }
   }
-  RecordFinished(finished, claimed);
+  RecordFinished(finished, again, claimed);
   return static_cast<int>(events->size());
 }
 
-void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed) {
+void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished,
+                                    const std::set<std::string>& again, absl::Time claimed) {
   if (finished.empty()) return;
-  std::deque<Handed> handed = HandOver(finished);
+  std::deque<Handed> handed = HandOver(finished, again);
   std::set<const NewDelivery*> written;
   if (!handed.empty()) {
     // The others (in-app messages, skipped ones, the overflow) are written now rather than after
@@ -260,7 +263,8 @@ void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished, absl::
   WriteFinished(finished, handed, std::move(written), claimed);
 }
 
-std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<FinishedEvent>& finished) {
+std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<FinishedEvent>& finished,
+                                                            const std::set<std::string>& again) {
   std::deque<Handed> handed;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
@@ -270,15 +274,18 @@ std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<Finished
     auto senders = options_.senders.find(d.type);
     return d.status == "pending" && senders != options_.senders.end() && senders->second > 0;
   };
+  // A first processing has nothing written yet; the others look their keys up.
   std::map<std::string, std::vector<std::string>> keys;  // By company.
   for (const FinishedEvent& e : finished) {
+    std::vector<std::string>& list = keys[e.company];
+    if (again.count(e.id) == 0) continue;
     for (const NewDelivery& d : e.deliveries) {
-      if (handable(d)) keys[e.company].push_back(d.dedupe_key);
+      if (handable(d)) list.push_back(d.dedupe_key);
     }
   }
   std::map<std::string, absl::StatusOr<std::set<std::string>>> existing;
   for (const auto& [company, list] : keys) {
-    existing.emplace(company, store_->ExistingDedupeKeys(company, list));
+    existing.emplace(company, store_->ExistingDedupeKeys(company, list));  // None: no I/O.
   }
   {
     std::lock_guard<std::mutex> lock(send_mu_);

@@ -101,7 +101,9 @@ class DeliveryEngine {
   // Hands the batch's new deliveries to this process's senders, writes the others, waits for the
   // senders and records the events. `claimed` is when the events were claimed (their lease
   // started).
-  void RecordFinished(std::vector<FinishedEvent>& finished, absl::Time claimed);
+  // `again` names the events processed before (claimed more than once, or replayed).
+  void RecordFinished(std::vector<FinishedEvent>& finished, const std::set<std::string>& again,
+                      absl::Time claimed);
   // What one attempt at a delivery came to.
   struct Outcome {
     std::string status;                      // sent, retrying, dead, skipped or deferred
@@ -128,8 +130,10 @@ class DeliveryEngine {
     bool written = false;            // The sender wrote it with its outcome.
   };
   // Hands to the senders the new deliveries of channels sent here, while their queues have room,
-  // but those an earlier processing of their event (or a replay) wrote already; each gets its id.
-  std::deque<Handed> HandOver(std::vector<FinishedEvent>& finished);
+  // but those an earlier processing of their event wrote already (looked up for the events in
+  // `again` only); each gets its id.
+  std::deque<Handed> HandOver(std::vector<FinishedEvent>& finished,
+                              const std::set<std::string>& again);
   // Waits until the senders are done with `handed`, taking back what none started by the time a
   // send started then would still end within the events' lease (or when the process stops).
   void AwaitHanded(std::deque<Handed>& handed, absl::Time claimed);

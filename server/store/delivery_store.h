@@ -26,7 +26,9 @@ struct ClaimedEvent {
   std::string event_id;  // The platform's id.
   std::string name;
   std::string data_json;
-  int attempts = 0;  // Claims so far, this one included.
+  // Claims so far, this one included; a replayed event starts at one. Above one, an earlier
+  // processing may have made some of its messages.
+  int attempts = 0;
 };
 
 // One try at handing a delivery to its provider.
@@ -123,7 +125,7 @@ class DeliveryStore {
   virtual absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) = 0;
 
   // Which of `keys` the company's deliveries have already (made by an earlier processing of the
-  // same event, or by a replay).
+  // same event, which a replay also is). No keys: none, without a query.
   virtual absl::StatusOr<std::set<std::string>> ExistingDedupeKeys(
       absl::string_view company, const std::vector<std::string>& keys) = 0;
 

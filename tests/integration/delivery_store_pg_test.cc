@@ -284,6 +284,21 @@ TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinish
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
 }
 
+// A replayed event is claimed as one processed before, so that its worker looks up the messages it
+// made rather than sending them again; a first claim is its first processing.
+TEST_F(DeliveryStorePgTest, AReplayedEventIsClaimedAsProcessedBefore) {
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].attempts, 1);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
+  ASSERT_TRUE(store_.ReplayEvent("acme", events[0].id).ok());
+  events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].attempts, 2);
+  EXPECT_EQ(*store_.ExistingDedupeKeys("acme", {"r", "s"}), std::set<std::string>{"r"});
+}
+
 // Outcomes recorded at the same moment share statements; each keeps its own status, error and
 // provider answer.
 TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {

@@ -213,8 +213,12 @@ absl::StatusOr<std::set<std::string>> PgDeliveryStore::ExistingDedupeKeys(
   NOTIFY_RETURN_IF_ERROR(pool_->Run("reading dedupe keys", [&](pqxx::connection& conn) {
     existing.clear();
     pqxx::nontransaction tx(conn);
-    for (const auto& row :
-         tx.exec_prepared("existing_dedupe_keys", std::string(company), TextArray(list))) {
+    // Not prepared: a plan made while the table was small or had no statistics reads the
+    // company's rows through another index of company_id (cost ties); planned each time, it
+    // follows the statistics.
+    for (const auto& row : tx.exec_params("SELECT dedupe_key FROM deliveries"
+                                          " WHERE company_id = $1 AND dedupe_key = ANY($2::text[])",
+                                          std::string(company), TextArray(list))) {
       existing.insert(row[0].as<std::string>());
     }
     return absl::OkStatus();
@@ -397,9 +401,6 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
       "  provider_status integer)"
       " WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
       "  AND d.status NOT IN ('sent', 'dead', 'skipped') AND d.lease_until IS NOT NULL");
-  conn.prepare("existing_dedupe_keys",
-               "SELECT dedupe_key FROM deliveries"
-               " WHERE company_id = $1 AND dedupe_key = ANY($2::text[])");
   conn.prepare("claim_deliveries",
                "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
                "  next_attempt = now() + make_interval(secs => $3)"
@@ -464,8 +465,10 @@ absl::Status PgDeliveryStore::ReplayEvent(absl::string_view company, absl::strin
     pqxx::result rows = tx.exec_params(
         "WITH target AS (SELECT status, origin FROM events"
         "   WHERE company_id = $1 AND id = $2::uuid),"
+        // One attempt counted already, so that its next processing (attempts above one) looks for
+        // the messages it made and sends none of them again.
         " replayed AS (UPDATE events SET status = 'pending', lease_until = NULL, error = '',"
-        "   processed = NULL, attempts = 0"
+        "   processed = NULL, attempts = 1"
         "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' AND origin = 'webhook'"
         "   RETURNING id)"
         " SELECT CASE WHEN origin = 'trigger' THEN 'trigger' ELSE status END FROM target",
