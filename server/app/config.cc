@@ -107,6 +107,8 @@ SettingsParser ServerSettingsParser() {
            "Default push provider: a Firebase service account key file (JSON)."},
           {"event-workers", "NOTIFY_EVENT_WORKERS", "2",
            "Threads turning events into messages (0-64)."},
+          {"event-batch", "NOTIFY_EVENT_BATCH", "50",
+           "Events an event worker claims at once (1-1000)."},
           {"email-senders", "NOTIFY_EMAIL_SENDERS", "4", "Threads sending email (0-256)."},
           {"sms-senders", "NOTIFY_SMS_SENDERS", "2", "Threads sending SMS (0-256)."},
           {"push-senders", "NOTIFY_PUSH_SENDERS", "2", "Threads sending push messages (0-256)."},
@@ -240,6 +242,8 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
 
   delivery::EngineOptions& e = config.engine;
   NOTIFY_ASSIGN_OR_RETURN(e.event_workers, Count(settings, "event-workers", 64));
+  NOTIFY_ASSIGN_OR_RETURN(int64_t event_batch, settings.GetInt("event-batch", 1, 1000));
+  e.event_batch = static_cast<int>(event_batch);
   NOTIFY_ASSIGN_OR_RETURN(e.senders["email"], Count(settings, "email-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(e.senders["sms"], Count(settings, "sms-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(e.senders["push"], Count(settings, "push-senders", 256));

@@ -823,8 +823,8 @@ TEST_F(OneSmsSenderE2eTest, AProviderTooSlowForTheLeaseSendsNothingTwice) {
 class SmallSendQueueE2eTest : public DeliveryE2eTest {
  protected:
   void SetUp() override {
-    Start({"--send-queue=3", "--event-workers=1", "--sms-senders=1", "--email-senders=0",
-           "--push-senders=0"});
+    Start({"--send-queue=3", "--event-workers=1", "--event-batch=20", "--sms-senders=1",
+           "--email-senders=0", "--push-senders=0"});
   }
 
   int Deliveries() {

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/store/pg/migrations.h"
+#include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_delivery_store.h"
 #include "server/store/pg/pool.h"
 #include "tests/support/test_database.h"
@@ -282,6 +283,46 @@ TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinish
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'w3' AND status = 'dead'"),
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
+}
+
+// deliveries have no foreign key to companies: each insert locks its companies once, and a purge
+// deletes the company's deliveries itself. A delivery being written while the purge runs is either
+// purged with the rest or not written at all; nothing is left behind for a company that is gone.
+TEST_F(DeliveryStorePgTest, APurgedCompanyLeavesNoDeliveryBehind) {
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('globex', true, 'x')");
+  }
+  PgCompanyStore companies(&pool_);
+  ASSERT_TRUE(store_.WriteSent("acme", Sms("before")).ok());
+  ASSERT_TRUE(store_.WriteSent("globex", Sms("other")).ok());
+  // An insert holds acme's row (as a sender's statement does until it commits) while the purge
+  // starts: the purge waits for it and then deletes what it wrote too.
+  pqxx::connection holder(db_.url());
+  pqxx::work hold(holder);
+  hold.exec("SELECT id FROM companies WHERE id = 'acme' FOR KEY SHARE");
+  hold.exec(
+      "INSERT INTO deliveries (company_id, dedupe_key, type) VALUES ('acme', 'in flight', 'sms')");
+  std::atomic<bool> purged{false};
+  std::thread purge([&] {
+    EXPECT_TRUE(companies.Purge("acme").ok());
+    purged = true;
+  });
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_FALSE(purged) << "the purge waits for the insert holding the company";
+  hold.commit();
+  purge.join();
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'acme'"), 0);
+  // Written after the purge: nothing is stored, and nothing fails.
+  EXPECT_TRUE(store_.WriteSent("acme", Sms("after")).ok());
+  EXPECT_TRUE(store_.WriteDeliveries({{"acme", "", "processed", "", {Sms("late")}}}).ok());
+  EXPECT_EQ(*store_.WriteDeliveries({{"acme", "", "processed", "", {Sms("late")}},
+                                     {"globex", "", "processed", "", {Sms("mixed")}}}),
+            1)
+      << "a batch of two companies, one gone";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'acme'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'globex'"), 2);
 }
 
 // A replayed event is claimed as one processed before, so that its worker looks up the messages it

@@ -340,7 +340,7 @@ TEST_F(OneConnectionIngestTest, QueuePlansMadeOnEmptyTablesKeepUsingTheirIndexes
       " SELECT 'acme', 'k' || g, 'sms', '+15550000000', 'sent', now()"
       " FROM generate_series(1, 5000) g");
   const std::string record = run(app_->queue_pool(), "EXPLAIN EXECUTE record_attempts('[]', '{}')");
-  EXPECT_THAT(record, ::testing::HasSubstr("deliveries_id_key"));
+  EXPECT_THAT(record, ::testing::HasSubstr("deliveries_pkey"));
   EXPECT_THAT(record, ::testing::Not(::testing::HasSubstr("Seq Scan")));
   const std::string claim =
       run(app_->queue_pool(), "EXPLAIN EXECUTE claim_deliveries('sms', 5, 60)");

@@ -41,17 +41,19 @@ TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
   EXPECT_EQ(config->engine.retry_base, absl::Seconds(60));
   EXPECT_EQ(config->engine.send_lease, absl::Minutes(2));
   EXPECT_EQ(config->engine.handoff_limit, 1000);
+  EXPECT_EQ(config->engine.event_batch, 50);
   EXPECT_EQ(config->sender.timeout, absl::Seconds(30));
   EXPECT_EQ(config->channels.twilio.url, "https://api.twilio.com");
   EXPECT_TRUE(config->channels.smtp.url.empty());
 }
 
 TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
-  absl::StatusOr<ServerConfig> config = Parse(
-      {"--database-url=postgresql://db/notify", "--smtp-url=smtp://mail:2525",
-       "--twilio-url=http://peer:1/", "--twilio-account-sid=AC1", "--twilio-from=+15550001111",
-       "--sms-senders=7", "--delivery-max-attempts=3", "--lease=90s", "--send-queue=250"},
-      {{"NOTIFY_TWILIO_AUTH_TOKEN", "t0ken"}, {"NOTIFY_SMTP_PASSWORD", "pw"}});
+  absl::StatusOr<ServerConfig> config =
+      Parse({"--database-url=postgresql://db/notify", "--smtp-url=smtp://mail:2525",
+             "--twilio-url=http://peer:1/", "--twilio-account-sid=AC1",
+             "--twilio-from=+15550001111", "--sms-senders=7", "--delivery-max-attempts=3",
+             "--lease=90s", "--send-queue=250", "--event-batch=200"},
+            {{"NOTIFY_TWILIO_AUTH_TOKEN", "t0ken"}, {"NOTIFY_SMTP_PASSWORD", "pw"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->channels.smtp.url, "smtp://mail:2525");
   EXPECT_EQ(config->channels.smtp.password, "pw");
@@ -61,6 +63,7 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_EQ(config->engine.max_attempts, 3);
   EXPECT_EQ(config->engine.event_lease, absl::Seconds(90));
   EXPECT_EQ(config->engine.handoff_limit, 250);
+  EXPECT_EQ(config->engine.event_batch, 200);
 
   auto error = [](std::vector<std::string> args) {
     args.push_back("--database-url=postgresql://db/notify");
@@ -73,6 +76,8 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_THAT(error({"--lease=10s", "--send-timeout=30s"}), HasSubstr("--lease"));
   EXPECT_THAT(error({"--delivery-max-attempts=0"}), HasSubstr("--delivery-max-attempts"));
   EXPECT_THAT(error({"--send-queue=0"}), HasSubstr("--send-queue"));
+  EXPECT_THAT(error({"--event-batch=0"}), HasSubstr("--event-batch"));
+  EXPECT_THAT(error({"--event-batch=1001"}), HasSubstr("--event-batch"));
   EXPECT_THAT(error({"--fcm-credentials-file=/nonexistent"}), HasSubstr("--fcm-credentials-file"));
 }
 

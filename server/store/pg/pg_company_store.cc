@@ -135,12 +135,17 @@ absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
 }
 
 absl::Status PgCompanyStore::Purge(absl::string_view id) {
-  // Every company-owned table cascades from companies.
+  // Every company-owned table but deliveries cascades from companies. Deliveries go second: the
+  // company's deleted row waits for, then stops, the inserts that lock it (FOR KEY SHARE), so that
+  // this statement's snapshot holds every delivery that will ever be written for the company.
   return OneCompany("purging a company", id,
                     [&](pqxx::work& tx) {
-                      return tx.exec_params(
+                      pqxx::result rows = tx.exec_params(
                           absl::StrCat("DELETE FROM companies WHERE id = $1 RETURNING ", kColumns),
                           std::string(id));
+                      tx.exec_params("DELETE FROM deliveries WHERE company_id = $1",
+                                     std::string(id));
+                      return rows;
                     })
       .status();
 }

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,14 +22,17 @@ constexpr const char* kNoSuchDelivery = "00000000-0000-0000-0000-000000000000";
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
-// The insert of one delivery: $1 company, $2.. the fields. A repeated dedupe key inserts nothing.
+// The insert of one delivery: $1 company, $2.. the fields. A repeated dedupe key inserts nothing,
+// as does a company that is gone: the company's row is locked (FOR KEY SHARE) until the insert
+// commits, so that a purge, which deletes the company before its deliveries, sees the new row.
 constexpr const char* kInsertDelivery =
-    "INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id, notification_name,"
+    "WITH c AS (SELECT id FROM companies WHERE id = $1 FOR KEY SHARE)"
+    " INSERT INTO deliveries (company_id, dedupe_key, event_id, notification_id, notification_name,"
     " event, type, user_id, recipient, device_id, from_email, subject, text_message, html_message,"
     " sms_message, push_message, status, last_error, resend_of, sent)"
-    " VALUES ($1, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9,"
+    " SELECT c.id, $2, nullif($3, '')::uuid, nullif($4, '')::uuid, $5, $6, $7, $8, $9,"
     " nullif($10, '')::uuid, $11, $12, $13, $14, $15, $16, $17, $18, nullif($19, '')::uuid,"
-    " CASE WHEN $17 = 'sent' THEN now() END)"
+    " CASE WHEN $17 = 'sent' THEN now() END FROM c"
     " ON CONFLICT (company_id, dedupe_key) DO NOTHING";
 
 pqxx::result InsertDelivery(pqxx::transaction_base& tx, absl::string_view company,
@@ -116,15 +120,21 @@ nlohmann::json DeliveryRow(absl::string_view company, const NewDelivery& d) {
                                : nlohmann::json(*TimeParam(d.next_attempt))}};
 }
 
+std::string CompanyArray(const std::set<absl::string_view>& companies) {
+  return TextArray(std::vector<absl::string_view>(companies.begin(), companies.end()));
+}
+
 // Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
 std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Deliveries from a JSON array of DeliveryRow, each with its outcome so far; those whose dedupe
-// key exists are skipped.
+// Deliveries from a JSON array of DeliveryRow ($1), each with its outcome so far; those whose
+// dedupe key exists are skipped. $2 lists the rows' companies: each is locked once (FOR KEY SHARE,
+// as a foreign key would for each row), and the rows of one that is gone are skipped.
 constexpr char kInsertDeliveries[] =
-    "INSERT INTO deliveries (company_id, id, dedupe_key, event_id, notification_id,"
+    "WITH c AS (SELECT id FROM companies WHERE id = ANY($2::text[]) FOR KEY SHARE)"
+    " INSERT INTO deliveries (company_id, id, dedupe_key, event_id, notification_id,"
     " notification_name, event, type, user_id, recipient, device_id, from_email, subject,"
     " text_message, html_message, sms_message, push_message, status, last_error, resend_of, sent,"
     " attempt_count, attempts, next_attempt)"
@@ -139,6 +149,7 @@ constexpr char kInsertDeliveries[] =
     "  user_id text, recipient text, device_id text, from_email text, subject text,"
     "  text_message text, html_message text, sms_message text, push_message text, status text,"
     "  last_error text, resend_of text, attempts jsonb, next_attempt timestamptz)"
+    " WHERE d.company_id IN (SELECT id FROM c)"
     " ON CONFLICT (company_id, dedupe_key) DO NOTHING";
 
 }  // namespace
@@ -156,8 +167,10 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
   nlohmann::json deliveries = nlohmann::json::array();
   nlohmann::json outcomes = nlohmann::json::array();
   std::vector<absl::string_view> event_ids;
+  std::set<absl::string_view> companies;
   for (const FinishedEvent& e : events) {
     event_ids.push_back(e.id);
+    if (!e.deliveries.empty()) companies.insert(e.company);
     outcomes.push_back(
         {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
     for (const NewDelivery& d : e.deliveries) deliveries.push_back(DeliveryRow(e.company, d));
@@ -168,19 +181,14 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
         pqxx::work tx(conn);
         created = deliveries.empty()
                       ? 0
-                      : static_cast<int>(
-                            tx.exec_params(kInsertDeliveries, Dump(deliveries)).affected_rows());
+                      : static_cast<int>(tx.exec_prepared("insert_deliveries", Dump(deliveries),
+                                                          CompanyArray(companies))
+                                             .affected_rows());
         if (!finish) {
           tx.commit();
           return absl::OkStatus();
         }
-        tx.exec_params(
-            "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
-            " lease_until = NULL"
-            " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
-            "  error text)"
-            " WHERE e.company_id = o.company_id AND e.id = o.id::uuid AND e.id = ANY($2::uuid[])",
-            Dump(outcomes), TextArray(event_ids));
+        tx.exec_prepared("finish_events", Dump(outcomes), TextArray(event_ids));
         tx.commit();
         return absl::OkStatus();
       }));
@@ -195,10 +203,14 @@ absl::Status PgDeliveryStore::WriteSent(absl::string_view company, const NewDeli
 
 std::vector<absl::StatusOr<bool>> PgDeliveryStore::WriteSentBatch(const std::vector<Sent>& sent) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const Sent& s : sent) rows.push_back(DeliveryRow(s.company, s.delivery));
+  std::set<absl::string_view> companies;
+  for (const Sent& s : sent) {
+    rows.push_back(DeliveryRow(s.company, s.delivery));
+    companies.insert(s.company);
+  }
   absl::Status status = pool_->Run("writing sent deliveries", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);  // One statement: its own transaction.
-    tx.exec_params(kInsertDeliveries, Dump(rows));
+    tx.exec_prepared("insert_deliveries", Dump(rows), CompanyArray(companies));
     return absl::OkStatus();
   });
   return std::vector<absl::StatusOr<bool>>(
@@ -379,6 +391,15 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
 // next_attempt, so a claim reads only what is due and never steps over deliveries in flight,
 // however many there are.
 void PgDeliveryStore::Prepare(pqxx::connection& conn) {
+  // Planned once per connection: a plan of either takes longer than running it on a batch.
+  conn.prepare("insert_deliveries", kInsertDeliveries);
+  conn.prepare("finish_events",
+               "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
+               " lease_until = NULL"
+               " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
+               "  error text)"
+               " WHERE e.company_id = o.company_id AND e.id = o.id::uuid"
+               "  AND e.id = ANY($2::uuid[])");
   // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
   // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
   // A recorded outcome clears the lease, which every sender holds, so a statement run again (its
