@@ -89,18 +89,38 @@ void SetService(std::string service) {
 
 void Write(Level level, absl::string_view msg, const nlohmann::json& fields) {
   if (!Enabled(level)) return;
-  nlohmann::ordered_json line;
-  line["time"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
-  line["level"] = LevelName(level);
-  line["msg"] = msg;
+  // The line is written out directly (no intermediate object) and outside the lock: a delivery
+  // logs a line per attempt. Invalid UTF-8 is replaced instead of throwing: a log line must never
+  // take the process down.
+  auto append = [](std::string& out, const nlohmann::json& value) {
+    out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string head;
+  head.reserve(96 + msg.size());
+  absl::StrAppend(&head, R"({"time":")",
+                  absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                  R"(","level":")", LevelName(level), R"(","msg":)");
+  append(head, std::string(msg));
+  std::string tail;
+  if (fields.is_object()) {
+    for (const auto& [key, value] : fields.items()) {
+      // A field never overwrites (nor repeats) the line's own keys.
+      if (key == "time" || key == "level" || key == "msg" || key == "service") continue;
+      tail.push_back(',');
+      append(tail, key);
+      tail.push_back(':');
+      append(tail, value);
+    }
+  }
+  tail.push_back('}');
   Output& output = GetOutput();
   std::lock_guard<std::mutex> lock(output.mu);
-  if (!output.service.empty()) line["service"] = output.service;
-  if (fields.is_object()) {
-    for (const auto& [key, value] : fields.items()) line[key] = value;
+  std::string text = std::move(head);
+  if (!output.service.empty()) {
+    text += R"(,"service":)";
+    append(text, output.service);
   }
-  // Replace invalid UTF-8 instead of throwing: a log line must never take the process down.
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += tail;
   if (output.sink) {
     output.sink(text);
   } else {

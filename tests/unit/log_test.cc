@@ -37,6 +37,26 @@ TEST_F(LogTest, WritesOneJsonObjectWithTimeLevelMessageAndFields) {
   EXPECT_EQ(lines_[0].rfind(R"({"time":)", 0), 0u) << "time comes first";
 }
 
+TEST_F(LogTest, FieldsAreEscapedAndNeverReplaceTheLinesOwnKeys) {
+  SetService("notification-server");
+  Info("say \"hi\"\n", {{"msg", "not the message"},
+                        {"path", "C:\\x"},
+                        {"nested", {{"a", 1}}},
+                        {"list", {1, 2}},
+                        {"ok", true}});
+  SetService("");
+  ASSERT_EQ(lines_.size(), 1u);
+  const nlohmann::json line = nlohmann::json::parse(lines_[0]);
+  EXPECT_EQ(line["msg"], "say \"hi\"\n");
+  EXPECT_EQ(line["service"], "notification-server");
+  EXPECT_EQ(line["path"], "C:\\x");
+  EXPECT_EQ(line["nested"]["a"], 1);
+  EXPECT_EQ(line["list"], nlohmann::json({1, 2}));
+  EXPECT_EQ(line["ok"], true);
+  EXPECT_EQ(line.size(), 8u) << lines_[0];
+  EXPECT_EQ(lines_[0].find("not the message"), std::string::npos);
+}
+
 TEST_F(LogTest, LinesBelowTheLevelAreDropped) {
   SetLevel(Level::kWarn);
   Debug("d");
