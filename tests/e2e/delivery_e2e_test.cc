@@ -674,7 +674,15 @@ TEST_F(DeliveryE2eTest, AHangingProviderSlowsOnlyItsOwnChannel) {
   providers_->Fault({{"provider", "twilio"}, {"status", 0}, {"delay_ms", 2500}});
   Fire("hang-1", "transaction.create", Deposit("1"));
   ASSERT_TRUE(smtp_->WaitForMessages(1, absl::Seconds(20)));
-  std::vector<nlohmann::json> twilio = providers_->Requests("twilio");
+  // The SMS's request may reach the peer just after the email (its own sender thread); it is still
+  // unanswered once the email is in.
+  std::vector<nlohmann::json> twilio;
+  ASSERT_TRUE(PollUntil(
+      [&] {
+        twilio = providers_->Requests("twilio");
+        return !twilio.empty();
+      },
+      absl::Seconds(2)));
   ASSERT_EQ(twilio.size(), 1u);
   EXPECT_EQ(twilio[0]["status"], 0) << "the SMS is still waiting for Twilio when the email is in";
   WaitForLogs(2, v1::LOG_STATUS_SENT);

@@ -46,7 +46,10 @@ class Stack {
     auto gateway = Subprocess::Start(
         NOTIFY_GATEWAY_BIN, {.args = {"--listen=" + gateway_listen, "--server=" + server_address_,
                                       "--call-timeout=2s"}});
-    if (!gateway.ok()) return;
+    if (!gateway.ok()) {
+      ADD_FAILURE() << gateway.status();
+      return;
+    }
     gateway_ = std::move(*gateway);
     if (!Listening(*gateway_).has_value()) return;
     admin_ = notifications::v1::AdminService::NewStub(
@@ -61,7 +64,10 @@ class Stack {
     std::vector<std::string> args = server_args_;
     args.push_back("--listen=" + listen);
     auto server = Subprocess::Start(NOTIFY_SERVER_BIN, ServerOptions(database_url_, args));
-    if (!server.ok()) return false;
+    if (!server.ok()) {
+      ADD_FAILURE() << server.status();
+      return false;
+    }
     server_ = std::move(*server);
     std::optional<nlohmann::json> listening = Listening(*server_);
     if (!listening.has_value()) return false;
