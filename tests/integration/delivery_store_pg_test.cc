@@ -33,9 +33,12 @@ class DeliveryStorePgTest : public ::testing::Test {
   void AddEvents(int n) {
     pqxx::connection conn(db_.url());
     pqxx::nontransaction tx(conn);
+    // As the webhook stores them: each pending event with its place in the workers' queue.
     tx.exec_params(
-        "INSERT INTO events (company_id, event_id, name, data)"
-        " SELECT 'acme', 'e' || i, 'transaction.create', '{}' FROM generate_series(1, $1) i",
+        "WITH stored AS (INSERT INTO events (company_id, event_id, name, data)"
+        "  SELECT 'acme', 'e' || i, 'transaction.create', '{}' FROM generate_series(1, $1) i"
+        "  RETURNING id, received)"
+        " INSERT INTO event_queue (id, due) SELECT id, received FROM stored",
         n);
   }
 
@@ -98,6 +101,44 @@ TEST_F(DeliveryStorePgTest, AnExpiredLeaseIsClaimedAgain) {
   EXPECT_EQ(again->at(0).attempts, 2);
 }
 
+// An event whose dependencies fail (the platform is down) waits in the queue, with the reason on
+// the event, and is claimed again once the delay has passed; the events behind it go first.
+TEST_F(DeliveryStorePgTest, APostponedEventWaitsItsTurnWithItsReason) {
+  AddEvents(2);
+  std::vector<ClaimedEvent> first = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].event_id, "e1") << "oldest first";
+  ASSERT_TRUE(
+      store_.PostponeEvent("acme", first[0].id, "the platform is down", absl::Milliseconds(400))
+          .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE event_id = 'e1' AND status = 'pending'"
+                  " AND error = 'the platform is down'"),
+            1);
+  std::vector<ClaimedEvent> next = *store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].event_id, "e2");
+  EXPECT_TRUE(store_.ClaimEvents(10, absl::Minutes(1))->empty()) << "e1 waits";
+  absl::SleepFor(absl::Milliseconds(500));
+  std::vector<ClaimedEvent> again = *store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, first[0].id);
+  EXPECT_EQ(again[0].attempts, 2);
+}
+
+// A place in the queue whose event was deleted by hand is dropped by the claim that finds it.
+TEST_F(DeliveryStorePgTest, AQueuedEventDeletedByHandIsDropped) {
+  AddEvents(2);
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec("DELETE FROM events WHERE event_id = 'e1'");
+  }
+  std::vector<ClaimedEvent> claimed = *store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].event_id, "e2");
+  EXPECT_EQ(Count("SELECT count(*) FROM event_queue"), 1) << "only e2's place is left";
+}
+
 TEST_F(DeliveryStorePgTest, ProcessingAnEventTwiceCreatesItsDeliveriesOnce) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
@@ -128,6 +169,9 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
     NewDelivery d = Sms(e.id + "/n/sms/u");
     d.event_id = e.id;
     d.sms_message = "caf\xc3\xa9 \xe2\x9c\x93 \xc3";  // Cut inside a UTF-8 sequence.
+    d.subject =
+        "a\xff\xe2\x28\xa1"
+        "b\xed\xa0\x80";  // Malformed; a lone surrogate.
     batch.push_back({"acme", e.id, "processed", "", {d}});
   }
   batch[2].status = "failed";
@@ -135,15 +179,20 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
   batch[2].deliveries.clear();
   ASSERT_EQ(*store_.FinishEvents(batch), 2);
   EXPECT_EQ(*store_.FinishEvents(batch), 0) << "a second run creates nothing";
-  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed' AND processed IS NOT NULL"
-                  " AND lease_until IS NULL"),
-            2);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM events WHERE status = 'processed' AND processed IS NOT NULL"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM event_queue"), 0) << "all out of the workers' queue";
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'failed' AND error <> ''"), 1);
   EXPECT_EQ(
       Count("SELECT count(*) FROM deliveries WHERE sms_message LIKE 'caf\xc3\xa9 \xe2\x9c\x93 %'"
             " AND event_id IS NOT NULL"),
       2)
       << "text kept, a broken sequence replaced";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE subject = 'a\xef\xbf\xbd\xef\xbf\xbd(\xef"
+                  "\xbf\xbd"
+                  "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd'"),
+            2)
+      << "each byte that starts no valid sequence is replaced";
 }
 
 TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecorded) {
@@ -234,8 +283,8 @@ TEST_F(DeliveryStorePgTest, DeliveriesSentBeforeTheyAreWrittenKeepTheirOutcome) 
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].sms_message, "hi untried");
   EXPECT_EQ(claimed[0].attempt_count, 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed' AND lease_until IS NULL"),
-            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM event_queue"), 0);
   // The event processed again (its lease ran out before its outcome was known) creates nothing
   // twice, nor overwrites an outcome.
   NewDelivery again = Sms("sent");

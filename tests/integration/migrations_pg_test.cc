@@ -29,6 +29,30 @@ std::set<std::string> Tables(const std::string& url) {
   return tables;
 }
 
+// Applies the embedded migrations older than `version` (which must be one of them), then
+// `statements` in one transaction (the data `version` is to convert, for a company acme), then all
+// of them.
+::testing::AssertionResult MigrateWithDataBefore(pqxx::connection& conn, int version,
+                                                 const std::vector<std::string>& statements) {
+  std::vector<Migration> older;
+  bool found = false;
+  for (const Migration& m : EmbeddedMigrations()) {
+    if (m.version < version) older.push_back(m);
+    if (m.version == version) found = true;
+  }
+  if (!found) return ::testing::AssertionFailure() << "no migration " << version;
+  if (!ApplyMigrations(conn, older).ok()) return ::testing::AssertionFailure() << "older ones";
+  {
+    pqxx::work tx(conn);
+    tx.exec("INSERT INTO companies (id, webhook_secret) VALUES ('acme', 'x')");
+    for (const std::string& sql : statements) tx.exec(sql);
+    tx.commit();
+  }
+  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, EmbeddedMigrations());
+  if (!report.ok()) return ::testing::AssertionFailure() << report.status();
+  return ::testing::AssertionSuccess();
+}
+
 std::vector<std::tuple<int, std::string, std::string>> Recorded(const std::string& url) {
   pqxx::connection conn(url);
   pqxx::nontransaction tx(conn);
@@ -87,31 +111,20 @@ TEST(MigrationsPgTest, NewMigrationsAreAppliedOnTopOfOldOnes) {
 TEST(MigrationsPgTest, LeanDeliveryQueueKeepsTheAttemptsAndTheLeases) {
   TestDatabase db;
   pqxx::connection conn(db.url());
-  const std::vector<Migration> all = EmbeddedMigrations();
-  ASSERT_GE(all.size(), 3u);
-  ASSERT_EQ(all[2].version, 3);
-  ASSERT_TRUE(ApplyMigrations(conn, {all[0], all[1]}).ok());
-  {
-    pqxx::work tx(conn);
-    tx.exec("INSERT INTO companies (id, webhook_secret) VALUES ('acme', 'x')");
-    tx.exec(
-        "INSERT INTO deliveries (company_id, id, dedupe_key, type, status, attempt_count,"
-        " next_attempt, lease_until) VALUES"
-        " ('acme', '11111111-1111-1111-1111-111111111111', 'a', 'sms', 'sent', 2, now(), NULL),"
-        " ('acme', '22222222-2222-2222-2222-222222222222', 'b', 'sms', 'pending', 0,"
-        "  now() - interval '1 minute', now() + interval '1 minute'),"
-        " ('acme', '33333333-3333-3333-3333-333333333333', 'c', 'sms', 'pending', 0, now(), NULL)");
-    tx.exec(
-        "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
-        " success, provider_status, error) VALUES"
-        " ('acme', '11111111-1111-1111-1111-111111111111', 2, '2026-01-01T00:00:02Z', 5, true,"
-        "  201, ''),"
-        " ('acme', '11111111-1111-1111-1111-111111111111', 1, '2026-01-01T00:00:01Z', 9, false,"
-        "  503, 'HTTP 503')");
-    tx.commit();
-  }
-  absl::StatusOr<MigrationReport> report = ApplyMigrations(conn, all);
-  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(MigrateWithDataBefore(
+      conn, 3,
+      {"INSERT INTO deliveries (company_id, id, dedupe_key, type, status, attempt_count,"
+       " next_attempt, lease_until) VALUES"
+       " ('acme', '11111111-1111-1111-1111-111111111111', 'a', 'sms', 'sent', 2, now(), NULL),"
+       " ('acme', '22222222-2222-2222-2222-222222222222', 'b', 'sms', 'pending', 0,"
+       "  now() - interval '1 minute', now() + interval '1 minute'),"
+       " ('acme', '33333333-3333-3333-3333-333333333333', 'c', 'sms', 'pending', 0, now(), NULL)",
+       "INSERT INTO delivery_attempts (company_id, delivery_id, number, started, duration_ms,"
+       " success, provider_status, error) VALUES"
+       " ('acme', '11111111-1111-1111-1111-111111111111', 2, '2026-01-01T00:00:02Z', 5, true,"
+       "  201, ''),"
+       " ('acme', '11111111-1111-1111-1111-111111111111', 1, '2026-01-01T00:00:01Z', 9, false,"
+       "  503, 'HTTP 503')"}));
   pqxx::nontransaction tx(conn);
   pqxx::result rows = tx.exec(
       "SELECT (a->>'number')::int, (a->>'started')::timestamptz = '2026-01-01T00:00:01Z',"
@@ -136,6 +149,33 @@ TEST(MigrationsPgTest, LeanDeliveryQueueKeepsTheAttemptsAndTheLeases) {
           .as<bool>())
       << "a held delivery is due when its lease ends";
   EXPECT_FALSE(Tables(db.url()).count("delivery_attempts"));
+}
+
+// 0006 moves the event workers' queue into event_queue: a database in use when it runs keeps each
+// pending event's place, attempts and lease, and nothing else is queued.
+TEST(MigrationsPgTest, EventQueueTakesThePendingEventsWithTheirLeases) {
+  TestDatabase db;
+  pqxx::connection conn(db.url());
+  ASSERT_TRUE(MigrateWithDataBefore(
+      conn, 6,
+      {"INSERT INTO events (company_id, id, event_id, name, data, status, attempts, lease_until,"
+       " received) VALUES"
+       " ('acme', '11111111-1111-1111-1111-111111111111', 'free', 'n', '{}', 'pending', 0, NULL,"
+       "  '2026-01-01T00:00:00Z'),"
+       " ('acme', '22222222-2222-2222-2222-222222222222', 'held', 'n', '{}', 'pending', 2,"
+       "  now() + interval '1 minute', '2026-01-01T00:00:01Z'),"
+       " ('acme', '33333333-3333-3333-3333-333333333333', 'done', 'n', '{}', 'processed', 1,"
+       "  NULL, '2026-01-01T00:00:02Z')"}));
+  pqxx::nontransaction tx(conn);
+  pqxx::result rows = tx.exec(
+      "SELECT id::text, attempts, due = '2026-01-01T00:00:00Z', due > now()"
+      " FROM event_queue ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u) << "only the pending events";
+  EXPECT_EQ(rows[0][0].as<std::string>(), "11111111-1111-1111-1111-111111111111");
+  EXPECT_EQ(rows[0][1].as<int>(), 0);
+  EXPECT_TRUE(rows[0][2].as<bool>()) << "due when received";
+  EXPECT_EQ(rows[1][1].as<int>(), 2);
+  EXPECT_TRUE(rows[1][3].as<bool>()) << "a held event is due when its lease ends";
 }
 
 // Deleting an event, a notification or a delivery must not scan a company's deliveries (their

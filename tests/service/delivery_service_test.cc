@@ -242,6 +242,16 @@ TEST_F(DeliveryServiceTest, ReplayMakesAProcessedEventPendingButNotAnIgnoredOne)
   grpc::Status status = admin_->ReplayEvent(As(kAdmin).get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.event().status(), v1::EVENT_STATUS_PENDING);
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    EXPECT_EQ(tx.exec_params1("SELECT attempts FROM event_queue WHERE id = $1::uuid"
+                              " AND due <= now()",
+                              processed)[0]
+                  .as<int>(),
+              1)
+        << "queued again, as processed once already";
+  }
 
   request.set_id(StoreEvent("spaceship.launch", "ignored"));
   status = admin_->ReplayEvent(As(kAdmin).get(), request, &response);

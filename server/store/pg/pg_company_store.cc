@@ -135,16 +135,22 @@ absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
 }
 
 absl::Status PgCompanyStore::Purge(absl::string_view id) {
-  // Every company-owned table but deliveries cascades from companies. Deliveries go second: the
-  // company's deleted row waits for, then stops, the inserts that lock it (FOR KEY SHARE), so that
-  // this statement's snapshot holds every delivery that will ever be written for the company.
+  // Every company-owned table but deliveries and the event workers' queue cascades from companies.
+  // The company's row is locked first: that waits for, then stops, the inserts that lock it (FOR
+  // KEY SHARE, as a foreign key does), so that the statements after it see every event and
+  // delivery that will ever be written for the company.
   return OneCompany("purging a company", id,
                     [&](pqxx::work& tx) {
+                      const std::string company(id);
+                      tx.exec_params("SELECT 1 FROM companies WHERE id = $1 FOR UPDATE", company);
+                      tx.exec_params(
+                          "DELETE FROM event_queue"
+                          " WHERE id IN (SELECT id FROM events WHERE company_id = $1)",
+                          company);
                       pqxx::result rows = tx.exec_params(
                           absl::StrCat("DELETE FROM companies WHERE id = $1 RETURNING ", kColumns),
-                          std::string(id));
-                      tx.exec_params("DELETE FROM deliveries WHERE company_id = $1",
-                                     std::string(id));
+                          company);
+                      tx.exec_params("DELETE FROM deliveries WHERE company_id = $1", company);
                       return rows;
                     })
       .status();

@@ -68,12 +68,23 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
                                                                        absl::Duration lease) {
   std::vector<ClaimedEvent> events;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming events", [&](pqxx::connection& conn) {
+    events.clear();
     pqxx::nontransaction tx(conn);  // One statement: its own transaction.
     pqxx::result rows = tx.exec_prepared("claim_events", limit, Seconds(lease));
+    // A place in the queue whose event is gone (deleted by hand; a purge deletes both) is
+    // dropped.
+    std::vector<absl::string_view> gone;
     for (const auto& row : rows) {
+      if (row[0].is_null()) {
+        gone.push_back(row[1].c_str());
+        continue;
+      }
       events.push_back(ClaimedEvent{row[0].as<std::string>(), row[1].as<std::string>(),
                                     row[2].as<std::string>(), row[3].as<std::string>(),
                                     row[4].as<std::string>(), row[5].as<int>()});
+    }
+    if (!gone.empty()) {
+      tx.exec_params("DELETE FROM event_queue WHERE id = ANY($1::uuid[])", TextArray(gone));
     }
     return absl::OkStatus();
   }));
@@ -82,58 +93,122 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
 
 namespace {
 
-// A delivery as a row of the JSON that kInsertDeliveries reads.
-nlohmann::json DeliveryRow(absl::string_view company, const NewDelivery& d) {
-  nlohmann::json attempts = nlohmann::json::array();
-  int number = 0;
-  for (const DeliveryAttempt& a : d.attempts) {
-    attempts.push_back({{"number", ++number},
-                        {"started", *TimeParam(a.started)},
-                        {"duration_ms", absl::ToInt64Milliseconds(a.duration)},
-                        {"success", a.success},
-                        {"provider_status", a.provider_status},
-                        {"error", a.error}});
+// Text made valid UTF-8: a sequence cut short or malformed (a template filter may cut text inside
+// one) becomes U+FFFD. PostgreSQL refuses invalid UTF-8, which would fail the whole batch.
+std::string ValidUtf8(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    unsigned int min = 0;
+    unsigned int code = 0;
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      length = 2, min = 0x80, code = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      length = 3, min = 0x800, code = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      length = 4, min = 0x10000, code = c & 0x07;
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3F);
+    }
+    valid = valid && code >= min && code <= 0x10FFFF && (code < 0xD800 || code > 0xDFFF);
+    if (valid) {
+      out.append(text.data() + i, length);
+      i += length;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
   }
-  return {{"company_id", company},
-          {"id", IsUuid(d.id) ? d.id : ""},
-          {"dedupe_key", d.dedupe_key},
-          {"event_id", d.event_id},
-          {"notification_id", d.notification_id},
-          {"notification_name", d.notification_name},
-          {"event", d.event},
-          {"type", d.type},
-          {"user_id", d.user_id},
-          {"recipient", d.recipient},
-          {"device_id", d.device_id},
-          {"from_email", d.from_email},
-          {"subject", d.subject},
-          {"text_message", d.text_message},
-          {"html_message", d.html_message},
-          {"sms_message", d.sms_message},
-          {"push_message", d.push_message},
-          {"status", d.status},
-          {"last_error", d.last_error},
-          {"resend_of", d.resend_of},
-          {"attempts", std::move(attempts)},
-          {"next_attempt", d.next_attempt == absl::InfinitePast()
-                               ? nlohmann::json(nullptr)
-                               : nlohmann::json(*TimeParam(d.next_attempt))}};
+  return out;
 }
 
-std::string CompanyArray(const std::set<absl::string_view>& companies) {
-  return TextArray(std::vector<absl::string_view>(companies.begin(), companies.end()));
-}
+// Deliveries as the parallel text arrays kInsertDeliveries reads: one array a column, one element
+// a delivery, each with its outcome so far.
+class DeliveryColumns {
+ public:
+  void Add(absl::string_view company, const NewDelivery& d) {
+    nlohmann::json attempts = nlohmann::json::array();
+    int number = 0;
+    for (const DeliveryAttempt& a : d.attempts) {
+      attempts.push_back({{"number", ++number},
+                          {"started", *TimeParam(a.started)},
+                          {"duration_ms", absl::ToInt64Milliseconds(a.duration)},
+                          {"success", a.success},
+                          {"provider_status", a.provider_status},
+                          {"error", a.error}});
+    }
+    const std::string next_attempt =
+        d.next_attempt == absl::InfinitePast() ? "" : *TimeParam(d.next_attempt);
+    const std::string values[kColumns] = {
+        std::string(company),
+        IsUuid(d.id) ? d.id : "",
+        d.dedupe_key,
+        d.event_id,
+        d.notification_id,
+        d.notification_name,
+        d.event,
+        d.type,
+        d.user_id,
+        d.recipient,
+        d.device_id,
+        d.from_email,
+        d.subject,
+        d.text_message,
+        d.html_message,
+        d.sms_message,
+        d.push_message,
+        d.status,
+        d.last_error,
+        d.resend_of,
+        attempts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        next_attempt};
+    for (int c = 0; c < kColumns; ++c) columns_[c].push_back(ValidUtf8(values[c]));
+    companies_.insert(std::string(company));
+  }
+
+  bool empty() const { return columns_[0].empty(); }
+
+  // Runs kInsertDeliveries ("insert_deliveries") with these rows; how many were inserted.
+  int Insert(pqxx::transaction_base& tx) const {
+    std::vector<std::string> arrays;
+    for (const std::vector<std::string>& column : columns_) {
+      arrays.push_back(TextArray(std::vector<absl::string_view>(column.begin(), column.end())));
+    }
+    arrays.push_back(
+        TextArray(std::vector<absl::string_view>(companies_.begin(), companies_.end())));
+    return static_cast<int>(
+        tx.exec_prepared("insert_deliveries", pqxx::prepare::make_dynamic_params(arrays))
+            .affected_rows());
+  }
+
+ private:
+  static constexpr int kColumns = 22;
+  std::vector<std::string> columns_[kColumns];
+  std::set<std::string> companies_;
+};
 
 // Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
 std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// Deliveries from a JSON array of DeliveryRow ($1), each with its outcome so far; those whose
-// dedupe key exists are skipped. $2 lists the rows' companies: each is locked once (FOR KEY SHARE,
-// as a foreign key would for each row), and the rows of one that is gone are skipped.
+// Deliveries from the 22 text arrays of DeliveryColumns ($1..$22), each with its outcome so far;
+// those whose dedupe key exists are skipped. $23 lists the rows' companies: each is locked once
+// (FOR KEY SHARE, as a foreign key would for each row), and the rows of one that is gone are
+// skipped.
 constexpr char kInsertDeliveries[] =
-    "WITH c AS (SELECT id FROM companies WHERE id = ANY($2::text[]) FOR KEY SHARE)"
+    "WITH c AS (SELECT id FROM companies WHERE id = ANY($23::text[]) FOR KEY SHARE)"
     " INSERT INTO deliveries (company_id, id, dedupe_key, event_id, notification_id,"
     " notification_name, event, type, user_id, recipient, device_id, from_email, subject,"
     " text_message, html_message, sms_message, push_message, status, last_error, resend_of, sent,"
@@ -143,12 +218,15 @@ constexpr char kInsertDeliveries[] =
     "  d.event, d.type, d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email,"
     "  d.subject, d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
     "  d.last_error, nullif(d.resend_of, '')::uuid, CASE WHEN d.status = 'sent' THEN now() END,"
-    "  jsonb_array_length(d.attempts), d.attempts, coalesce(d.next_attempt, now())"
-    " FROM jsonb_to_recordset($1::jsonb) AS d(company_id text, id text, dedupe_key text,"
-    "  event_id text, notification_id text, notification_name text, event text, type text,"
-    "  user_id text, recipient text, device_id text, from_email text, subject text,"
-    "  text_message text, html_message text, sms_message text, push_message text, status text,"
-    "  last_error text, resend_of text, attempts jsonb, next_attempt timestamptz)"
+    "  jsonb_array_length(d.attempts::jsonb), d.attempts::jsonb,"
+    "  coalesce(nullif(d.next_attempt, '')::timestamptz, now())"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],"
+    "  $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],"
+    "  $20::text[], $21::text[], $22::text[])"
+    "  AS d(company_id, id, dedupe_key, event_id, notification_id, notification_name, event,"
+    "  type, user_id, recipient, device_id, from_email, subject, text_message, html_message,"
+    "  sms_message, push_message, status, last_error, resend_of, attempts, next_attempt)"
     " WHERE d.company_id IN (SELECT id FROM c)"
     " ON CONFLICT (company_id, dedupe_key) DO NOTHING";
 
@@ -163,27 +241,21 @@ absl::StatusOr<int> PgDeliveryStore::WriteDeliveries(const std::vector<FinishedE
 }
 
 absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& events, bool finish) {
-  // Two statements for the whole batch, each reading its rows from one JSON parameter.
-  nlohmann::json deliveries = nlohmann::json::array();
+  // Two statements for the whole batch: the deliveries, and the events' outcomes.
+  DeliveryColumns deliveries;
   nlohmann::json outcomes = nlohmann::json::array();
   std::vector<absl::string_view> event_ids;
-  std::set<absl::string_view> companies;
   for (const FinishedEvent& e : events) {
     event_ids.push_back(e.id);
-    if (!e.deliveries.empty()) companies.insert(e.company);
     outcomes.push_back(
         {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
-    for (const NewDelivery& d : e.deliveries) deliveries.push_back(DeliveryRow(e.company, d));
+    for (const NewDelivery& d : e.deliveries) deliveries.Add(e.company, d);
   }
   int created = 0;
   NOTIFY_RETURN_IF_ERROR(
       pool_->Run(finish ? "finishing events" : "writing deliveries", [&](pqxx::connection& conn) {
         pqxx::work tx(conn);
-        created = deliveries.empty()
-                      ? 0
-                      : static_cast<int>(tx.exec_prepared("insert_deliveries", Dump(deliveries),
-                                                          CompanyArray(companies))
-                                             .affected_rows());
+        created = deliveries.empty() ? 0 : deliveries.Insert(tx);
         if (!finish) {
           tx.commit();
           return absl::OkStatus();
@@ -202,15 +274,11 @@ absl::Status PgDeliveryStore::WriteSent(absl::string_view company, const NewDeli
 }
 
 std::vector<absl::StatusOr<bool>> PgDeliveryStore::WriteSentBatch(const std::vector<Sent>& sent) {
-  nlohmann::json rows = nlohmann::json::array();
-  std::set<absl::string_view> companies;
-  for (const Sent& s : sent) {
-    rows.push_back(DeliveryRow(s.company, s.delivery));
-    companies.insert(s.company);
-  }
+  DeliveryColumns rows;
+  for (const Sent& s : sent) rows.Add(s.company, s.delivery);
   absl::Status status = pool_->Run("writing sent deliveries", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);  // One statement: its own transaction.
-    tx.exec_prepared("insert_deliveries", Dump(rows), CompanyArray(companies));
+    rows.Insert(tx);
     return absl::OkStatus();
   });
   return std::vector<absl::StatusOr<bool>>(
@@ -243,7 +311,9 @@ absl::Status PgDeliveryStore::PostponeEvent(absl::string_view company, absl::str
   return pool_->Run("postponing an event", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     tx.exec_params(
-        "UPDATE events SET error = $3, lease_until = now() + make_interval(secs => $4)"
+        "WITH later AS (UPDATE event_queue SET due = now() + make_interval(secs => $4)"
+        "   WHERE id = $2::uuid)"
+        " UPDATE events SET error = $3"
         " WHERE company_id = $1 AND id = $2::uuid AND status = 'pending'",
         std::string(company), std::string(id), std::string(error), Seconds(delay));
     return absl::OkStatus();
@@ -393,9 +463,10 @@ std::vector<absl::StatusOr<bool>> PgDeliveryStore::RecordAttempts(
 void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   // Planned once per connection: a plan of either takes longer than running it on a batch.
   conn.prepare("insert_deliveries", kInsertDeliveries);
+  // The events leave the workers' queue and take their outcome.
   conn.prepare("finish_events",
-               "UPDATE events e SET status = o.status, error = o.error, processed = now(),"
-               " lease_until = NULL"
+               "WITH dequeued AS (DELETE FROM event_queue WHERE id = ANY($2::uuid[]))"
+               " UPDATE events e SET status = o.status, error = o.error, processed = now()"
                " FROM jsonb_to_recordset($1::jsonb) AS o(company_id text, id text, status text,"
                "  error text)"
                " WHERE e.company_id = o.company_id AND e.id = o.id::uuid"
@@ -436,15 +507,20 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
                "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
                "  d.push_message, d.event, d.notification_name, d.attempt_count");
+  // The events due soonest (oldest first): each is due again when the claim's lease ends, so a
+  // claim reads only what is due and never steps over events in flight. The event's columns come
+  // from events; a place whose event is gone comes back with nulls.
   conn.prepare("claim_events",
-               "UPDATE events e SET lease_until = now() + make_interval(secs => $2),"
-               "  attempts = e.attempts + 1"
-               " WHERE e.id = ANY(ARRAY("
-               "  SELECT id FROM events"
-               "  WHERE status = 'pending' AND (lease_until IS NULL OR lease_until < now())"
-               "  ORDER BY received LIMIT $1 FOR UPDATE SKIP LOCKED))"
-               " RETURNING e.company_id, e.id::text, e.event_id, e.name, e.data::text,"
-               "  e.attempts");
+               "WITH claimed AS ("
+               "  UPDATE event_queue q SET due = now() + make_interval(secs => $2),"
+               "   attempts = q.attempts + 1"
+               "  WHERE q.id = ANY(ARRAY("
+               "   SELECT id FROM event_queue WHERE due <= now()"
+               "   ORDER BY due LIMIT $1 FOR UPDATE SKIP LOCKED))"
+               "  RETURNING q.id, q.attempts)"
+               " SELECT e.company_id, c.id::text, e.event_id, e.name, e.data::text, c.attempts"
+               " FROM claimed c LEFT JOIN events e ON e.id = c.id"
+               " ORDER BY e.received");
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,
@@ -488,10 +564,11 @@ absl::Status PgDeliveryStore::ReplayEvent(absl::string_view company, absl::strin
         "   WHERE company_id = $1 AND id = $2::uuid),"
         // One attempt counted already, so that its next processing (attempts above one) looks for
         // the messages it made and sends none of them again.
-        " replayed AS (UPDATE events SET status = 'pending', lease_until = NULL, error = '',"
-        "   processed = NULL, attempts = 1"
+        " replayed AS (UPDATE events SET status = 'pending', error = '', processed = NULL"
         "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' AND origin = 'webhook'"
-        "   RETURNING id)"
+        "   RETURNING id),"
+        " queued AS (INSERT INTO event_queue (id, attempts) SELECT id, 1 FROM replayed"
+        "   ON CONFLICT (id) DO UPDATE SET due = now(), attempts = 1)"
         " SELECT CASE WHEN origin = 'trigger' THEN 'trigger' ELSE status END FROM target",
         std::string(company), std::string(id));
     found_status = rows.empty() ? "" : rows[0][0].as<std::string>();
@@ -526,7 +603,7 @@ absl::StatusOr<std::pair<int64_t, int64_t>> PgDeliveryStore::QueueDepths() {
   NOTIFY_RETURN_IF_ERROR(pool_->Run("reading queue depths", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec(
-        "SELECT (SELECT count(*) FROM events WHERE status = 'pending'),"
+        "SELECT (SELECT count(*) FROM event_queue),"
         " (SELECT count(*) FROM deliveries WHERE status IN ('pending', 'retrying'))");
     depths = {rows[0][0].as<int64_t>(), rows[0][1].as<int64_t>()};
     return absl::OkStatus();

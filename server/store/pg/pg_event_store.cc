@@ -40,14 +40,19 @@ absl::Status EventNotFound() {
 
 void PgEventStore::Prepare(pqxx::connection& conn) {
   // A batch of events in one statement, as parallel text arrays: the new ones come back inserted;
-  // a key the table has already (or that comes twice in the batch) is inserted once.
+  // a key the table has already (or that comes twice in the batch) is inserted once. A pending
+  // event takes its place in the event workers' queue in the same statement.
   conn.prepare("insert_events",
-               "INSERT INTO events (company_id, event_id, name, data, status)"
-               " SELECT c, e, n, (p::jsonb) -> 'data', s"
-               " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])"
-               "  AS t(c, e, n, p, s)"
-               " ON CONFLICT (company_id, event_id) DO NOTHING"
-               " RETURNING company_id, event_id, id::text, status");
+               "WITH stored AS ("
+               "  INSERT INTO events (company_id, event_id, name, data, status)"
+               "  SELECT c, e, n, (p::jsonb) -> 'data', s"
+               "  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])"
+               "   AS t(c, e, n, p, s)"
+               "  ON CONFLICT (company_id, event_id) DO NOTHING"
+               "  RETURNING company_id, event_id, id, status, received),"
+               " queued AS (INSERT INTO event_queue (id, due)"
+               "  SELECT id, received FROM stored WHERE status = 'pending')"
+               " SELECT company_id, event_id, id::text, status FROM stored");
   // The events of a batch that were there before it. Run after the insert, in a new snapshot, so
   // that a first copy another batch committed meanwhile is seen.
   conn.prepare("find_events",
