@@ -15,9 +15,9 @@ ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_id_key;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_pkey PRIMARY KEY (id);
 
--- 3. An event's row is written three times: stored, claimed (the lease) and finished. The claim
---    leaves every index alone only if the row's new version fits on its page; a claim takes a batch
---    of consecutive events, which share pages, so with 20% of each page free most of them did not
---    fit and were written to other pages, with an entry in each of the five indexes. Half of each
---    page is left free from now on (pages written before keep their 80%).
+-- 3. An event's row is written again after it is stored (claimed, finished). Such an update leaves
+--    every index alone only if the row's new version fits on its page; events are taken in batches
+--    of consecutive events, which share pages, so with 20% of each page free most did not fit and
+--    were written to other pages, with an entry in each of the five indexes. Half of each page is
+--    left free from now on (pages written before keep their 80%).
 ALTER TABLE events SET (fillfactor = 50);

@@ -168,14 +168,16 @@ TEST(MigrationsPgTest, EventQueueTakesThePendingEventsWithTheirLeases) {
        "  NULL, '2026-01-01T00:00:02Z')"}));
   pqxx::nontransaction tx(conn);
   pqxx::result rows = tx.exec(
-      "SELECT id::text, attempts, due = '2026-01-01T00:00:00Z', due > now()"
-      " FROM event_queue ORDER BY id");
+      "SELECT q.id::text, q.attempts, q.due = e.received, q.lease_until > now()"
+      " FROM event_queue q JOIN events e USING (id) ORDER BY q.id");
   ASSERT_EQ(rows.size(), 2u) << "only the pending events";
   EXPECT_EQ(rows[0][0].as<std::string>(), "11111111-1111-1111-1111-111111111111");
   EXPECT_EQ(rows[0][1].as<int>(), 0);
   EXPECT_TRUE(rows[0][2].as<bool>()) << "due when received";
+  EXPECT_TRUE(rows[0][3].is_null());
   EXPECT_EQ(rows[1][1].as<int>(), 2);
-  EXPECT_TRUE(rows[1][3].as<bool>()) << "a held event is due when its lease ends";
+  EXPECT_TRUE(rows[1][2].as<bool>());
+  EXPECT_TRUE(rows[1][3].as<bool>()) << "a held event keeps its lease";
 }
 
 // Deleting an event, a notification or a delivery must not scan a company's deliveries (their

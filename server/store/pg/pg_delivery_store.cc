@@ -311,8 +311,8 @@ absl::Status PgDeliveryStore::PostponeEvent(absl::string_view company, absl::str
   return pool_->Run("postponing an event", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     tx.exec_params(
-        "WITH later AS (UPDATE event_queue SET due = now() + make_interval(secs => $4)"
-        "   WHERE id = $2::uuid)"
+        "WITH later AS (UPDATE event_queue"
+        "   SET due = now() + make_interval(secs => $4), lease_until = NULL WHERE id = $2::uuid)"
         " UPDATE events SET error = $3"
         " WHERE company_id = $1 AND id = $2::uuid AND status = 'pending'",
         std::string(company), std::string(id), std::string(error), Seconds(delay));
@@ -507,15 +507,17 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
                "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
                "  d.push_message, d.event, d.notification_name, d.attempt_count");
-  // The events due soonest (oldest first): each is due again when the claim's lease ends, so a
-  // claim reads only what is due and never steps over events in flight. The event's columns come
-  // from events; a place whose event is gone comes back with nulls.
+  // The events due soonest (oldest first) that no worker holds. The lease is in no index: the
+  // claim stays on the row's page and touches no index, and the rows it locked are updated where
+  // they are (by ctid, which the lock keeps from changing), not looked up again by id. The event's
+  // columns come from events; a place whose event is gone comes back with nulls.
   conn.prepare("claim_events",
                "WITH claimed AS ("
-               "  UPDATE event_queue q SET due = now() + make_interval(secs => $2),"
+               "  UPDATE event_queue q SET lease_until = now() + make_interval(secs => $2),"
                "   attempts = q.attempts + 1"
-               "  WHERE q.id = ANY(ARRAY("
-               "   SELECT id FROM event_queue WHERE due <= now()"
+               "  WHERE q.ctid = ANY(ARRAY("
+               "   SELECT ctid FROM event_queue"
+               "   WHERE due <= now() AND (lease_until IS NULL OR lease_until < now())"
                "   ORDER BY due LIMIT $1 FOR UPDATE SKIP LOCKED))"
                "  RETURNING q.id, q.attempts)"
                " SELECT e.company_id, c.id::text, e.event_id, e.name, e.data::text, c.attempts"
@@ -568,7 +570,7 @@ absl::Status PgDeliveryStore::ReplayEvent(absl::string_view company, absl::strin
         "   WHERE company_id = $1 AND id = $2::uuid AND status <> 'ignored' AND origin = 'webhook'"
         "   RETURNING id),"
         " queued AS (INSERT INTO event_queue (id, attempts) SELECT id, 1 FROM replayed"
-        "   ON CONFLICT (id) DO UPDATE SET due = now(), attempts = 1)"
+        "   ON CONFLICT (id) DO UPDATE SET due = now(), lease_until = NULL, attempts = 1)"
         " SELECT CASE WHEN origin = 'trigger' THEN 'trigger' ELSE status END FROM target",
         std::string(company), std::string(id));
     found_status = rows.empty() ? "" : rows[0][0].as<std::string>();
