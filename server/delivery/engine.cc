@@ -240,7 +240,8 @@ absl::StatusOr<int> DeliveryEngine::ProcessEventsOnce() {
 void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished,
                                     const std::set<std::string>& again, absl::Time claimed) {
   if (finished.empty()) return;
-  std::deque<Handed> handed = HandOver(finished, again);
+  HandedBatch batch;
+  std::deque<Handed> handed = HandOver(finished, again, &batch);
   std::set<const NewDelivery*> written;
   if (!handed.empty()) {
     // The others (in-app messages, skipped ones, the overflow) are written now rather than after
@@ -258,13 +259,14 @@ void DeliveryEngine::RecordFinished(std::vector<FinishedEvent>& finished,
         }
       }
     }
-    AwaitHanded(handed, claimed);
+    AwaitHanded(handed, batch, claimed);
   }
   WriteFinished(finished, handed, std::move(written), claimed);
 }
 
 std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<FinishedEvent>& finished,
-                                                            const std::set<std::string>& again) {
+                                                            const std::set<std::string>& again,
+                                                            HandedBatch* batch) {
   std::deque<Handed> handed;
   {
     std::lock_guard<std::mutex> lock(send_mu_);
@@ -303,8 +305,9 @@ std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<Finished
             e.company,      d.id,           d.type,         d.user_id, d.recipient,
             d.device_id,    d.device_token, d.from_email,   d.subject, d.text_message,
             d.html_message, d.sms_message,  d.push_message, d.event,   d.notification_name};
-        handed.push_back(Handed{std::move(job), &e, &d});
+        handed.push_back(Handed{std::move(job), &e, &d, batch});
         handed_[d.type].push_back(&handed.back());
+        ++batch->not_done;
       }
     }
     if (!handed.empty()) ++send_generation_;
@@ -313,14 +316,13 @@ std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<Finished
   return handed;
 }
 
-void DeliveryEngine::AwaitHanded(std::deque<Handed>& handed, absl::Time claimed) {
+void DeliveryEngine::AwaitHanded(std::deque<Handed>& handed, HandedBatch& batch,
+                                 absl::Time claimed) {
   const absl::Time stop_handing =
       claimed + std::max(absl::ZeroDuration(), options_.event_lease - options_.send_timeout) / 2;
   std::unique_lock<std::mutex> lock(send_mu_);
-  handed_done_cv_.wait_until(lock, absl::ToChronoTime(stop_handing), [&] {
-    return stopping_ || std::all_of(handed.begin(), handed.end(),
-                                    [](const Handed& h) { return h.outcome.has_value(); });
-  });
+  handed_done_cv_.wait_until(lock, absl::ToChronoTime(stop_handing),
+                             [&] { return stopping_ || batch.not_done == 0; });
   // What no sender started is taken back, to be written pending.
   std::set<const Handed*> mine;
   for (const Handed& h : handed) mine.insert(&h);
@@ -329,10 +331,8 @@ void DeliveryEngine::AwaitHanded(std::deque<Handed>& handed, absl::Time claimed)
                                [&](const Handed* h) { return mine.count(h) > 0; }),
                 queue.end());
   }
-  handed_done_cv_.wait(lock, [&] {
-    return std::all_of(handed.begin(), handed.end(),
-                       [](const Handed& h) { return !h.started || h.outcome.has_value(); });
-  });
+  batch.taken_back = true;
+  handed_done_cv_.wait(lock, [&] { return batch.in_flight == 0; });
 }
 
 void DeliveryEngine::WriteFinished(const std::vector<FinishedEvent>& finished,
@@ -490,6 +490,7 @@ DeliveryEngine::Handed* DeliveryEngine::TakeHanded(const std::string& type) {
   Handed* h = it->second.front();
   it->second.pop_front();
   h->started = true;
+  ++h->batch->in_flight;
   return h;
 }
 
@@ -546,14 +547,18 @@ absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim
     log::Warn("could not write a sent delivery; its event's worker tries again",
               {{"delivery", h->job.id}, {"error", std::string(written.message())}});
   }
+  bool wake = false;  // Whether its event worker's wait may be over.
   {
     std::lock_guard<std::mutex> lock(send_mu_);
     *h->row = std::move(row);
     h->written = written.ok();
     h->outcome = std::move(outcome);
+    HandedBatch* batch = h->batch;
+    --batch->in_flight;
+    wake = --batch->not_done == 0 || (batch->taken_back && batch->in_flight == 0);
     // The event worker may go on (and `h` with it) as soon as the lock is released.
   }
-  handed_done_cv_.notify_all();
+  if (wake) handed_done_cv_.notify_all();
   return 1;
 }
 

@@ -121,10 +121,18 @@ class DeliveryEngine {
   void Report(const DeliveryJob& job, const Outcome& outcome);
   // A new delivery handed by its event worker to the senders before it is written (see
   // handoff_limit): the worker owns it and waits until it is done or taken back.
+  // What an event worker handed over of one batch and waits for, counted so that a sender wakes
+  // the worker only when the wait may be over (not once a message). Guarded by send_mu_.
+  struct HandedBatch {
+    int not_done = 0;         // Handed over, no outcome yet.
+    int in_flight = 0;        // Taken by a sender, no outcome yet.
+    bool taken_back = false;  // The worker took back what no sender started; waits for in_flight.
+  };
   struct Handed {
     DeliveryJob job;
     const FinishedEvent* event;
     NewDelivery* row;                // The event's delivery, which takes the outcome.
+    HandedBatch* batch;              // Its event worker's.
     std::optional<Outcome> outcome;  // Set by the sender when it is done.
     bool started = false;            // A sender took it.
     bool written = false;            // The sender wrote it with its outcome.
@@ -133,10 +141,10 @@ class DeliveryEngine {
   // but those an earlier processing of their event wrote already (looked up for the events in
   // `again` only); each gets its id.
   std::deque<Handed> HandOver(std::vector<FinishedEvent>& finished,
-                              const std::set<std::string>& again);
+                              const std::set<std::string>& again, HandedBatch* batch);
   // Waits until the senders are done with `handed`, taking back what none started by the time a
   // send started then would still end within the events' lease (or when the process stops).
-  void AwaitHanded(std::deque<Handed>& handed, absl::Time claimed);
+  void AwaitHanded(std::deque<Handed>& handed, HandedBatch& batch, absl::Time claimed);
   // Marks the events processed with their deliveries not `written` yet (those taken back are
   // pending, and outcomes the senders could not write go with them), in one transaction, or one
   // event at a time if that fails.
