@@ -2,6 +2,7 @@
 
 #include <grpc/support/log.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -43,6 +44,38 @@ void GrpcLogFunction(gpr_log_func_args* args) {
   Write(level, args->message != nullptr ? args->message : "",
         {{"component", "grpc"},
          {"source", absl::StrCat(args->file != nullptr ? args->file : "", ":", args->line)}});
+}
+
+// `text` as a JSON string: plain printable ASCII as it is, anything else through the JSON library
+// (escapes, invalid UTF-8 replaced).
+void AppendString(std::string& out, absl::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out.push_back('"');
+    out.append(text.data(), text.size());
+    out.push_back('"');
+    return;
+  }
+  out += nlohmann::json(std::string(text))
+             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// `time` as 2026-11-28T13:35:07.123Z. The part up to the seconds is formatted once a second per
+// thread.
+void AppendTime(std::string& out, absl::Time time) {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  const int64_t millis = absl::ToUnixMillis(time);
+  const int64_t second = millis >= 0 ? millis / 1000 : (millis - 999) / 1000;
+  if (second != cached_second) {
+    cached =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second), absl::UTCTimeZone());
+    cached_second = second;
+  }
+  const int64_t ms = millis - second * 1000;
+  absl::StrAppend(&out, cached, ".", absl::Dec(ms, absl::kZeroPad3), "Z");
 }
 
 }  // namespace
@@ -93,14 +126,20 @@ void Write(Level level, absl::string_view msg, const nlohmann::json& fields) {
   // logs a line per attempt. Invalid UTF-8 is replaced instead of throwing: a log line must never
   // take the process down.
   auto append = [](std::string& out, const nlohmann::json& value) {
-    out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (value.is_string()) {
+      AppendString(out, value.get_ref<const std::string&>());
+    } else if (value.is_number_integer()) {
+      absl::StrAppend(&out, value.get<int64_t>());
+    } else {
+      out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
   };
   std::string head;
   head.reserve(96 + msg.size());
-  absl::StrAppend(&head, R"({"time":")",
-                  absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-                  R"(","level":")", LevelName(level), R"(","msg":)");
-  append(head, std::string(msg));
+  absl::StrAppend(&head, R"({"time":")");
+  AppendTime(head, absl::Now());
+  absl::StrAppend(&head, R"(","level":")", LevelName(level), R"(","msg":)");
+  AppendString(head, msg);
   std::string tail;
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
@@ -118,7 +157,7 @@ void Write(Level level, absl::string_view msg, const nlohmann::json& fields) {
   std::string text = std::move(head);
   if (!output.service.empty()) {
     text += R"(,"service":)";
-    append(text, output.service);
+    AppendString(text, output.service);
   }
   text += tail;
   if (output.sink) {

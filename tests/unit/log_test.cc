@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -55,6 +57,22 @@ TEST_F(LogTest, FieldsAreEscapedAndNeverReplaceTheLinesOwnKeys) {
   EXPECT_EQ(line["ok"], true);
   EXPECT_EQ(line.size(), 8u) << lines_[0];
   EXPECT_EQ(lines_[0].find("not the message"), std::string::npos);
+}
+
+TEST_F(LogTest, TheTimeIsUtcToTheMillisecond) {
+  const absl::Time before = absl::Now();
+  Info("a");
+  Info("b");
+  const absl::Time after = absl::Now();
+  ASSERT_EQ(lines_.size(), 2u);
+  for (const std::string& text : lines_) {
+    const std::string time = nlohmann::json::parse(text)["time"];
+    absl::Time parsed;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%E3SZ", time, &parsed, &error)) << time << error;
+    EXPECT_GE(parsed, absl::FromUnixMillis(absl::ToUnixMillis(before)));
+    EXPECT_LE(parsed, after);
+  }
 }
 
 TEST_F(LogTest, LinesBelowTheLevelAreDropped) {
