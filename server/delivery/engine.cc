@@ -300,7 +300,7 @@ std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<Finished
             static_cast<int>(handed_[d.type].size()) >= options_.handoff_limit) {
           continue;
         }
-        d.id = RandomUuid();
+        d.id = TimeOrderedUuid(absl::Now());  // Ordered: the key's index grows at one end.
         DeliveryJob job{
             e.company,      d.id,           d.type,         d.user_id, d.recipient,
             d.device_id,    d.device_token, d.from_email,   d.subject, d.text_message,

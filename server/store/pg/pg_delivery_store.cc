@@ -152,27 +152,13 @@ class DeliveryColumns {
         d.next_attempt == absl::InfinitePast() ? "" : *TimeParam(d.next_attempt);
     const std::string values[kColumns] = {
         std::string(company),
-        IsUuid(d.id) ? d.id : "",
-        d.dedupe_key,
-        d.event_id,
-        d.notification_id,
-        d.notification_name,
-        d.event,
-        d.type,
-        d.user_id,
-        d.recipient,
-        d.device_id,
-        d.from_email,
-        d.subject,
-        d.text_message,
-        d.html_message,
-        d.sms_message,
-        d.push_message,
-        d.status,
-        d.last_error,
-        d.resend_of,
-        attempts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-        next_attempt};
+        // Made here when missing, ordered by time like the handed ones: the primary key's index
+        // then grows at its end instead of taking each row on a random page.
+        IsUuid(d.id) ? d.id : TimeOrderedUuid(absl::Now()), d.dedupe_key, d.event_id,
+        d.notification_id, d.notification_name, d.event, d.type, d.user_id, d.recipient,
+        d.device_id, d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,
+        d.push_message, d.status, d.last_error, d.resend_of,
+        attempts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), next_attempt};
     for (int c = 0; c < kColumns; ++c) columns_[c].push_back(ValidUtf8(values[c]));
     companies_.insert(std::string(company));
   }
