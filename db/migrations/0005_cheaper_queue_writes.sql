@@ -10,7 +10,8 @@ ALTER TABLE deliveries DROP CONSTRAINT deliveries_company_id_fkey;
 
 -- 2. A delivery had two unique indexes on its id: the primary key (company_id, id), kept for the
 --    foreign keys that referred to it (all gone since 0003 and 0004), and UNIQUE (id). One is
---    enough; every query that gives a company and an id finds the row by its id.
+--    enough; every query that gives a company and an id finds the row by its id. (The new key
+--    builds its index, while writes to deliveries wait: on a large table, that takes a while.)
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_id_key;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_pkey PRIMARY KEY (id);

@@ -13,9 +13,10 @@
 -- the row and writes the event's status, which no index of events holds any longer, so that the
 -- update can stay on its page (the room 0005 leaves).
 --
--- events.attempts and events.lease_until are no longer written (kept for servers of the previous
--- version still running while this is applied; they claim from events, and the dedupe keys keep
--- both from writing a message twice).
+-- events.attempts and events.lease_until are no longer written. Stop every server of the previous
+-- version before a server of this one applies this: an older server would store events without a
+-- place in the queue (never processed), and claim events from events while newer ones claim them
+-- from here (some messages sent twice). The copy below runs with new events kept out.
 CREATE TABLE event_queue (
   id           uuid PRIMARY KEY,               -- the event's (events.id)
   -- When a worker may take the event: when it was received, or the end of a postponement.
@@ -27,6 +28,7 @@ CREATE TABLE event_queue (
 ) WITH (fillfactor = 50);
 CREATE INDEX event_queue_due ON event_queue (due);
 
+LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE;
 INSERT INTO event_queue (id, due, lease_until, attempts)
   SELECT id, received, lease_until, attempts FROM events WHERE status = 'pending';
 

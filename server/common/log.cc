@@ -128,6 +128,8 @@ void Write(Level level, absl::string_view msg, const nlohmann::json& fields) {
   auto append = [](std::string& out, const nlohmann::json& value) {
     if (value.is_string()) {
       AppendString(out, value.get_ref<const std::string&>());
+    } else if (value.is_number_unsigned()) {
+      absl::StrAppend(&out, value.get<uint64_t>());
     } else if (value.is_number_integer()) {
       absl::StrAppend(&out, value.get<int64_t>());
     } else {

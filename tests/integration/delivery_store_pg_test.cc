@@ -344,6 +344,7 @@ TEST_F(DeliveryStorePgTest, APurgedCompanyLeavesNoDeliveryBehind) {
     tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('globex', true, 'x')");
   }
   PgCompanyStore companies(&pool_);
+  AddEvents(3);
   ASSERT_TRUE(store_.WriteSent("acme", Sms("before")).ok());
   ASSERT_TRUE(store_.WriteSent("globex", Sms("other")).ok());
   // An insert holds acme's row (as a sender's statement does until it commits) while the purge
@@ -363,6 +364,8 @@ TEST_F(DeliveryStorePgTest, APurgedCompanyLeavesNoDeliveryBehind) {
   hold.commit();
   purge.join();
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'acme'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM event_queue"), 0) << "their places in the queue too";
   // Written after the purge: nothing is stored, and nothing fails.
   EXPECT_TRUE(store_.WriteSent("acme", Sms("after")).ok());
   EXPECT_TRUE(store_.WriteDeliveries({{"acme", "", "processed", "", {Sms("late")}}}).ok());

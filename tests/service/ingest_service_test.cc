@@ -332,6 +332,7 @@ TEST_F(OneConnectionIngestTest, QueuePlansMadeOnEmptyTablesKeepUsingTheirIndexes
                          pqxx::nontransaction tx(conn);
                          tx.exec_prepared("record_attempts", "[]", "{}");
                          tx.exec_prepared("claim_deliveries", "sms", 5, 60.0);
+                         tx.exec_prepared("claim_events", 5, 60.0);
                          return absl::OkStatus();
                        })
                   .ok());
@@ -346,6 +347,18 @@ TEST_F(OneConnectionIngestTest, QueuePlansMadeOnEmptyTablesKeepUsingTheirIndexes
       run(app_->queue_pool(), "EXPLAIN EXECUTE claim_deliveries('sms', 5, 60)");
   EXPECT_THAT(claim, ::testing::HasSubstr("deliveries_due"));
   EXPECT_THAT(claim, ::testing::Not(::testing::HasSubstr("Seq Scan")));
+  run(app_->pool(),
+      "WITH stored AS (INSERT INTO events (company_id, event_id, name, data)"
+      "  SELECT 'acme', 'plan' || g, 'n', '{}' FROM generate_series(1, 5000) g"
+      "  RETURNING id, received)"
+      " INSERT INTO event_queue (id, due) SELECT id, received FROM stored");
+  // The events' claim reads the queue by its due index, updates the rows it locked where they are
+  // and reads their events by id.
+  const std::string events = run(app_->queue_pool(), "EXPLAIN EXECUTE claim_events(5, 60)");
+  EXPECT_THAT(events, ::testing::HasSubstr("event_queue_due"));
+  EXPECT_THAT(events, ::testing::HasSubstr("Tid Scan"));
+  EXPECT_THAT(events, ::testing::HasSubstr("events_id_key"));
+  EXPECT_THAT(events, ::testing::Not(::testing::HasSubstr("Seq Scan")));
 }
 
 TEST_F(IngestServiceTest, AnUnknownEventNameIsStoredAndIgnored) {

@@ -45,7 +45,9 @@ TEST_F(LogTest, FieldsAreEscapedAndNeverReplaceTheLinesOwnKeys) {
                         {"path", "C:\\x"},
                         {"nested", {{"a", 1}}},
                         {"list", {1, 2}},
-                        {"ok", true}});
+                        {"ok", true},
+                        {"big", uint64_t{18446744073709551615u}},
+                        {"negative", -5}});
   SetService("");
   ASSERT_EQ(lines_.size(), 1u);
   const nlohmann::json line = nlohmann::json::parse(lines_[0]);
@@ -55,7 +57,9 @@ TEST_F(LogTest, FieldsAreEscapedAndNeverReplaceTheLinesOwnKeys) {
   EXPECT_EQ(line["nested"]["a"], 1);
   EXPECT_EQ(line["list"], nlohmann::json({1, 2}));
   EXPECT_EQ(line["ok"], true);
-  EXPECT_EQ(line.size(), 8u) << lines_[0];
+  EXPECT_EQ(line["big"], uint64_t{18446744073709551615u});
+  EXPECT_EQ(line["negative"], -5);
+  EXPECT_EQ(line.size(), 10u) << lines_[0];
   EXPECT_EQ(lines_[0].find("not the message"), std::string::npos);
 }
 

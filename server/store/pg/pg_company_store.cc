@@ -135,7 +135,8 @@ absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
 }
 
 absl::Status PgCompanyStore::Purge(absl::string_view id) {
-  // Every company-owned table but deliveries and the event workers' queue cascades from companies.
+  // Every company-owned table but events' places in the workers' queue and deliveries cascades
+  // from companies.
   // The company's row is locked first: that waits for, then stops, the inserts that lock it (FOR
   // KEY SHARE, as a foreign key does), so that the statements after it see every event and
   // delivery that will ever be written for the company.
@@ -143,9 +144,11 @@ absl::Status PgCompanyStore::Purge(absl::string_view id) {
                     [&](pqxx::work& tx) {
                       const std::string company(id);
                       tx.exec_params("SELECT 1 FROM companies WHERE id = $1 FOR UPDATE", company);
+                      // Events before their places in the queue, in the order in which a
+                      // worker finishing or postponing events locks them (no deadlock).
                       tx.exec_params(
-                          "DELETE FROM event_queue"
-                          " WHERE id IN (SELECT id FROM events WHERE company_id = $1)",
+                          "WITH gone AS (DELETE FROM events WHERE company_id = $1 RETURNING id)"
+                          " DELETE FROM event_queue WHERE id IN (SELECT id FROM gone)",
                           company);
                       pqxx::result rows = tx.exec_params(
                           absl::StrCat("DELETE FROM companies WHERE id = $1 RETURNING ", kColumns),
