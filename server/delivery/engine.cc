@@ -381,8 +381,10 @@ void DeliveryEngine::WriteFinished(const std::vector<FinishedEvent>& finished,
       Report(h.job, *h.outcome);
     }
   }
+  bool wake = false;
   {
-    // Deliveries written pending (not handed over, or taken back): the senders claim them.
+    // Deliveries written pending (not handed over, or taken back; also those RecordFinished wrote
+    // early): the senders claim them. Nothing written pending, no sender is woken.
     std::lock_guard<std::mutex> lock(send_mu_);
     for (const FinishedEvent& e : rest) {
       if (recorded.count(e.id) == 0) continue;
@@ -390,9 +392,11 @@ void DeliveryEngine::WriteFinished(const std::vector<FinishedEvent>& finished,
         if (d.status == "pending") claim_due_[d.type] = true;
       }
     }
-    ++send_generation_;
+    wake = std::any_of(claim_due_.begin(), claim_due_.end(),
+                       [](const auto& due) { return due.second; });
+    if (wake) ++send_generation_;
   }
-  send_cv_.notify_all();
+  if (wake) send_cv_.notify_all();
   // `deliveries` counts what the event produced; a repeat of one already stored is not stored
   // again.
   for (const FinishedEvent& e : finished) {
@@ -489,7 +493,6 @@ DeliveryEngine::Handed* DeliveryEngine::TakeHanded(const std::string& type) {
   if (it == handed_.end() || it->second.empty()) return nullptr;
   Handed* h = it->second.front();
   it->second.pop_front();
-  h->started = true;
   ++h->batch->in_flight;
   return h;
 }

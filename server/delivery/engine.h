@@ -119,8 +119,6 @@ class DeliveryEngine {
   bool Record(const DeliveryJob& job, const Outcome& outcome);
   // Counts and logs an outcome once it is written.
   void Report(const DeliveryJob& job, const Outcome& outcome);
-  // A new delivery handed by its event worker to the senders before it is written (see
-  // handoff_limit): the worker owns it and waits until it is done or taken back.
   // What an event worker handed over of one batch and waits for, counted so that a sender wakes
   // the worker only when the wait may be over (not once a message). Guarded by send_mu_.
   struct HandedBatch {
@@ -128,13 +126,14 @@ class DeliveryEngine {
     int in_flight = 0;        // Taken by a sender, no outcome yet.
     bool taken_back = false;  // The worker took back what no sender started; waits for in_flight.
   };
+  // A new delivery handed by its event worker to the senders before it is written (see
+  // handoff_limit): the worker owns it and waits until it is done or taken back.
   struct Handed {
     DeliveryJob job;
     const FinishedEvent* event;
     NewDelivery* row;                // The event's delivery, which takes the outcome.
     HandedBatch* batch;              // Its event worker's.
     std::optional<Outcome> outcome;  // Set by the sender when it is done.
-    bool started = false;            // A sender took it.
     bool written = false;            // The sender wrote it with its outcome.
   };
   // Hands to the senders the new deliveries of channels sent here, while their queues have room,
@@ -184,7 +183,7 @@ class DeliveryEngine {
   uint64_t send_generation_ = 0;
   // Deliveries handed from the event workers to the senders, not yet taken (guarded by send_mu_).
   std::map<std::string, std::deque<Handed*>> handed_;
-  // Signalled when a sender finishes a handed delivery (with send_mu_).
+  // Signalled when a sender finishes the last delivery an event worker waits for (with send_mu_).
   std::condition_variable handed_done_cv_;
   // Whether sender threads run (Start to Stop): only then do event workers hand deliveries over.
   bool senders_running_ = false;

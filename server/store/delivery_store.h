@@ -64,7 +64,7 @@ struct NewDelivery {
   // A message sent before it is written (FinishEvents only; the others ignore these): its id, the
   // attempts made so far, oldest first, and when it is due (a retry, a deferral). Its status is
   // then the outcome: sent, retrying, dead, deferred or skipped, or pending when it was not tried.
-  std::string id;            // Empty: the database picks one.
+  std::string id;            // Empty: one is made (time-ordered) when it is written.
   std::string device_token;  // Push: the device's token when the message was planned; not stored.
   std::vector<DeliveryAttempt> attempts;
   absl::Time next_attempt = absl::InfinitePast();  // InfinitePast: due now.

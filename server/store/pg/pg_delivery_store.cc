@@ -206,7 +206,7 @@ constexpr char kInsertDeliveries[] =
     " notification_name, event, type, user_id, recipient, device_id, from_email, subject,"
     " text_message, html_message, sms_message, push_message, status, last_error, resend_of, sent,"
     " attempt_count, attempts, next_attempt)"
-    " SELECT d.company_id, coalesce(nullif(d.id, '')::uuid, gen_random_uuid()), d.dedupe_key,"
+    " SELECT d.company_id, d.id::uuid, d.dedupe_key,"
     "  nullif(d.event_id, '')::uuid, nullif(d.notification_id, '')::uuid, d.notification_name,"
     "  d.event, d.type, d.user_id, d.recipient, nullif(d.device_id, '')::uuid, d.from_email,"
     "  d.subject, d.text_message, d.html_message, d.sms_message, d.push_message, d.status,"
