@@ -6,7 +6,13 @@
 // queued at that moment (up to `max_batch`); otherwise it waits, and its item goes with the next
 // batch. Under light load every item is written at once, alone, with no added latency; under heavy
 // load the batches grow with the queue. No thread of its own: the writer is always one of the
-// waiting callers. Thread-safe.
+// callers. Thread-safe.
+//
+// SubmitAsync hands over an item and a callback instead, and returns without waiting unless it has
+// to write: when a batch is being written already, the item goes with a later one and the callback
+// runs on the thread that writes it. A writer keeps writing while items handed over that way wait,
+// so none is left without one; under a steady stream one caller ends up writing batch after batch
+// while the others go on with their work.
 #ifndef NOTIFY_SERVER_COMMON_GROUP_COMMIT_H_
 #define NOTIFY_SERVER_COMMON_GROUP_COMMIT_H_
 
@@ -33,6 +39,8 @@ class GroupCommit {
   // items past its return. An exception, or an answer of the wrong size, fails every item of the
   // batch with an Internal status.
   using WriteFn = std::function<std::vector<absl::StatusOr<Result>>(std::vector<Item>& items)>;
+  // Takes the result of an item handed to SubmitAsync; runs with no lock of this object held.
+  using DoneFn = std::function<void(absl::StatusOr<Result>)>;
 
   struct Options {
     size_t max_batch = 128;
@@ -48,7 +56,7 @@ class GroupCommit {
 
   // Blocks until `item` is written; its result.
   absl::StatusOr<Result> Submit(Item item) {
-    Slot slot{std::move(item), std::nullopt};
+    Slot slot{std::move(item), std::nullopt, nullptr};
     std::unique_lock<std::mutex> lock(mu_);
     queue_.push_back(&slot);
     while (!slot.result.has_value()) {
@@ -58,7 +66,18 @@ class GroupCommit {
       }
       done_.wait(lock);
     }
+    WriteAsyncQueued(lock);
     return std::move(*slot.result);
+  }
+
+  // Hands `item` over to be written; `done` takes its result, on this thread when it writes the
+  // item's batch itself, else on the thread that does.
+  void SubmitAsync(Item item, DoneFn done) {
+    auto* slot = new Slot{std::move(item), std::nullopt, std::move(done)};
+    std::unique_lock<std::mutex> lock(mu_);
+    queue_.push_back(slot);
+    ++async_queued_;
+    WriteAsyncQueued(lock);
   }
 
   // Items waiting for a writer.
@@ -77,7 +96,15 @@ class GroupCommit {
   struct Slot {
     Item item;
     std::optional<absl::StatusOr<Result>> result;
+    DoneFn done;  // Set for SubmitAsync: the slot is its own, deleted once `done` ran.
   };
+
+  // Writes batches while items handed to SubmitAsync wait and a writer may start.
+  void WriteAsyncQueued(std::unique_lock<std::mutex>& lock) {
+    while (async_queued_ > 0 && writing_ < options_.max_concurrent && !queue_.empty()) {
+      WriteQueued(lock);
+    }
+  }
 
   // Takes the front of the queue and writes it with `lock` released.
   void WriteQueued(std::unique_lock<std::mutex>& lock) {
@@ -107,11 +134,33 @@ class GroupCommit {
     } catch (...) {
       results.assign(items.size(), absl::InternalError("a batch write failed"));
     }
+    // The callbacks run first, with no lock held (each deletes its slot); a waiting caller's slot
+    // is filled after.
+    size_t async = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!batch[i]->done) continue;
+      ++async;
+      RunDone(batch[i], std::move(results[i]));
+      batch[i] = nullptr;
+    }
     lock.lock();
-    for (size_t i = 0; i < batch.size(); ++i) batch[i]->result = std::move(results[i]);
+    async_queued_ -= async;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i] != nullptr) batch[i]->result = std::move(results[i]);
+    }
     --writing_;
     // Wakes the batch's callers, and a waiter that may now write the next batch.
     done_.notify_all();
+  }
+
+  static void RunDone(Slot* slot, absl::StatusOr<Result> result) {
+    DoneFn done = std::move(slot->done);
+    delete slot;
+    try {
+      done(std::move(result));
+    } catch (...) {
+      // A callback's own failure is not the batch's: the other items keep their results.
+    }
   }
 
   const WriteFn write_;
@@ -120,6 +169,7 @@ class GroupCommit {
   std::condition_variable done_;
   std::deque<Slot*> queue_;
   int writing_ = 0;
+  size_t async_queued_ = 0;  // Items of SubmitAsync queued or being written.
   size_t batches_ = 0;
   size_t items_ = 0;
 };

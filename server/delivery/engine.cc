@@ -50,6 +50,17 @@ std::vector<FinishedEvent> Without(const std::vector<FinishedEvent>& events,
 
 }  // namespace
 
+void DeliveryEngine::SetOutcome(NewDelivery& row, const Outcome& outcome, absl::Time next_attempt) {
+  row.status = outcome.status;
+  if (outcome.attempt.has_value()) {
+    row.attempts.push_back(*outcome.attempt);
+    row.last_error = outcome.attempt->error;
+  } else {
+    row.last_error = outcome.reason;
+  }
+  if (next_attempt != absl::InfinitePast()) row.next_attempt = next_attempt;
+}
+
 absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random) {
   const double factor = std::pow(3.0, std::max(0, attempt - 1));
   absl::Duration delay = std::min(options.retry_base * factor, options.retry_max);
@@ -523,45 +534,38 @@ absl::StatusOr<int> DeliveryEngine::SendSome(const std::string& type, bool claim
   Handed* h = TakeHanded(type);
   if (h == nullptr) return 0;
   Outcome outcome = Attempt(h->job);
+  const absl::Time next_attempt = outcome.status == "retrying"   ? absl::Now() + outcome.retry_in
+                                  : outcome.status == "deferred" ? outcome.until
+                                                                 : absl::InfinitePast();
   NewDelivery row = *h->row;  // Only its event worker writes the original, once this is done.
-  row.status = outcome.status;
-  if (outcome.attempt.has_value()) {
-    row.attempts.push_back(*outcome.attempt);
-    row.last_error = outcome.attempt->error;
-  } else {
-    row.last_error = outcome.reason;
-  }
-  if (outcome.status == "retrying") row.next_attempt = absl::Now() + outcome.retry_in;
-  if (outcome.status == "deferred") row.next_attempt = outcome.until;
-  // Written at once, so that a process that dies now sends again only what it had in flight. While
-  // the database is unavailable, for half the lease; failing that, the event worker writes it with
-  // its event.
-  const absl::Time give_up = absl::Now() + options_.send_lease / 2;
-  absl::Duration pause = absl::Milliseconds(100);
-  absl::Status written;
-  while (!(written = store_->WriteSent(h->job.company, row)).ok() && absl::IsUnavailable(written) &&
-         !stopping_ && absl::Now() + pause < give_up) {
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Seconds(2));
-  }
-  if (written.ok()) {
-    Report(h->job, outcome);
-  } else {
-    log::Warn("could not write a sent delivery; its event's worker tries again",
-              {{"delivery", h->job.id}, {"error", std::string(written.message())}});
-  }
-  bool wake = false;  // Whether its event worker's wait may be over.
-  {
-    std::lock_guard<std::mutex> lock(send_mu_);
-    *h->row = std::move(row);
-    h->written = written.ok();
-    h->outcome = std::move(outcome);
-    HandedBatch* batch = h->batch;
-    --batch->in_flight;
-    wake = --batch->not_done == 0 || (batch->taken_back && batch->in_flight == 0);
-    // The event worker may go on (and `h` with it) as soon as the lock is released.
-  }
-  if (wake) handed_done_cv_.notify_all();
+  SetOutcome(row, outcome, next_attempt);
+  // Written at once, so that a process that dies now sends again only what it had in flight, but
+  // without waiting for the commit: this sender goes on to its next message while the write, shared
+  // with those finishing meanwhile, waits for the one before it. Its outcome reaches the event
+  // worker when written; should the write fail (the database is unavailable), the worker writes it
+  // with its event, trying again for as long as the event's lease allows.
+  store_->WriteSentAsync(
+      h->job.company, std::move(row),
+      [this, h, outcome = std::move(outcome), next_attempt](absl::Status written) mutable {
+        if (written.ok()) {
+          Report(h->job, outcome);
+        } else {
+          log::Warn("could not write a sent delivery; its event's worker tries again",
+                    {{"delivery", h->job.id}, {"error", std::string(written.message())}});
+        }
+        bool wake = false;  // Whether its event worker's wait may be over.
+        {
+          std::lock_guard<std::mutex> lock(send_mu_);
+          SetOutcome(*h->row, outcome, next_attempt);
+          h->written = written.ok();
+          h->outcome = std::move(outcome);
+          HandedBatch* batch = h->batch;
+          --batch->in_flight;
+          wake = --batch->not_done == 0 || (batch->taken_back && batch->in_flight == 0);
+          // The event worker may go on (and `h` with it) as soon as the lock is released.
+        }
+        if (wake) handed_done_cv_.notify_all();
+      });
   return 1;
 }
 

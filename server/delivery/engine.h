@@ -112,6 +112,9 @@ class DeliveryEngine {
     std::string reason;                      // skipped, deferred
     absl::Time until;                        // deferred
   };
+  // Gives a handed delivery's row the outcome of its attempt: its status, the attempt, the error,
+  // and `next_attempt` unless that is InfinitePast.
+  static void SetOutcome(NewDelivery& row, const Outcome& outcome, absl::Time next_attempt);
   // Tries `job` (quota and device checks, then the provider).
   Outcome Attempt(const DeliveryJob& job);
   // Records the outcome of a delivery claimed from the database; false when it could not be

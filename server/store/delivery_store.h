@@ -5,6 +5,7 @@
 #define NOTIFY_SERVER_STORE_DELIVERY_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -123,6 +124,11 @@ class DeliveryStore {
   // again if the process dies before its event is finished. Calls made at the same time share a
   // statement and a commit. Nothing is written when the dedupe key exists already.
   virtual absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) = 0;
+  // WriteSent without waiting: `done` takes the outcome, on this thread or on the one that writes
+  // the statement the delivery shares (it must not call back into the store's writes of sent
+  // deliveries).
+  virtual void WriteSentAsync(absl::string_view company, NewDelivery delivery,
+                              std::function<void(absl::Status)> done) = 0;
 
   // Which of `keys` the company's deliveries have already (made by an earlier processing of the
   // same event, which a replay also is). No keys: none, without a query.

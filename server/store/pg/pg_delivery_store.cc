@@ -266,6 +266,13 @@ absl::Status PgDeliveryStore::WriteSent(absl::string_view company, const NewDeli
   return sent_.Submit(Sent{std::string(company), delivery}).status();
 }
 
+void PgDeliveryStore::WriteSentAsync(absl::string_view company, NewDelivery delivery,
+                                     std::function<void(absl::Status)> done) {
+  sent_.SubmitAsync(
+      Sent{std::string(company), std::move(delivery)},
+      [done = std::move(done)](absl::StatusOr<bool> written) { done(written.status()); });
+}
+
 std::vector<absl::StatusOr<bool>> PgDeliveryStore::WriteSentBatch(const std::vector<Sent>& sent) {
   DeliveryColumns rows;
   for (const Sent& s : sent) rows.Add(s.company, s.delivery);

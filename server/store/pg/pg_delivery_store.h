@@ -24,6 +24,8 @@ class PgDeliveryStore final : public DeliveryStore {
   absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
   absl::StatusOr<int> WriteDeliveries(const std::vector<FinishedEvent>& events) override;
   absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) override;
+  void WriteSentAsync(absl::string_view company, NewDelivery delivery,
+                      std::function<void(absl::Status)> done) override;
   absl::StatusOr<std::set<std::string>> ExistingDedupeKeys(
       absl::string_view company, const std::vector<std::string>& keys) override;
   absl::Status PostponeEvent(absl::string_view company, absl::string_view id,
