@@ -107,7 +107,7 @@ SettingsParser ServerSettingsParser() {
            "Default push provider: a Firebase service account key file (JSON)."},
           {"event-workers", "NOTIFY_EVENT_WORKERS", "2",
            "Threads turning events into messages (0-64)."},
-          {"event-batch", "NOTIFY_EVENT_BATCH", "50",
+          {"event-batch", "NOTIFY_EVENT_BATCH", "100",
            "Events an event worker claims at once (1-1000)."},
           {"email-senders", "NOTIFY_EMAIL_SENDERS", "4", "Threads sending email (0-256)."},
           {"sms-senders", "NOTIFY_SMS_SENDERS", "2", "Threads sending SMS (0-256)."},

@@ -9,7 +9,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_format.h"
 
 namespace notify {
 namespace {
@@ -115,14 +114,25 @@ std::string RandomToken(size_t length) {
   return token;
 }
 
+// The 16 bytes as a UUID's text: lowercase hex, dashes after bytes 4, 6, 8 and 10.
+static std::string UuidText(const unsigned char (&b)[16]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(36, '-');
+  size_t at = 0;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;
+    text[at++] = kHex[b[i] >> 4];
+    text[at++] = kHex[b[i] & 0x0f];
+  }
+  return text;
+}
+
 std::string RandomUuid() {
   unsigned char b[16];
   RandomBytes(b, sizeof(b));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                         b[12], b[13], b[14], b[15]);
+  return UuidText(b);
 }
 
 std::string TimeOrderedUuid(absl::Time now) {
@@ -151,9 +161,7 @@ std::string TimeOrderedUuid(absl::Time now) {
   b[6] = static_cast<unsigned char>(0x70 | ((counter >> 8) & 0x0f));
   b[7] = static_cast<unsigned char>(counter & 0xff);
   b[8] = (b[8] & 0x3f) | 0x80;
-  return absl::StrFormat("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                         b[12], b[13], b[14], b[15]);
+  return UuidText(b);
 }
 
 bool IsUuid(absl::string_view id) {

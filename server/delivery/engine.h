@@ -35,7 +35,7 @@ namespace notify::delivery {
 
 struct EngineOptions {
   int event_workers = 2;
-  int event_batch = 50;
+  int event_batch = 100;
   absl::Duration event_lease = absl::Seconds(60);
   // Tries at processing an event whose dependencies (the platform, the database) keep failing.
   int max_event_attempts = 10;

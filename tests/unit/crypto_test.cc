@@ -80,6 +80,13 @@ TEST(RandomTest, TimeOrderedUuidsSortInTheOrderTheyWereMade) {
   EXPECT_TRUE(IsUuid(previous));
 }
 
+TEST(RandomTest, ATimeOrderedUuidStartsWithItsMillisecondsInHex) {
+  // 1900000000000 ms is 0x1ba60d33800; later than any other test's, so no counter moves it on.
+  const std::string id = TimeOrderedUuid(absl::FromUnixMillis(1900000000000));
+  EXPECT_THAT(id,
+              ::testing::MatchesRegex("01ba60d3-3800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+}
+
 TEST(HashTest, Sha256AndHex) {
   EXPECT_EQ(HexEncode(Sha256("abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -41,7 +41,7 @@ TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
   EXPECT_EQ(config->engine.retry_base, absl::Seconds(60));
   EXPECT_EQ(config->engine.send_lease, absl::Minutes(2));
   EXPECT_EQ(config->engine.handoff_limit, 1000);
-  EXPECT_EQ(config->engine.event_batch, 50);
+  EXPECT_EQ(config->engine.event_batch, 100);
   EXPECT_EQ(config->sender.timeout, absl::Seconds(30));
   EXPECT_EQ(config->channels.twilio.url, "https://api.twilio.com");
   EXPECT_TRUE(config->channels.smtp.url.empty());

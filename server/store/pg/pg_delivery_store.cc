@@ -140,21 +140,29 @@ std::string ValidUtf8(absl::string_view text) {
   return out;
 }
 
+// Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // Deliveries as the parallel text arrays kInsertDeliveries reads: one array a column, one element
 // a delivery, each with its outcome so far.
 class DeliveryColumns {
  public:
   void Add(absl::string_view company, const NewDelivery& d) {
-    nlohmann::json attempts = nlohmann::json::array();
+    // The attempts as JSON, written directly: building a JSON tree took half the time of turning a
+    // row into columns.
+    std::string attempts = "[";
     int number = 0;
     for (const DeliveryAttempt& a : d.attempts) {
-      attempts.push_back({{"number", ++number},
-                          {"started", *TimeParam(a.started)},
-                          {"duration_ms", absl::ToInt64Milliseconds(a.duration)},
-                          {"success", a.success},
-                          {"provider_status", a.provider_status},
-                          {"error", a.error}});
+      if (number++ > 0) attempts += ",";
+      absl::StrAppend(&attempts, "{\"number\":", number, ",\"started\":\"", *TimeParam(a.started),
+                      "\",\"duration_ms\":", absl::ToInt64Milliseconds(a.duration),
+                      ",\"success\":", a.success ? "true" : "false",
+                      ",\"provider_status\":", a.provider_status, ",\"error\":", Dump(a.error),
+                      "}");
     }
+    attempts += "]";
     const std::string next_attempt =
         d.next_attempt == absl::InfinitePast() ? "" : *TimeParam(d.next_attempt);
     const std::string values[kColumns] = {
@@ -164,8 +172,7 @@ class DeliveryColumns {
         IsUuid(d.id) ? d.id : TimeOrderedUuid(absl::Now()), d.dedupe_key, d.event_id,
         d.notification_id, d.notification_name, d.event, d.type, d.user_id, d.recipient,
         d.device_id, d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,
-        d.push_message, d.status, d.last_error, d.resend_of,
-        attempts.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), next_attempt};
+        d.push_message, d.status, d.last_error, d.resend_of, attempts, next_attempt};
     for (int c = 0; c < kColumns; ++c) columns_[c].push_back(ValidUtf8(values[c]));
     companies_.insert(std::string(company));
   }
@@ -190,11 +197,6 @@ class DeliveryColumns {
   std::vector<std::string> columns_[kColumns];
   std::set<std::string> companies_;
 };
-
-// Text cut by a template filter may end inside a UTF-8 sequence; replace rather than throw.
-std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 // Deliveries from the 22 text arrays of DeliveryColumns ($1..$22), each with its outcome so far;
 // those whose dedupe key exists are skipped. $23 lists the rows' companies: each is locked once
