@@ -77,7 +77,10 @@ def cpu_per_request(results, name, rate_key):
             return ""
         with open(path) as f:
             c = json.load(f)
-        requests += (round_result[rate_key] or 0) * c["wall_seconds"]
+        # A drain round counts what it sent: its CPU includes the server's start and warm-up,
+        # which its rate leaves out.
+        requests += round_result["sent"] if "sent" in round_result else (
+            (round_result[rate_key] or 0) * c["wall_seconds"])
         for proc, used in c["cpu_seconds"].items():
             seconds[proc] = seconds.get(proc, 0) + used
     if not requests:
@@ -135,8 +138,13 @@ def main():
     r = {name: combine(results, name, key) for name, key in keys.items()}
     half = load(results, "ingest_half")
     mem = load(results, "memory")
-    drain = load(results, "drain")
-    preload = load(results, "preload")
+    # The drain's rounds; the median one for its details and statements.
+    drain_rounds = rounds(results, "drain")
+    drain_median = sorted(range(len(drain_rounds)),
+                          key=lambda i: drain_rounds[i]["rate"])[len(drain_rounds) // 2]
+    drain = drain_rounds[drain_median]
+    drain_kib = max(d["server_kib"] for d in drain_rounds)
+    preload_rps = statistics.median(d["rps"] for d in rounds(results, "preload"))
     idle = load(results, "idle_before.cpu")
 
     # name, ours, baseline, unit, whether ours has latencies
@@ -180,8 +188,11 @@ def main():
                 invalid.append(f"{name}: {m} had {r[m]['errors']} errors "
                                f"(first: {r[m]['first_error'] or 'see the logs'})")
         if name == "drain_vs_ingest":
-            notes.append(f"{drain['sent']} of {drain['events']} sent in {drain['seconds']:.1f} s, "
-                         f"queue depth at the end {drain['queue_depth']}")
+            per_round = ", ".join(f"{x:,.0f}" for x in ours["rates"])
+            notes.append(f"deliveries/s per round {per_round}; median round: {drain['sent']} of "
+                         f"{drain['events']} sent, the {drain['measured']} after the first "
+                         f"{drain['warmup']} (warm-up) in {drain['seconds']:.2f} s, queue depth at "
+                         f"the end {drain['queue_depth']}")
         elif len(ours["rates"]) > 1 and len(ours["rates"]) == len(base["rates"]):
             per_round = ", ".join(f"{x / y:.2f}" if y else "—"
                                   for x, y in zip(ours["rates"], base["rates"]))
@@ -203,14 +214,17 @@ def main():
       f"p99 {ms(half['p99_ms'])}, {half['unsent']} not sent in time, {half['errors']} errors.")
     p(f"- Peak memory (VmHWM) after the load runs: server {mib(mem['server_kib']):.1f} MiB, "
       f"gateway {mib(mem['gateway_kib']):.1f} MiB; delivering server "
-      f"{mib(drain['server_kib']):.1f} MiB.")
-    p(f"- Drain: {drain['events']} events preloaded through the gateway at "
-      f"{rate(preload['rps'])}/s, then delivered by a server with {meta['event_workers']} event "
-      f"workers and {meta['sms_senders']} SMS senders to a no-op Twilio peer; "
-      f"{drain['dead_or_skipped']} dead or skipped, queue depth at the end "
-      f"{drain['queue_depth']}. No per-delivery latency: a backlog's is only its queueing time.")
-    p("- CPU microseconds per request (per delivery for the drain) by process, from "
-      "/proc/PID/stat (PostgreSQL: every backend; the load clients are not counted):")
+      f"{mib(drain_kib):.1f} MiB.")
+    p(f"- Drain, {len(drain_rounds)} rounds: each preloads {drain['events']} events through the "
+      f"gateway (median {rate(preload_rps)}/s), then starts a server with "
+      f"{meta['event_workers']} event workers and {meta['sms_senders']} SMS senders that "
+      f"delivers them to a no-op Twilio peer; "
+      f"{sum(d['dead_or_skipped'] for d in drain_rounds)} dead or skipped, queue depth at the end "
+      f"{max(d['queue_depth'] for d in drain_rounds)}. No per-delivery latency: a backlog's is "
+      f"only its queueing time.")
+    p("- CPU microseconds per request (per delivery for the drain, its server's start "
+      "included) by process, from /proc/PID/stat (PostgreSQL: every backend; the load clients are "
+      "not counted):")
     for name, key in (("grpc_ours", "qps"), ("grpc_echo", "qps"), ("auth_none", "qps"),
                       ("ingest_ours", "rps"), ("ingest_pgbench", "tps"),
                       ("gateway_ours", "rps"), ("gateway_bare", "rps"), ("drain", "rate")):
@@ -221,8 +235,8 @@ def main():
                             ("ingest_pgbench", "tps", "insert")):
         for line in statements(results, name, requests_made(results, name, key), what):
             p("  " + line)
-    for line in statements(results, "drain", drain["sent"], "delivery"):
-        p("  " + line)
+    for line in statements(results, f"drain.r{drain_median + 1}", drain["sent"], "delivery"):
+        p("  " + line.replace(f"`drain.r{drain_median + 1}`", "`drain` (its median round)"))
     if invalid:
         p("")
         p("**Measurements with errors; their ratios are not valid:**")
