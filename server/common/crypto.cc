@@ -177,7 +177,11 @@ bool IsUuid(absl::string_view id) {
 std::string Sha256(absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  // Fetched once: EVP_sha256() looks the algorithm up in OpenSSL 3's providers at every call (most
+  // of the time of hashing a token).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &length, sha256 != nullptr ? sha256 : EVP_sha256(),
+             nullptr);
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 

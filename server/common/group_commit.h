@@ -5,14 +5,13 @@
 // `max_concurrent` batches are being written, the caller writes itself, taking along every item
 // queued at that moment (up to `max_batch`); otherwise it waits, and its item goes with the next
 // batch. Under light load every item is written at once, alone, with no added latency; under heavy
-// load the batches grow with the queue. No thread of its own: the writer is always one of the
-// callers. Thread-safe.
+// load the batches grow with the queue. Submit's writer is always one of its callers.
+// Thread-safe.
 //
-// SubmitAsync hands over an item and a callback instead, and returns without waiting unless it has
-// to write: when a batch is being written already, the item goes with a later one and the callback
-// runs on the thread that writes it. A writer keeps writing while items handed over that way wait,
-// so none is left without one; under a steady stream one caller ends up writing batch after batch
-// while the others go on with their work.
+// SubmitAsync hands over an item and a callback instead, and returns at once. Such items are
+// written by a thread of the object's own (started at the first one), in batches like the others'
+// and sharing `max_concurrent` with them, and their callbacks run on it: the callers never write,
+// so none is held up writing for the others.
 #ifndef NOTIFY_SERVER_COMMON_GROUP_COMMIT_H_
 #define NOTIFY_SERVER_COMMON_GROUP_COMMIT_H_
 
@@ -23,6 +22,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -54,6 +54,17 @@ class GroupCommit {
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
+  // Writes what was handed to SubmitAsync and is still queued, then stops its writer. No call may
+  // be under way or follow.
+  ~GroupCommit() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    work_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
   // Blocks until `item` is written; its result.
   absl::StatusOr<Result> Submit(Item item) {
     Slot slot{std::move(item), std::nullopt, nullptr};
@@ -66,18 +77,21 @@ class GroupCommit {
       }
       done_.wait(lock);
     }
-    WriteAsyncQueued(lock);
     return std::move(*slot.result);
   }
 
-  // Hands `item` over to be written; `done` takes its result, on this thread when it writes the
-  // item's batch itself, else on the thread that does.
+  // Hands `item` over to be written, and returns; `done` takes its result on the writer's thread
+  // (or on a blocking caller's that took it along). `done` must not throw: the process stops if it
+  // does, since its caller could not know what was left undone.
   void SubmitAsync(Item item, DoneFn done) {
     auto* slot = new Slot{std::move(item), std::nullopt, std::move(done)};
-    std::unique_lock<std::mutex> lock(mu_);
-    queue_.push_back(slot);
-    ++async_queued_;
-    WriteAsyncQueued(lock);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(slot);
+      ++async_queued_;
+      if (!writer_.joinable()) writer_ = std::thread([this] { WriterLoop(); });
+    }
+    work_.notify_one();
   }
 
   // Items waiting for a writer.
@@ -99,10 +113,17 @@ class GroupCommit {
     DoneFn done;  // Set for SubmitAsync: the slot is its own, deleted once `done` ran.
   };
 
-  // Writes batches while items handed to SubmitAsync wait and a writer may start.
-  void WriteAsyncQueued(std::unique_lock<std::mutex>& lock) {
-    while (async_queued_ > 0 && writing_ < options_.max_concurrent && !queue_.empty()) {
-      WriteQueued(lock);
+  // The writer of what SubmitAsync hands over: writes while such items wait and a writer may start;
+  // at the end, what is left.
+  void WriterLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (async_queued_ > 0 && writing_ < options_.max_concurrent && !queue_.empty()) {
+        WriteQueued(lock);
+        continue;
+      }
+      if (stopping_ && async_queued_ == 0) return;
+      work_.wait(lock);
     }
   }
 
@@ -134,42 +155,43 @@ class GroupCommit {
     } catch (...) {
       results.assign(items.size(), absl::InternalError("a batch write failed"));
     }
-    // The callbacks run first, with no lock held (each deletes its slot); a waiting caller's slot
-    // is filled after.
-    size_t async = 0;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (!batch[i]->done) continue;
-      ++async;
-      RunDone(batch[i], std::move(results[i]));
-      batch[i] = nullptr;
-    }
+    // The batch is done before its callbacks run, so that the next one can start meanwhile.
+    std::vector<std::pair<Slot*, absl::StatusOr<Result>>> callbacks;
     lock.lock();
-    async_queued_ -= async;
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i] != nullptr) batch[i]->result = std::move(results[i]);
+      if (batch[i]->done) {
+        callbacks.emplace_back(batch[i], std::move(results[i]));
+      } else {
+        batch[i]->result = std::move(results[i]);
+      }
     }
     --writing_;
     // Wakes the batch's callers, and a waiter that may now write the next batch.
     done_.notify_all();
-  }
-
-  static void RunDone(Slot* slot, absl::StatusOr<Result> result) {
-    DoneFn done = std::move(slot->done);
-    delete slot;
-    try {
+    work_.notify_one();
+    if (callbacks.empty()) return;
+    lock.unlock();
+    for (auto& [slot, result] : callbacks) {
+      DoneFn done = std::move(slot->done);
+      delete slot;
       done(std::move(result));
-    } catch (...) {
-      // A callback's own failure is not the batch's: the other items keep their results.
     }
+    lock.lock();
+    // Counted until their callbacks ran, so that the destructor waits for them.
+    async_queued_ -= callbacks.size();
+    if (async_queued_ == 0) work_.notify_one();
   }
 
   const WriteFn write_;
   Options options_;
   mutable std::mutex mu_;
-  std::condition_variable done_;
+  std::condition_variable done_;  // A batch was written.
+  std::condition_variable work_;  // The writer's: an async item, a free writer, or the end.
   std::deque<Slot*> queue_;
   int writing_ = 0;
-  size_t async_queued_ = 0;  // Items of SubmitAsync queued or being written.
+  size_t async_queued_ = 0;  // Items of SubmitAsync queued, being written, or awaiting `done`.
+  bool stopping_ = false;
+  std::thread writer_;
   size_t batches_ = 0;
   size_t items_ = 0;
 };

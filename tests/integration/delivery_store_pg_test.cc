@@ -174,8 +174,13 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
         "b\xed\xa0\x80";  // Malformed; a lone surrogate.
     batch.push_back({"acme", e.id, "processed", "", {d}});
   }
+  // NUL, which neither text nor jsonb can hold, in a message, an attempt's error and an event's.
+  batch[1].deliveries[0].text_message = std::string("nul\0here", 8);
+  batch[1].deliveries[0].status = "dead";
+  batch[1].deliveries[0].attempts = {
+      {absl::Now(), absl::Milliseconds(3), false, 400, std::string("bad\0byte", 8)}};
   batch[2].status = "failed";
-  batch[2].error = "the event's data is not JSON";
+  batch[2].error = std::string("the event's data is not JSON\0", 29);
   batch[2].deliveries.clear();
   ASSERT_EQ(*store_.FinishEvents(batch), 2);
   EXPECT_EQ(*store_.FinishEvents(batch), 0) << "a second run creates nothing";
@@ -193,6 +198,12 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
                   "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd'"),
             2)
       << "each byte that starts no valid sequence is replaced";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE text_message = 'nul\xef\xbf\xbdhere'"
+                  " AND attempts->0->>'error' = 'bad\xef\xbf\xbd"
+                  "byte'"),
+            1)
+      << "a NUL is replaced too";
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE error LIKE '%not JSON\xef\xbf\xbd'"), 1);
 }
 
 TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecorded) {

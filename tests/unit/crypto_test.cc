@@ -81,10 +81,11 @@ TEST(RandomTest, TimeOrderedUuidsSortInTheOrderTheyWereMade) {
 }
 
 TEST(RandomTest, ATimeOrderedUuidStartsWithItsMillisecondsInHex) {
-  // 1900000000000 ms is 0x1ba60d33800; later than any other test's, so no counter moves it on.
-  const std::string id = TimeOrderedUuid(absl::FromUnixMillis(1900000000000));
+  // 4102444800000 ms (2100-01-01) is 0x3bb2cc3d800: later than any other test's clock, so that no
+  // counter moves it on.
+  const std::string id = TimeOrderedUuid(absl::FromUnixMillis(4102444800000));
   EXPECT_THAT(id,
-              ::testing::MatchesRegex("01ba60d3-3800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+              ::testing::MatchesRegex("03bb2cc3-d800-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
 }
 
 TEST(HashTest, Sha256AndHex) {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -139,147 +140,170 @@ TEST(GroupCommitTest, AnAnswerOfTheWrongSizeFailsTheBatch) {
   EXPECT_EQ(commit.Submit(1).status().code(), absl::StatusCode::kInternal);
 }
 
-TEST(GroupCommitTest, AnAsyncItemWithNoWriteUnderWayIsWrittenOnTheCallersThread) {
+// The writes of a test's GroupCommit<int, int>: each batch is recorded, and the item 0 waits for
+// `release` (when set) so that the next items queue up behind it.
+struct RecordingWrite {
+  std::mutex mu;
   std::vector<std::vector<int>> batches;
-  GroupCommit<int, int> commit(
-      [&](std::vector<int>& items) {
-        batches.push_back(items);
-        return std::vector<absl::StatusOr<int>>(items.begin(), items.end());
-      },
-      {.max_batch = 8, .max_concurrent = 1});
-  std::thread::id ran_on;
-  absl::StatusOr<int> got = absl::UnknownError("not run");
-  commit.SubmitAsync(7, [&](absl::StatusOr<int> result) {
-    ran_on = std::this_thread::get_id();
-    got = std::move(result);
-  });
-  // Written before SubmitAsync returned.
-  EXPECT_EQ(ran_on, std::this_thread::get_id());
-  EXPECT_EQ(*got, 7);
-  EXPECT_THAT(batches, ElementsAre(ElementsAre(7)));
-}
+  std::set<std::thread::id> threads;
+  absl::Notification first_started;
+  absl::Notification* release = nullptr;
 
-// While a batch is being written, async items are queued and their callers go on at once; the
-// writer takes them along after its own batch, with their results, and nothing is left behind.
-TEST(GroupCommitTest, AsyncItemsQueuedDuringAWriteReturnAtOnceAndGoWithTheNextBatch) {
-  absl::Notification first_started, release_first;
-  std::vector<std::vector<int>> batches;
-  GroupCommit<int, int> commit(
-      [&](std::vector<int>& items) {
-        batches.push_back(items);
-        if (items == std::vector<int>{0}) {
-          first_started.Notify();
-          release_first.WaitForNotification();
-        }
-        std::vector<absl::StatusOr<int>> out;
-        for (int i : items) {
-          if (i == 3) {
-            out.push_back(absl::UnavailableError("three is lost"));
-          } else {
-            out.push_back(i + 100);
-          }
-        }
-        return out;
-      },
-      {.max_batch = 64, .max_concurrent = 1});
+  std::vector<absl::StatusOr<int>> operator()(std::vector<int>& items) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      batches.push_back(items);
+      threads.insert(std::this_thread::get_id());
+    }
+    if (items == std::vector<int>{0} && release != nullptr) {
+      first_started.Notify();
+      release->WaitForNotification();
+    }
+    std::vector<absl::StatusOr<int>> out;
+    for (int i : items) {
+      if (i == 3) {
+        out.push_back(absl::UnavailableError("three is lost"));
+      } else {
+        out.push_back(i + 100);
+      }
+    }
+    return out;
+  }
+};
+
+// An async item goes to the object's own writer: the caller returns while it is being written,
+// and its callback runs on that writer's thread with its own result.
+TEST(GroupCommitTest, AsyncCallersReturnAtOnceAndTheirItemsAreWrittenByTheWriter) {
+  absl::Notification release;
+  RecordingWrite write;
+  write.release = &release;
   std::mutex mu;
   std::map<int, absl::StatusOr<int>> results;
-  std::map<int, std::thread::id> ran_on;
-  auto done = [&](int i) {
-    return [&, i](absl::StatusOr<int> result) {
-      std::lock_guard<std::mutex> lock(mu);
-      results.emplace(i, std::move(result));
-      ran_on[i] = std::this_thread::get_id();
-    };
-  };
-  std::thread writer([&] { commit.SubmitAsync(0, done(0)); });
-  first_started.WaitForNotification();
-  // None of these waits: the first batch is still being written.
-  for (int i = 1; i < 5; ++i) commit.SubmitAsync(i, done(i));
-  EXPECT_EQ(commit.queued(), 4u);
+  std::set<std::thread::id> ran_on;
+  absl::Notification all_done;
   {
-    std::lock_guard<std::mutex> lock(mu);
-    EXPECT_TRUE(results.empty());
+    GroupCommit<int, int> commit([&](std::vector<int>& items) { return write(items); },
+                                 {.max_batch = 64, .max_concurrent = 1});
+    auto done = [&](int i) {
+      return [&, i](absl::StatusOr<int> result) {
+        std::lock_guard<std::mutex> lock(mu);
+        results.emplace(i, std::move(result));
+        ran_on.insert(std::this_thread::get_id());
+        // No lock of the object is held while a callback runs (this would deadlock).
+        commit.queued();
+        if (results.size() == 5) all_done.Notify();
+      };
+    };
+    commit.SubmitAsync(0, done(0));
+    write.first_started.WaitForNotification();
+    // The first batch is still being written: these queue up, and their callers go on.
+    for (int i = 1; i < 5; ++i) commit.SubmitAsync(i, done(i));
+    EXPECT_EQ(commit.queued(), 4u);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      EXPECT_TRUE(results.empty());
+    }
+    release.Notify();
+    all_done.WaitForNotificationWithTimeout(absl::Seconds(10));
   }
-  const std::thread::id writer_id = writer.get_id();
-  release_first.Notify();
-  writer.join();
-  // The first batch's writer wrote the second before it returned.
   ASSERT_EQ(results.size(), 5u);
   EXPECT_EQ(*results.at(0), 100);
   EXPECT_EQ(*results.at(1), 101);
   EXPECT_EQ(*results.at(2), 102);
   EXPECT_EQ(results.at(3).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(*results.at(4), 104);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(ran_on.at(i), writer_id) << i;
-  EXPECT_THAT(batches, ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4)));
-  EXPECT_EQ(commit.queued(), 0u);
+  EXPECT_THAT(write.batches, ElementsAre(ElementsAre(0), ElementsAre(1, 2, 3, 4)));
+  EXPECT_EQ(write.threads.size(), 1u);
+  EXPECT_EQ(write.threads.count(std::this_thread::get_id()), 0u) << "not on the caller's";
+  EXPECT_EQ(ran_on, write.threads);
 }
 
-// A blocking caller whose own item is written keeps writing while async items wait, so that a
-// mix of both never strands an async item.
-TEST(GroupCommitTest, ABlockingWriterAlsoWritesTheAsyncItemsQueuedBehindIt) {
-  absl::Notification first_started, release_first;
-  std::vector<std::vector<int>> batches;
-  GroupCommit<int, int> commit(
-      [&](std::vector<int>& items) {
-        batches.push_back(items);
-        if (items == std::vector<int>{0}) {
-          first_started.Notify();
-          release_first.WaitForNotification();
-        }
-        return std::vector<absl::StatusOr<int>>(items.begin(), items.end());
-      },
-      {.max_batch = 2, .max_concurrent = 1});
-  absl::StatusOr<int> blocking = absl::UnknownError("not run");
-  std::thread writer([&] { blocking = commit.Submit(0); });
-  first_started.WaitForNotification();
+// Blocking callers and async items share the writers: never more than max_concurrent batches at
+// once, and a blocking caller that arrives while the writer writes goes in a later batch.
+TEST(GroupCommitTest, BlockingCallersAndAsyncItemsShareTheWriters) {
+  absl::Notification release;
+  RecordingWrite write;
+  write.release = &release;
   std::atomic<int> written{0};
-  for (int i = 1; i <= 5; ++i) {
-    commit.SubmitAsync(i, [&](absl::StatusOr<int> result) {
-      if (result.ok()) ++written;
-    });
+  absl::StatusOr<int> blocking = absl::UnknownError("not run");
+  {
+    GroupCommit<int, int> commit([&](std::vector<int>& items) { return write(items); },
+                                 {.max_batch = 2, .max_concurrent = 1});
+    commit.SubmitAsync(0, [&](absl::StatusOr<int> r) { written += r.ok(); });
+    write.first_started.WaitForNotification();
+    std::thread caller([&] { blocking = commit.Submit(5); });
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (commit.queued() < 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+    for (int i = 1; i <= 2; ++i) {
+      commit.SubmitAsync(i, [&](absl::StatusOr<int> r) { written += r.ok(); });
+    }
+    EXPECT_EQ(commit.queued(), 3u);
+    release.Notify();
+    caller.join();
+  }  // The destructor waits for the async items.
+  EXPECT_EQ(*blocking, 105);
+  EXPECT_EQ(written.load(), 3);
+  ASSERT_EQ(write.batches.size(), 3u);
+  EXPECT_THAT(write.batches[0], ElementsAre(0));
+  EXPECT_THAT(write.batches[1], ElementsAre(5, 1)) << "in the order they came, two at most";
+  EXPECT_THAT(write.batches[2], ElementsAre(2));
+}
+
+// Destroying the object writes what is still queued and runs every callback first.
+TEST(GroupCommitTest, TheDestructorWritesWhatIsStillQueued) {
+  std::atomic<int> written{0};
+  {
+    GroupCommit<int, int> commit(
+        [](std::vector<int>& items) {
+          absl::SleepFor(absl::Milliseconds(5));
+          return std::vector<absl::StatusOr<int>>(items.begin(), items.end());
+        },
+        {.max_batch = 3, .max_concurrent = 1});
+    for (int i = 0; i < 10; ++i) {
+      commit.SubmitAsync(i, [&](absl::StatusOr<int> r) { written += r.ok(); });
+    }
   }
-  release_first.Notify();
-  writer.join();
-  EXPECT_EQ(*blocking, 0);
-  EXPECT_EQ(written.load(), 5);
-  // At most two a batch.
-  EXPECT_THAT(batches,
-              ElementsAre(ElementsAre(0), ElementsAre(1, 2), ElementsAre(3, 4), ElementsAre(5)));
+  EXPECT_EQ(written.load(), 10);
 }
 
 TEST(GroupCommitTest, ManyAsyncCallersAllGetTheirOwnResults) {
-  GroupCommit<int, int> commit(
-      [&](std::vector<int>& items) {
-        absl::SleepFor(absl::Microseconds(200));
-        std::vector<absl::StatusOr<int>> out;
-        for (int i : items) out.push_back(i * 3);
-        return out;
-      },
-      {.max_batch = 16, .max_concurrent = 1});
   std::atomic<int> right{0}, wrong{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) {
-        const int value = t * 1000 + i;
-        commit.SubmitAsync(value, [&, value](absl::StatusOr<int> got) {
-          if (got.ok() && *got == value * 3) {
-            ++right;
-          } else {
-            ++wrong;
-          }
-        });
-      }
-    });
+  size_t items = 0;
+  {
+    GroupCommit<int, int> commit(
+        [&](std::vector<int>& items) {
+          absl::SleepFor(absl::Microseconds(200));
+          std::vector<absl::StatusOr<int>> out;
+          for (int i : items) out.push_back(i * 3);
+          return out;
+        },
+        {.max_batch = 16, .max_concurrent = 1});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 50; ++i) {
+          const int value = t * 1000 + i;
+          commit.SubmitAsync(value, [&, value](absl::StatusOr<int> got) {
+            if (got.ok() && *got == value * 3) {
+              ++right;
+            } else {
+              ++wrong;
+            }
+          });
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (right + wrong < 400 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(1));
+    items = commit.counts().second;
+    EXPECT_EQ(commit.queued(), 0u);
+    // Batches formed while the writer was busy.
+    EXPECT_LT(commit.counts().first, 400u);
   }
-  for (auto& t : threads) t.join();
-  // Every caller has returned: every item was written, none is left queued.
   EXPECT_EQ(right.load(), 400);
   EXPECT_EQ(wrong.load(), 0);
-  EXPECT_EQ(commit.queued(), 0u);
-  EXPECT_EQ(commit.counts().second, 400u);
+  EXPECT_EQ(items, 400u);
 }
 
 }  // namespace

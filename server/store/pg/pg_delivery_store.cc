@@ -100,8 +100,9 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
 
 namespace {
 
-// Text made valid UTF-8: a sequence cut short or malformed (a template filter may cut text inside
-// one) becomes U+FFFD. PostgreSQL refuses invalid UTF-8, which would fail the whole batch.
+// Text made valid UTF-8 for PostgreSQL: a sequence cut short or malformed (a template filter may
+// cut text inside one) becomes U+FFFD, and so does a NUL (which text and jsonb cannot hold:
+// "\u0000" in JSON is refused too). Either would fail the whole batch.
 std::string ValidUtf8(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -111,7 +112,11 @@ std::string ValidUtf8(absl::string_view text) {
     size_t length = 0;
     unsigned int min = 0;
     unsigned int code = 0;
-    if (c < 0x80) {
+    if (c == 0) {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+      continue;
+    } else if (c < 0x80) {
       out.push_back(static_cast<char>(c));
       ++i;
       continue;
@@ -159,8 +164,8 @@ class DeliveryColumns {
       absl::StrAppend(&attempts, "{\"number\":", number, ",\"started\":\"", *TimeParam(a.started),
                       "\",\"duration_ms\":", absl::ToInt64Milliseconds(a.duration),
                       ",\"success\":", a.success ? "true" : "false",
-                      ",\"provider_status\":", a.provider_status, ",\"error\":", Dump(a.error),
-                      "}");
+                      ",\"provider_status\":", a.provider_status,
+                      ",\"error\":", Dump(ValidUtf8(a.error)), "}");
     }
     attempts += "]";
     const std::string next_attempt =
@@ -242,8 +247,10 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
   std::vector<absl::string_view> event_ids;
   for (const FinishedEvent& e : events) {
     event_ids.push_back(e.id);
-    outcomes.push_back(
-        {{"company_id", e.company}, {"id", e.id}, {"status", e.status}, {"error", e.error}});
+    outcomes.push_back({{"company_id", e.company},
+                        {"id", e.id},
+                        {"status", e.status},
+                        {"error", ValidUtf8(e.error)}});
     for (const NewDelivery& d : e.deliveries) deliveries.Add(e.company, d);
   }
   int created = 0;
