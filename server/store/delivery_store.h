@@ -121,12 +121,10 @@ class DeliveryStore {
 
   // Writes a delivery of the company's that was sent before it was written, with its outcome (as
   // FinishEvents does), in a transaction of its own: written as soon as it is known, it is not sent
-  // again if the process dies before its event is finished. Calls made at the same time share a
-  // statement and a commit. Nothing is written when the dedupe key exists already.
-  virtual absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) = 0;
-  // WriteSent without waiting: `done` takes the outcome, on this thread or on the one that writes
-  // the statement the delivery shares (it must not call back into the store's writes of sent
-  // deliveries).
+  // again if the process dies before its event is finished. Returns at once; calls made meanwhile
+  // share a statement and a commit, and `done` takes the outcome on the store's writer thread (it
+  // must not wait for the store's writes of sent deliveries). Nothing is written when the dedupe
+  // key exists already.
   virtual void WriteSentAsync(absl::string_view company, NewDelivery delivery,
                               std::function<void(absl::Status)> done) = 0;
 

@@ -106,15 +106,16 @@ def requests_made(results, name, rate_key):
     return total
 
 
-def statements(results, name, requests, what):
-    """Lines on the statements PostgreSQL ran for the programs during a measurement."""
+def statements(results, name, requests, what, label=None):
+    """Lines on the statements PostgreSQL ran for the programs during a measurement (shown as
+    `label`, by default its name)."""
     path = os.path.join(results, name + ".statements.json")
     if not os.path.exists(path) or not requests:
         return []
     with open(path) as f:
         st = json.load(f)
-    lines = [f"- `{name}`: {st['calls'] / requests:.1f} statements per {what}; the longest in "
-             f"total (calls, mean ms, statement):"]
+    lines = [f"- {label or f'`{name}`'}: {st['calls'] / requests:.1f} statements per {what}; "
+             f"the longest in total (calls, mean ms, statement):"]
     for t in st["top"][:4]:
         query = t["query"] if len(t["query"]) <= 100 else t["query"][:97] + "..."
         lines.append(f"  - {t['calls']:,} x {t['mean_ms']} ms: `{query}`")
@@ -235,8 +236,9 @@ def main():
                             ("ingest_pgbench", "tps", "insert")):
         for line in statements(results, name, requests_made(results, name, key), what):
             p("  " + line)
-    for line in statements(results, f"drain.r{drain_median + 1}", drain["sent"], "delivery"):
-        p("  " + line.replace(f"`drain.r{drain_median + 1}`", "`drain` (its median round)"))
+    for line in statements(results, f"drain.r{drain_median + 1}", drain["sent"], "delivery",
+                           "`drain` (its median round)"):
+        p("  " + line)
     if invalid:
         p("")
         p("**Measurements with errors; their ratios are not valid:**")

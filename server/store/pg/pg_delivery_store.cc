@@ -269,12 +269,6 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
   return created;
 }
 
-absl::Status PgDeliveryStore::WriteSent(absl::string_view company, const NewDelivery& delivery) {
-  // Senders finishing at the same time share a statement and a commit (see GroupCommit); each
-  // still returns only when its own delivery is written.
-  return sent_.Submit(Sent{std::string(company), delivery}).status();
-}
-
 void PgDeliveryStore::WriteSentAsync(absl::string_view company, NewDelivery delivery,
                                      std::function<void(absl::Status)> done) {
   sent_.SubmitAsync(

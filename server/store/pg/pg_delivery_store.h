@@ -23,7 +23,6 @@ class PgDeliveryStore final : public DeliveryStore {
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
   absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
   absl::StatusOr<int> WriteDeliveries(const std::vector<FinishedEvent>& events) override;
-  absl::Status WriteSent(absl::string_view company, const NewDelivery& delivery) override;
   void WriteSentAsync(absl::string_view company, NewDelivery delivery,
                       std::function<void(absl::Status)> done) override;
   absl::StatusOr<std::set<std::string>> ExistingDedupeKeys(
