@@ -1,7 +1,9 @@
 #include "gateway/config.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "server/common/status.h"
 
 namespace notify::gateway {
@@ -27,6 +29,14 @@ SettingsParser GatewaySettingsParser() {
            "Deadline of activate, deactivate and rotate (the platform gives up after 10 s)."},
           {"api-prefix", "NOTIFY_GATEWAY_API_PREFIX", "/api/",
            "Path under which the platform's calls arrive (activate/, webhook/, ...)."},
+          {"public-url", "NOTIFY_GATEWAY_PUBLIC_URL", "",
+           "Scheme and host of the gateway as clients reach it, such as "
+           "https://notify.example.com, "
+           "for the absolute URLs of list pages; empty: the request's Host (and "
+           "X-Forwarded-Proto/-Host)."},
+          {"cors-origins", "NOTIFY_GATEWAY_CORS_ORIGINS", "",
+           "Browser origins allowed to call the REST face, comma-separated "
+           "(https://dashboard.example.com); * allows any; empty: none."},
           {"shutdown-timeout", "NOTIFY_GATEWAY_SHUTDOWN_TIMEOUT", "10s",
            "On SIGTERM or SIGINT, how long requests in flight may take to finish."},
           {"log-level", "NOTIFY_LOG_LEVEL", "info",
@@ -52,6 +62,23 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
   if (!absl::StartsWith(config.api_prefix, "/") || !absl::EndsWith(config.api_prefix, "/")) {
     return absl::InvalidArgumentError(absl::StrCat(
         settings.Describe("api-prefix"), " must start and end with a slash, such as /api/"));
+  }
+  config.public_url = settings.Get("public-url");
+  if (!config.public_url.empty() && !absl::StartsWith(config.public_url, "http://") &&
+      !absl::StartsWith(config.public_url, "https://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(settings.Describe("public-url"), " must be an http:// or https:// URL"));
+  }
+  for (absl::string_view origin :
+       absl::StrSplit(settings.Get("cors-origins"), ',', absl::SkipWhitespace())) {
+    origin = absl::StripAsciiWhitespace(origin);
+    if (origin != "*" && !absl::StartsWith(origin, "http://") &&
+        !absl::StartsWith(origin, "https://")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(settings.Describe("cors-origins"), ": \"", origin,
+                       "\" is not an origin such as https://dashboard.example.com (or *)"));
+    }
+    config.cors_origins.emplace_back(origin);
   }
   NOTIFY_ASSIGN_OR_RETURN(config.shutdown_timeout,
                           settings.GetDuration("shutdown-timeout", absl::ZeroDuration()));

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -29,6 +30,10 @@ struct GatewayConfig {
   absl::Duration lifecycle_timeout = absl::Seconds(9);
   // Where the platform's calls arrive: {api_prefix}activate/, {api_prefix}webhook/, ...
   std::string api_prefix = "/api/";
+  // Scheme and host for the absolute URLs of REST answers; empty: the request's own.
+  std::string public_url;
+  // Browser origins allowed to call the REST face; "*" is any.
+  std::vector<std::string> cors_origins;
   // How long requests in flight may take to finish after SIGTERM.
   absl::Duration shutdown_timeout = absl::Seconds(10);
   log::Level log_level = log::Level::kInfo;

@@ -102,7 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto message = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
     message->set(http::field::server, "notification-gateway");
-    message->set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) {
+      message->set(http::field::content_type, response.content_type);
+    }
     for (const auto& [name, value] : response.headers) message->set(name, value);
     message->body() = std::move(response.body);
     bool stopping;
@@ -112,6 +114,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     message->keep_alive(keep_alive_ && !stopping);
     message->prepare_payload();
+    // A HEAD answer says how long the body would be, and sends none.
+    if (head_) message->body().clear();
     const bool close = message->need_eof();
     stream_.expires_after(absl::ToChronoMilliseconds(core_->options.idle_timeout));
     http::async_write(
@@ -138,6 +142,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest request_;
   unsigned version_ = 11;
+  bool head_ = false;
   bool keep_alive_ = true;
 };
 
@@ -175,6 +180,7 @@ void Session::OnRead(beast::error_code ec, size_t /*bytes*/) {
   }
   version_ = 11;
   keep_alive_ = false;
+  head_ = false;
   if (ec == http::error::body_limit) {
     Write(PlainError(413, absl::StrCat("The request body is larger than ",
                                        core_->options.body_limit, " bytes.")),
@@ -192,6 +198,7 @@ void Session::OnRead(beast::error_code ec, size_t /*bytes*/) {
   request_ = parser_->release();
   version_ = request_.version();
   keep_alive_ = request_.keep_alive();
+  head_ = request_.method() == http::verb::head;
   stream_.expires_never();
   {
     std::lock_guard<std::mutex> lock(core_->mu);

@@ -60,7 +60,7 @@ HttpResponse Failure(unsigned status, const std::string& message, const nlohmann
   return response;
 }
 
-HttpResponse FromGrpcError(const grpc::Status& status) {
+HttpResponse FromGrpcError(const grpc::Status& status, const RestPathFn& rest_path) {
   const unsigned http_status = HttpStatusFromGrpc(status.error_code());
   std::string message = status.error_message();
   if (message.empty()) {
@@ -83,8 +83,20 @@ HttpResponse FromGrpcError(const grpc::Status& status) {
       }
     }
   }
-  HttpResponse response = field.empty() ? Failure(http_status, message)
-                                        : Failure(http_status, message, {{field, {message}}});
+  nlohmann::json data = nullptr;
+  if (!field.empty()) {
+    // The field's own error without the "field: " the server's message starts with.
+    std::string own = message;
+    if (own.rfind(field + ": ", 0) == 0) own = own.substr(field.size() + 2);
+    std::vector<std::string> keys = {field};
+    if (rest_path) {
+      std::vector<std::string> rest = rest_path(field);
+      if (!rest.empty()) keys = std::move(rest);
+    }
+    data = nlohmann::json::array({own});
+    for (auto key = keys.rbegin(); key != keys.rend(); ++key) data = {{*key, data}};
+  }
+  HttpResponse response = Failure(http_status, message, data);
   if (http_status == 503 || http_status == 429) {
     response.headers.emplace_back("Retry-After", std::to_string(retry_after));
   }

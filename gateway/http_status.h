@@ -2,7 +2,9 @@
 #ifndef NOTIFY_GATEWAY_HTTP_STATUS_H_
 #define NOTIFY_GATEWAY_HTTP_STATUS_H_
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "gateway/http_server.h"
 #include "grpcpp/support/status.h"
@@ -23,9 +25,15 @@ HttpResponse Success(const nlohmann::json& data = nullptr, unsigned status = 200
 HttpResponse Failure(unsigned status, const std::string& message,
                      const nlohmann::json& data = nullptr);
 
-// The answer for a failed gRPC call: its HTTP status and message. UNAVAILABLE and
-// RESOURCE_EXHAUSTED carry Retry-After, so the platform retries.
-HttpResponse FromGrpcError(const grpc::Status& status);
+// The keys that lead to a request field on the REST face, from the field's dotted proto path (empty
+// when it has none there).
+using RestPathFn = std::function<std::vector<std::string>(const std::string& proto_path)>;
+
+// The answer for a failed gRPC call: its HTTP status and message, and under `data` the error of the
+// field the server named (by its proto path, or by its REST keys when `rest_path` is given, nested
+// as {"credentials": {"twilio_token": ["..."]}}). UNAVAILABLE and RESOURCE_EXHAUSTED carry
+// Retry-After, so the platform retries.
+HttpResponse FromGrpcError(const grpc::Status& status, const RestPathFn& rest_path = nullptr);
 
 }  // namespace notify::gateway
 

@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
   notify::gateway::Routes routes(channel,
                                  {.call_timeout = config->call_timeout,
                                   .lifecycle_timeout = config->lifecycle_timeout,
-                                  .api_prefix = config->api_prefix},
+                                  .api_prefix = config->api_prefix,
+                                  .public_url = config->public_url,
+                                  .cors_origins = config->cors_origins},
                                  &registry);
   notify::gateway::HttpServer server(
       {.listen = config->listen,

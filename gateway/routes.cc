@@ -6,9 +6,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "gateway/http_status.h"
+#include "gateway/rest/openapi.h"
 #include "grpcpp/client_context.h"
 #include "server/common/log.h"
 
@@ -51,65 +53,17 @@ void Unary(absl::Duration timeout, Request request, Start start, Done done) {
         });
 }
 
-// The platform's lifecycle bodies: a JSON object with a string "token". On failure, `error` is the
-// answer to send.
-struct LifecycleBody {
-  std::string token;
-  bool purge = false;
-};
-std::optional<LifecycleBody> ParseLifecycleBody(const HttpRequest& request, HttpResponse* error) {
-  nlohmann::json body = nlohmann::json::parse(request.body(), nullptr, false);
-  if (!body.is_object()) {
-    *error = Failure(400, "The body must be a JSON object.");
-    return std::nullopt;
-  }
-  LifecycleBody parsed;
-  auto token = body.find("token");
-  if (token == body.end() || token->is_null() || (token->is_string() && token->empty())) {
-    *error = Failure(400, "This field is required.", {{"token", {"This field is required."}}});
-    return std::nullopt;
-  }
-  if (!token->is_string()) {
-    *error = Failure(400, "Not a valid string.", {{"token", {"Not a valid string."}}});
-    return std::nullopt;
-  }
-  parsed.token = token->get<std::string>();
-  if (auto purge = body.find("purge"); purge != body.end() && !purge->is_null()) {
-    if (!purge->is_boolean()) {
-      *error = Failure(400, "Must be a valid boolean.", {{"purge", {"Must be a valid boolean."}}});
-      return std::nullopt;
-    }
-    parsed.purge = purge->get<bool>();
-  }
-  return parsed;
+// The services the REST face transcodes.
+// Reached through a message of each file, which links the file's descriptors into the binary.
+std::vector<const google::protobuf::ServiceDescriptor*> Services() {
+  return {v1::ActivateRequest::descriptor()->file()->FindServiceByName("AdminService"),
+          v1::ListUserNotificationsRequest::descriptor()->file()->FindServiceByName("UserService"),
+          v1::ReceiveEventRequest::descriptor()->file()->FindServiceByName("WebhookService")};
 }
 
-int64_t Millis(const google::protobuf::Timestamp& t) {
-  return t.seconds() * 1000 + t.nanos() / 1000000;
-}
-
-// The company in the platform's JSON conventions (times as milliseconds; absent times as null).
-nlohmann::json CompanyJson(const v1::Company& c) {
-  auto time = [](bool present, const google::protobuf::Timestamp& t) -> nlohmann::json {
-    return present ? nlohmann::json(Millis(t)) : nlohmann::json(nullptr);
-  };
-  return {
-      {"id", c.id()},
-      {"name", c.name()},
-      {"mode", c.mode()},
-      {"active", c.active()},
-      {"system_email", c.system_email()},
-      {"support_email", c.support_email()},
-      {"logo_url", c.logo_url()},
-      {"push_enabled", c.push_enabled()},
-      {"email_daily_quota", c.email_daily_quota()},
-      {"sms_daily_quota", c.sms_daily_quota()},
-      {"push_daily_quota", c.push_daily_quota()},
-      {"activated", time(c.has_activated(), c.activated())},
-      {"deactivated", time(c.has_deactivated(), c.deactivated())},
-      {"created", time(c.has_created(), c.created())},
-      {"updated", time(c.has_updated(), c.updated())},
-  };
+absl::string_view HeaderOf(const HttpRequest& request, http::field field) {
+  auto value = request[field];
+  return {value.data(), value.size()};
 }
 
 }  // namespace
@@ -117,7 +71,6 @@ nlohmann::json CompanyJson(const v1::Company& c) {
 Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry)
     : channel_(std::move(channel)),
       health_(grpc::health::v1::Health::NewStub(channel_)),
-      admin_(v1::AdminService::NewStub(channel_)),
       webhook_(v1::WebhookService::NewStub(channel_)),
       registry_(registry),
       requests_(registry->AddCounter("notify_gateway_requests_total",
@@ -129,7 +82,21 @@ Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics:
       options_(std::move(options)),
       webhooks_(WebhookBatcher::Create(webhook_.get(),
                                        {.call_timeout = options_.call_timeout,
-                                        .max_in_flight = options_.webhook_calls_in_flight})) {}
+                                        .max_in_flight = options_.webhook_calls_in_flight})),
+      rest_(channel_, Services(),
+            {.call_timeout = options_.call_timeout,
+             .slow_call_timeout = options_.lifecycle_timeout,
+             .slow_methods = {"notifications.v1.AdminService.Activate",
+                              "notifications.v1.AdminService.Deactivate",
+                              "notifications.v1.AdminService.Rotate"},
+             .public_url = options_.public_url}),
+      cors_(options_.cors_origins),
+      schema_(OpenApiDocument(rest_, options_.api_prefix)) {
+  rest_.SetOverride("notifications.v1.WebhookService.ReceiveEvent",
+                    [this](const HttpRequest& request, Responder respond) {
+                      Webhook(request, std::move(respond));
+                    });
+}
 
 void Routes::Handle(const HttpRequest& request, Responder respond) {
   const absl::string_view path = PathOf(request);
@@ -137,23 +104,30 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
   std::string label = "other";
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     label = std::string(path.substr(1));
-  } else if (absl::ConsumePrefix(&route, options_.api_prefix) &&
-             (route == "activate/" || route == "deactivate/" || route == "rotate/" ||
-              route == "webhook/")) {
-    label = std::string(route.substr(0, route.size() - 1));
+  } else if (absl::ConsumePrefix(&route, options_.api_prefix)) {
+    // The route's template, so that the label's values are few whatever the ids.
+    const absl::string_view verb(request.method_string().data(), request.method_string().size());
+    // Without the trailing slash: "webhook", "admin/notifications/{id}".
+    if (std::string r = rest_.RouteOf(verb, route); !r.empty()) {
+      label = std::string(absl::StripSuffix(r, "/"));
+    } else if (route == "schema/") {
+      label = "schema";
+    }
   }
   const absl::Time start = absl::Now();
+  std::string origin(HeaderOf(request, http::field::origin));
   Dispatch(request, path,
-           [this, label, start, respond = std::move(respond)](HttpResponse response) {
+           [this, label, start, origin = std::move(origin),
+            respond = std::move(respond)](HttpResponse response) {
              requests_.With({label, std::to_string(response.status)}).Increment();
              latency_.With({label}).Observe(absl::Now() - start);
+             cors_.Decorate(origin, &response);
              respond(std::move(response));
            });
 }
 
 void Routes::Dispatch(const HttpRequest& request, absl::string_view path, Responder respond) {
   const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
-  const bool post = request.method() == http::verb::post;
   if (path == "/healthz") {
     respond(get ? Success() : MethodNotAllowed("GET, HEAD"));
     return;
@@ -178,23 +152,39 @@ void Routes::Dispatch(const HttpRequest& request, absl::string_view path, Respon
     return;
   }
   absl::string_view route = path;
-  if (absl::ConsumePrefix(&route, options_.api_prefix)) {
-    using Method = void (Routes::*)(const HttpRequest&, Responder);
-    Method method = nullptr;
-    if (route == "activate/") method = &Routes::Activate;
-    if (route == "deactivate/") method = &Routes::Deactivate;
-    if (route == "rotate/") method = &Routes::Rotate;
-    if (route == "webhook/") method = &Routes::Webhook;
-    if (method != nullptr) {
-      if (!post) {
-        respond(MethodNotAllowed("POST"));
-        return;
-      }
-      (this->*method)(request, std::move(respond));
+  if (!absl::ConsumePrefix(&route, options_.api_prefix)) {
+    respond(Failure(404, "Not found."));
+    return;
+  }
+  if (route == "schema/" || route == "schema") {
+    if (!get) {
+      respond(MethodNotAllowed("GET, HEAD"));
       return;
     }
+    HttpResponse response;
+    response.body = schema_;
+    respond(std::move(response));
+    return;
   }
-  respond(Failure(404, "Not found."));
+  if (request.method() == http::verb::options) {
+    const std::vector<std::string> verbs = rest_.VerbsFor(route);
+    if (verbs.empty()) {
+      respond(Failure(404, "Not found."));
+      return;
+    }
+    const absl::string_view asked = HeaderOf(request, http::field::access_control_request_method);
+    if (!asked.empty()) {
+      respond(cors_.Preflight(HeaderOf(request, http::field::origin), asked, verbs));
+      return;
+    }
+    HttpResponse response;
+    response.status = 204;
+    response.content_type.clear();
+    response.headers.emplace_back("Allow", absl::StrJoin(verbs, ", ") + ", OPTIONS");
+    respond(std::move(response));
+    return;
+  }
+  rest_.Handle(request, route, std::move(respond));
 }
 
 void Routes::Ready(Responder respond) {
@@ -218,54 +208,6 @@ void Routes::Ready(Responder respond) {
         failure.headers.emplace_back("Retry-After", "1");
         respond(std::move(failure));
       });
-}
-
-template <typename Request, typename Response, typename Start, typename Answer>
-void Routes::Lifecycle(const HttpRequest& http_request, Responder respond, Start start,
-                       Answer answer) {
-  HttpResponse error;
-  std::optional<LifecycleBody> body = ParseLifecycleBody(http_request, &error);
-  if (!body.has_value()) {
-    respond(std::move(error));
-    return;
-  }
-  Request request;
-  request.set_token(body->token);
-  if constexpr (std::is_same_v<Request, v1::DeactivateRequest>) request.set_purge(body->purge);
-  Unary<Request, Response>(
-      options_.lifecycle_timeout, std::move(request), start,
-      [respond = std::move(respond), answer](const grpc::Status& status, const Response& response) {
-        respond(status.ok() ? answer(response) : FromGrpcError(status));
-      });
-}
-
-void Routes::Activate(const HttpRequest& request, Responder respond) {
-  Lifecycle<v1::ActivateRequest, v1::ActivateResponse>(
-      request, std::move(respond),
-      [this](auto* context, auto* req, auto* resp, auto callback) {
-        admin_->async()->Activate(context, req, resp, std::move(callback));
-      },
-      [](const v1::ActivateResponse& response) {
-        return Success(CompanyJson(response.company()));
-      });
-}
-
-void Routes::Deactivate(const HttpRequest& request, Responder respond) {
-  Lifecycle<v1::DeactivateRequest, v1::DeactivateResponse>(
-      request, std::move(respond),
-      [this](auto* context, auto* req, auto* resp, auto callback) {
-        admin_->async()->Deactivate(context, req, resp, std::move(callback));
-      },
-      [](const v1::DeactivateResponse&) { return Success(); });
-}
-
-void Routes::Rotate(const HttpRequest& request, Responder respond) {
-  Lifecycle<v1::RotateRequest, v1::RotateResponse>(
-      request, std::move(respond),
-      [this](auto* context, auto* req, auto* resp, auto callback) {
-        admin_->async()->Rotate(context, req, resp, std::move(callback));
-      },
-      [](const v1::RotateResponse&) { return Success(); });
 }
 
 void Routes::Webhook(const HttpRequest& http_request, Responder respond) {

@@ -6,11 +6,14 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "gateway/cors.h"
 #include "gateway/http_server.h"
+#include "gateway/rest/rest_api.h"
 #include "gateway/webhook_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/channel.h"
 #include "notifications/v1/admin_service.grpc.pb.h"
+#include "notifications/v1/user_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
 #include "server/common/metrics.h"
 
@@ -33,43 +36,45 @@ class Routes {
     // Webhook calls to the server under way at once; webhooks arriving meanwhile wait and go
     // together in the next call (see WebhookBatcher).
     int webhook_calls_in_flight = 2;
+    // The base of absolute URLs in REST answers (list pages); empty: the request's own.
+    std::string public_url;
+    // The browser origins allowed to call the REST face (CORS); "*" allows any.
+    std::vector<std::string> cors_origins;
   };
 
   // Request counts and latencies are added to `registry`, which GET /metrics serves.
   Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry);
 
-  // POST {prefix}webhook/: the platform's events, passed to WebhookService.ReceiveEvents with the
+  // Under {prefix}: the REST face (RestApi), every route the protos declare, among them the
+  // platform's lifecycle calls (activate/, deactivate/, rotate/) and POST webhook/ (and
+  // admin/webhook/): the platform's events, passed to WebhookService.ReceiveEvents with the
   // Authorization header; 200 stored (or a duplicate, or an unhandled event name), 400 malformed,
   // 401 wrong secret, 413 too large, 415 not JSON, 429 rate-limited, 503 (with Retry-After) when
-  // the server or its database is down, never later than the call timeout. GET /metrics: Prometheus
-  // text. GET /healthz: 200 while the process runs. GET /readyz: 200 when the server answers its
-  // gRPC health check with SERVING, else 503. POST {prefix}activate/, deactivate/, rotate/: the
-  // platform's lifecycle calls, answered in its envelope. Unknown paths 404; a known path with
+  // the server or its database is down, never later than the call timeout. GET {prefix}schema/:
+  // the REST face's OpenAPI document. OPTIONS: CORS preflights (see Cors). GET /metrics:
+  // Prometheus text. GET /healthz: 200 while the process runs. GET /readyz: 200 when the server
+  // answers its gRPC health check with SERVING, else 503. Unknown paths 404; a known path with
   // another method 405.
   void Handle(const HttpRequest& request, Responder respond);
 
  private:
   void Ready(Responder respond);
-  void Activate(const HttpRequest& request, Responder respond);
-  void Deactivate(const HttpRequest& request, Responder respond);
-  void Rotate(const HttpRequest& request, Responder respond);
   void Webhook(const HttpRequest& request, Responder respond);
   // Routes without measuring.
   void Dispatch(const HttpRequest& request, absl::string_view path, Responder respond);
-  // Parses a lifecycle body, makes the gRPC call `start` begins, and answers with
-  // `answer(response)` or the call's error.
-  template <typename Request, typename Response, typename Start, typename Answer>
-  void Lifecycle(const HttpRequest& request, Responder respond, Start start, Answer answer);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
-  std::unique_ptr<notifications::v1::AdminService::Stub> admin_;
   std::unique_ptr<notifications::v1::WebhookService::Stub> webhook_;
   metrics::Registry* const registry_;
   metrics::Family<metrics::Counter>& requests_;
   metrics::Family<metrics::Histogram>& latency_;
   Options options_;
   std::shared_ptr<WebhookBatcher> webhooks_;
+  RestApi rest_;
+  Cors cors_;
+  // The REST face's OpenAPI document, made once.
+  std::string schema_;
 };
 
 }  // namespace notify::gateway

@@ -75,7 +75,7 @@ grpc::Status AdminServiceImpl::ListEvents(grpc::ServerContext* context,
   }
   // One more than asked tells whether there is a next page.
   absl::StatusOr<std::vector<EventRecord>> events =
-      events_->List(caller->company, filter, after, *page_size + 1);
+      events_->List(caller->company, filter, after, *page_size + 1, request->skip());
   if (!events.ok()) return ToGrpcStatus(events.status());
   const bool more = static_cast<int>(events->size()) > *page_size;
   if (more) events->resize(*page_size);

@@ -233,8 +233,8 @@ grpc::Status AdminServiceImpl::ListCredentials(grpc::ServerContext* context,
     NOTIFY_ASSIGN_OR_RETURN(
         std::vector<CredentialRecord> page,
         deps_.credentials->List(caller.company, type,
-                                cursor.is_string() ? cursor.get<std::string>() : "",
-                                page_size + 1));
+                                cursor.is_string() ? cursor.get<std::string>() : "", page_size + 1,
+                                request->skip()));
     const bool more = static_cast<int>(page.size()) > page_size;
     if (more) page.resize(page_size);
     for (const CredentialRecord& record : page) {

@@ -161,7 +161,7 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
       } else {
         // Push: to the other user's newest device.
         NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
-                                deps_.devices->List(caller.company, to, "", 1));
+                                deps_.devices->List(caller.company, to, "", 1, 0));
         if (devices.empty()) return Invalid("recipient", "that user has no registered device");
         d.user_id = to;
         d.device_id = devices[0].id();

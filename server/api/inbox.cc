@@ -42,7 +42,7 @@ absl::Status ListLogPage(const ServiceDeps& deps, const std::string& company,
     after = LogCursor{absl::FromUnixMicros(cursor.value("c", int64_t{0})), cursor.value("i", "")};
   }
   NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Log> page,
-                          deps.logs->List(company, filter, after, page_size + 1));
+                          deps.logs->List(company, filter, after, page_size + 1, request.skip()));
   const bool more = static_cast<int>(page.size()) > page_size;
   if (more) page.resize(page_size);
   for (v1::Log& log : page) {
@@ -175,10 +175,10 @@ grpc::Status UserServiceImpl::ListDevices(grpc::ServerContext* context,
     NOTIFY_ASSIGN_OR_RETURN(
         nlohmann::json cursor,
         deps_.page_tokens->Read("devices", scope, *request, request->page_token()));
-    NOTIFY_ASSIGN_OR_RETURN(
-        std::vector<v1::Device> page,
-        deps_.devices->List(caller.company, caller.user.id,
-                            cursor.is_string() ? cursor.get<std::string>() : "", page_size + 1));
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> page,
+                            deps_.devices->List(caller.company, caller.user.id,
+                                                cursor.is_string() ? cursor.get<std::string>() : "",
+                                                page_size + 1, request->skip()));
     const bool more = static_cast<int>(page.size()) > page_size;
     if (more) page.resize(page_size);
     for (v1::Device& d : page) *response->add_devices() = std::move(d);

@@ -114,10 +114,10 @@ grpc::Status AdminServiceImpl::ListLayouts(grpc::ServerContext* context,
     NOTIFY_ASSIGN_OR_RETURN(
         nlohmann::json cursor,
         page_tokens_->Read("layouts", caller.company, *request, request->page_token()));
-    NOTIFY_ASSIGN_OR_RETURN(
-        std::vector<v1::Layout> page,
-        deps_.layouts->List(caller.company, request->name(),
-                            cursor.is_string() ? cursor.get<std::string>() : "", page_size + 1));
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Layout> page,
+                            deps_.layouts->List(caller.company, request->name(),
+                                                cursor.is_string() ? cursor.get<std::string>() : "",
+                                                page_size + 1, request->skip()));
     const bool more = static_cast<int>(page.size()) > page_size;
     if (more) page.resize(page_size);
     for (v1::Layout& l : page) *response->add_layouts() = std::move(l);

@@ -78,7 +78,7 @@ grpc::Status AdminServiceImpl::ListNotifications(grpc::ServerContext* context,
         std::vector<v1::Notification> page,
         deps_.notifications->List(caller.company, filter,
                                   cursor.is_string() ? cursor.get<std::string>() : "",
-                                  page_size + 1));
+                                  page_size + 1, request->skip()));
     const bool more = static_cast<int>(page.size()) > page_size;
     if (more) page.resize(page_size);
     for (v1::Notification& n : page) *response->add_notifications() = std::move(n);
@@ -140,7 +140,7 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
         std::vector<UserNotificationRecord> page,
         deps_.notifications->ListForUser(caller.company, caller.user.id, types,
                                          cursor.is_string() ? cursor.get<std::string>() : "",
-                                         page_size + 1));
+                                         page_size + 1, request->skip()));
     const bool more = static_cast<int>(page.size()) > page_size;
     if (more) page.resize(page_size);
     for (const UserNotificationRecord& record : page) {

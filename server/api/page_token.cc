@@ -15,7 +15,7 @@ std::string Fingerprint(const google::protobuf::Message& request) {
   copy->CopyFrom(request);
   const google::protobuf::Descriptor* descriptor = copy->GetDescriptor();
   const google::protobuf::Reflection* reflection = copy->GetReflection();
-  for (const char* name : {"page_size", "page_token"}) {
+  for (const char* name : {"page_size", "page_token", "skip"}) {
     if (const auto* field = descriptor->FindFieldByName(name))
       reflection->ClearField(copy.get(), field);
   }

@@ -268,8 +268,9 @@ class EventPlanner::Run {
     std::vector<v1::Device> devices;
     std::string before;
     while (static_cast<int>(devices.size()) < kMaxDevices) {
-      NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> page,
-                              planner_.devices_->List(company_.id, user_id, before, kDevicePage));
+      NOTIFY_ASSIGN_OR_RETURN(
+          std::vector<v1::Device> page,
+          planner_.devices_->List(company_.id, user_id, before, kDevicePage, 0));
       for (auto& device : page) devices.push_back(std::move(device));
       if (static_cast<int>(page.size()) < kDevicePage) break;
       before = devices.back().id();
@@ -379,7 +380,7 @@ absl::StatusOr<std::vector<v1::Notification>> EventPlanner::EnabledNotifications
   std::string after;
   for (;;) {
     NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Notification> page,
-                            notifications_->List(company, filter, after, 100));
+                            notifications_->List(company, filter, after, 100, 0));
     const bool last = page.size() < 100;
     for (v1::Notification& n : page) all.push_back(std::move(n));
     if (last) break;

@@ -46,7 +46,8 @@ absl::StatusOr<std::shared_ptr<const Channels::Providers>> Channels::CompanyProv
     auto it = cache_.find(company);
     if (it != cache_.end() && now - it->second->loaded < cache_ttl_) return it->second;
   }
-  absl::StatusOr<std::vector<CredentialRecord>> records = credentials_->List(company, "", "", 10);
+  absl::StatusOr<std::vector<CredentialRecord>> records =
+      credentials_->List(company, "", "", 10, 0);
   if (!records.ok()) return records.status();
   auto providers = std::make_shared<Providers>();
   providers->loaded = now;

@@ -40,8 +40,8 @@ class CredentialStore {
   // Up to `limit` in id order after `after_id`, of `type` when not empty.
   virtual absl::StatusOr<std::vector<CredentialRecord>> List(absl::string_view company,
                                                              absl::string_view type,
-                                                             absl::string_view after_id,
-                                                             int limit) = 0;
+                                                             absl::string_view after_id, int limit,
+                                                             int skip) = 0;
   virtual absl::StatusOr<int> Count(absl::string_view company, absl::string_view type) = 0;
   // Reads the credential locked, lets `change` edit it, writes it back, in one transaction.
   virtual absl::StatusOr<CredentialRecord> Update(

@@ -71,7 +71,7 @@ class EventStore {
   virtual absl::StatusOr<std::vector<EventRecord>> List(absl::string_view company,
                                                         const EventFilter& filter,
                                                         const std::optional<EventCursor>& cursor,
-                                                        int limit) = 0;
+                                                        int limit, int skip) = 0;
 };
 
 }  // namespace notify

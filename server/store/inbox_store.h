@@ -26,7 +26,7 @@ class DeviceStore {
   virtual absl::StatusOr<std::vector<notifications::v1::Device>> List(absl::string_view company,
                                                                       absl::string_view user,
                                                                       absl::string_view before_id,
-                                                                      int limit) = 0;
+                                                                      int limit, int skip) = 0;
   virtual absl::Status Delete(absl::string_view company, absl::string_view user,
                               absl::string_view id) = 0;
 };
@@ -54,7 +54,7 @@ class LogStore {
   // Newest first; without attempts.
   virtual absl::StatusOr<std::vector<notifications::v1::Log>> List(
       absl::string_view company, const LogFilter& filter, const std::optional<LogCursor>& cursor,
-      int limit) = 0;
+      int limit, int skip) = 0;
   // One log; of `user` only when `user` is not empty; with its attempts when `with_attempts`.
   virtual absl::StatusOr<notifications::v1::Log> Get(absl::string_view company,
                                                      absl::string_view user, absl::string_view id,

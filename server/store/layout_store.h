@@ -25,7 +25,7 @@ class LayoutStore {
   virtual absl::StatusOr<std::vector<notifications::v1::Layout>> List(absl::string_view company,
                                                                       absl::string_view name,
                                                                       absl::string_view after_id,
-                                                                      int limit) = 0;
+                                                                      int limit, int skip) = 0;
   virtual absl::StatusOr<int> Count(absl::string_view company, absl::string_view name) = 0;
   // Reads the layout locked, lets `change` edit it, writes it back, in one transaction.
   virtual absl::StatusOr<notifications::v1::Layout> Update(

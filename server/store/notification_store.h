@@ -46,7 +46,7 @@ class NotificationStore {
   // Up to `limit` notifications in id order, after `after_id` when not empty.
   virtual absl::StatusOr<std::vector<notifications::v1::Notification>> List(
       absl::string_view company, const NotificationFilter& filter, absl::string_view after_id,
-      int limit) = 0;
+      int limit, int skip) = 0;
 
   // How many notifications match `filter`.
   virtual absl::StatusOr<int> Count(absl::string_view company,
@@ -64,7 +64,7 @@ class NotificationStore {
   // `user`'s preference.
   virtual absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(
       absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
-      absl::string_view after_id, int limit) = 0;
+      absl::string_view after_id, int limit, int skip) = 0;
 
   // One enabled notification with `user`'s preference. NotFound when missing or disabled.
   virtual absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,

@@ -12,6 +12,10 @@ PACKAGES=(
   # otherwise pick the 1.3 one, and the first RPC would panic.
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
+  # google/api/{http,annotations}.proto, which the API's REST routes are declared with. This package
+  # rather than golang-github-grpc-ecosystem-grpc-gateway-dev, which would swap the Go protobuf module
+  # above for its 1.3 version.
+  golang-github-gogo-googleapis-dev
 )
 
 # Node.js 20 with npm (the Node client) comes with the machine; Debian's own is the fallback.

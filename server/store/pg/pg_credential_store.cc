@@ -84,15 +84,15 @@ absl::StatusOr<CredentialRecord> PgCredentialStore::Get(absl::string_view compan
 absl::StatusOr<std::vector<CredentialRecord>> PgCredentialStore::List(absl::string_view company,
                                                                       absl::string_view type,
                                                                       absl::string_view after_id,
-                                                                      int limit) {
+                                                                      int limit, int skip) {
   std::vector<CredentialRecord> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing credentials", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns,
                      " FROM credentials WHERE company_id = $1 AND ($2 = '' OR type = $2)"
-                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4"),
-        std::string(company), std::string(type), std::string(after_id), limit);
+                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4 OFFSET $5"),
+        std::string(company), std::string(type), std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));

@@ -16,8 +16,8 @@ class PgCredentialStore final : public CredentialStore {
   absl::StatusOr<CredentialRecord> Get(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<std::vector<CredentialRecord>> List(absl::string_view company,
                                                      absl::string_view type,
-                                                     absl::string_view after_id,
-                                                     int limit) override;
+                                                     absl::string_view after_id, int limit,
+                                                     int skip) override;
   absl::StatusOr<int> Count(absl::string_view company, absl::string_view type) override;
   absl::StatusOr<CredentialRecord> Update(
       absl::string_view company, absl::string_view id,

@@ -160,7 +160,7 @@ absl::StatusOr<EventRecord> PgEventStore::Get(absl::string_view company, absl::s
 
 absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
     absl::string_view company, const EventFilter& filter, const std::optional<EventCursor>& cursor,
-    int limit) {
+    int limit, int skip) {
   std::vector<EventRecord> events;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing events", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
@@ -172,11 +172,12 @@ absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
             " AND ($4::timestamptz IS NULL OR received >= $4::timestamptz)",
             " AND ($5::timestamptz IS NULL OR received < $5::timestamptz)",
             " AND ($6::timestamptz IS NULL OR (received, id) < ($6::timestamptz, $7::uuid))",
-            " ORDER BY received DESC, id DESC LIMIT $8"),
+            " ORDER BY received DESC, id DESC LIMIT $8 OFFSET $9"),
         std::string(company), filter.name, filter.status, TimeParam(filter.start),
         TimeParam(filter.end),
         TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->received) : std::nullopt),
-        cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit);
+        cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit,
+        std::max(skip, 0));
     for (const auto& row : rows) events.push_back(FromRow(row));
     return absl::OkStatus();
   }));

@@ -34,8 +34,8 @@ class PgEventStore final : public EventStore {
   absl::StatusOr<EventRecord> Get(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<std::vector<EventRecord>> List(absl::string_view company,
                                                 const EventFilter& filter,
-                                                const std::optional<EventCursor>& cursor,
-                                                int limit) override;
+                                                const std::optional<EventCursor>& cursor, int limit,
+                                                int skip) override;
 
  private:
   // One result per event, in order.

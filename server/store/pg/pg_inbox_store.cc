@@ -141,16 +141,16 @@ absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
 
 absl::StatusOr<std::vector<v1::Device>> PgDeviceStore::List(absl::string_view company,
                                                             absl::string_view user,
-                                                            absl::string_view before_id,
-                                                            int limit) {
+                                                            absl::string_view before_id, int limit,
+                                                            int skip) {
   std::vector<v1::Device> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing devices", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
-    pqxx::result rows =
-        tx.exec_params(absl::StrCat("SELECT ", DeviceColumns(),
-                                    " FROM devices WHERE company_id = $1 AND user_id = $2"
-                                    " AND ($3 = '' OR id < $3::uuid) ORDER BY id DESC LIMIT $4"),
-                       std::string(company), std::string(user), std::string(before_id), limit);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat("SELECT ", DeviceColumns(),
+                     " FROM devices WHERE company_id = $1 AND user_id = $2"
+                     " AND ($3 = '' OR id < $3::uuid) ORDER BY id DESC LIMIT $4 OFFSET $5"),
+        std::string(company), std::string(user), std::string(before_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(DeviceFromRow(row));
     return absl::OkStatus();
   }));
@@ -177,7 +177,7 @@ absl::Status PgDeviceStore::Delete(absl::string_view company, absl::string_view 
 absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
                                                       const LogFilter& filter,
                                                       const std::optional<LogCursor>& cursor,
-                                                      int limit) {
+                                                      int limit, int skip) {
   std::vector<v1::Log> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing logs", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
@@ -191,11 +191,12 @@ absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
             " AND ($8::timestamptz IS NULL OR created < $8::timestamptz)",
             " AND ($9::boolean IS NULL OR received = $9::boolean)",
             " AND ($10::timestamptz IS NULL OR (created, id) < ($10::timestamptz, $11::uuid))",
-            " ORDER BY created DESC, id DESC LIMIT $12"),
+            " ORDER BY created DESC, id DESC LIMIT $12 OFFSET $13"),
         std::string(company), filter.user_id, filter.notification_id, filter.recipient, filter.type,
         filter.status, TimeParam(filter.start), TimeParam(filter.end), filter.received,
         TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
-        cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit);
+        cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit,
+        std::max(skip, 0));
     for (const auto& row : rows) out.push_back(LogFromRow(row));
     return absl::OkStatus();
   }));

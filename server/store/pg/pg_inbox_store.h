@@ -21,7 +21,7 @@ class PgDeviceStore final : public DeviceStore {
   absl::StatusOr<std::vector<notifications::v1::Device>> List(absl::string_view company,
                                                               absl::string_view user,
                                                               absl::string_view before_id,
-                                                              int limit) override;
+                                                              int limit, int skip) override;
   absl::Status Delete(absl::string_view company, absl::string_view user,
                       absl::string_view id) override;
 
@@ -36,7 +36,7 @@ class PgLogStore final : public LogStore {
   absl::StatusOr<std::vector<notifications::v1::Log>> List(absl::string_view company,
                                                            const LogFilter& filter,
                                                            const std::optional<LogCursor>& cursor,
-                                                           int limit) override;
+                                                           int limit, int skip) override;
   absl::StatusOr<notifications::v1::Log> Get(absl::string_view company, absl::string_view user,
                                              absl::string_view id, bool with_attempts) override;
   absl::StatusOr<notifications::v1::Log> SetReceived(absl::string_view company,

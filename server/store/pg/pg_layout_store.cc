@@ -74,14 +74,15 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Get(absl::string_view company, absl::s
 
 absl::StatusOr<std::vector<v1::Layout>> PgLayoutStore::List(absl::string_view company,
                                                             absl::string_view name,
-                                                            absl::string_view after_id, int limit) {
+                                                            absl::string_view after_id, int limit,
+                                                            int skip) {
   std::vector<v1::Layout> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing layouts", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kNameFilter,
-                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4"),
-        std::string(company), std::string(name), std::string(after_id), limit);
+                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4 OFFSET $5"),
+        std::string(company), std::string(name), std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));

@@ -18,8 +18,8 @@ class PgLayoutStore final : public LayoutStore {
                                                 absl::string_view id) override;
   absl::StatusOr<std::vector<notifications::v1::Layout>> List(absl::string_view company,
                                                               absl::string_view name,
-                                                              absl::string_view after_id,
-                                                              int limit) override;
+                                                              absl::string_view after_id, int limit,
+                                                              int skip) override;
   absl::StatusOr<int> Count(absl::string_view company, absl::string_view name) override;
   absl::StatusOr<notifications::v1::Layout> Update(
       absl::string_view company, absl::string_view id,

@@ -160,15 +160,15 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Get(absl::string_view comp
 
 absl::StatusOr<std::vector<v1::Notification>> PgNotificationStore::List(
     absl::string_view company, const NotificationFilter& filter, absl::string_view after_id,
-    int limit) {
+    int limit, int skip) {
   std::vector<v1::Notification> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing notifications", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM notifications n WHERE company_id = $1", kFilter,
-                     " AND ($6 = '' OR n.id > $6::uuid) ORDER BY n.id LIMIT $7"),
+                     " AND ($6 = '' OR n.id > $6::uuid) ORDER BY n.id LIMIT $7 OFFSET $8"),
         std::string(company), filter.event, filter.type, filter.name_contains, filter.enabled,
-        std::string(after_id), limit);
+        std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
@@ -244,16 +244,16 @@ absl::Status PgNotificationStore::Delete(absl::string_view company, absl::string
 
 absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListForUser(
     absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
-    absl::string_view after_id, int limit) {
+    absl::string_view after_id, int limit, int skip) {
   std::vector<UserNotificationRecord> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing a user's notifications", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
-    pqxx::result rows =
-        tx.exec_params(absl::StrCat(UserView(),
-                                    " AND ($3 = '' OR n.type = ANY (string_to_array($3, ',')))"
-                                    " AND ($4 = '' OR n.id > $4::uuid) ORDER BY n.id LIMIT $5"),
-                       std::string(company), std::string(user), absl::StrJoin(types, ","),
-                       std::string(after_id), limit);
+    pqxx::result rows = tx.exec_params(
+        absl::StrCat(UserView(),
+                     " AND ($3 = '' OR n.type = ANY (string_to_array($3, ',')))"
+                     " AND ($4 = '' OR n.id > $4::uuid) ORDER BY n.id LIMIT $5 OFFSET $6"),
+        std::string(company), std::string(user), absl::StrJoin(types, ","), std::string(after_id),
+        limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back({FromRow(row), row[20].as<bool>()});
     return absl::OkStatus();
   }));

@@ -19,7 +19,7 @@ class PgNotificationStore final : public NotificationStore {
                                                       absl::string_view id) override;
   absl::StatusOr<std::vector<notifications::v1::Notification>> List(
       absl::string_view company, const NotificationFilter& filter, absl::string_view after_id,
-      int limit) override;
+      int limit, int skip) override;
   absl::StatusOr<int> Count(absl::string_view company, const NotificationFilter& filter) override;
   absl::StatusOr<notifications::v1::Notification> Update(
       absl::string_view company, absl::string_view id,
@@ -27,7 +27,7 @@ class PgNotificationStore final : public NotificationStore {
   absl::Status Delete(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(
       absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
-      absl::string_view after_id, int limit) override;
+      absl::string_view after_id, int limit, int skip) override;
   absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,
                                                     absl::string_view user,
                                                     absl::string_view id) override;
