@@ -2,7 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/common/log.h"
 #include "server/common/status.h"
+#include "server/core/lifecycle.h"
 
 namespace notify::api {
 
@@ -28,6 +30,25 @@ void ToProto(const CompanyRecord& record, notifications::v1::Company* out) {
   if (record.deactivated.has_value()) ToTimestamp(*record.deactivated, out->mutable_deactivated());
   ToTimestamp(record.created, out->mutable_created());
   ToTimestamp(record.updated, out->mutable_updated());
+  out->set_website(record.website);
+  out->set_contact_email(record.contact_email);
+  out->set_icon_url(record.icon_url);
+  out->set_bimi_selector_header(record.bimi_selector_header);
+}
+
+void ToAdminProto(const CompanyRecord& record, const SecretBox& box,
+                  notifications::v1::Company* out) {
+  ToProto(record, out);
+  absl::StatusOr<std::string> secret =
+      box.Open(record.sealed_webhook_secret, Lifecycle::SecretContext(record.id));
+  if (secret.ok()) {
+    out->set_webhook_secret(*secret);
+  } else {
+    log::Error(
+        "a company's webhook secret cannot be decrypted; is NOTIFY_SECRET_KEY the one it "
+        "was stored with?",
+        {{"company", record.id}});
+  }
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {

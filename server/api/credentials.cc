@@ -92,6 +92,9 @@ absl::Status Validate(const v1::Credential& c) {
       return absl::OkStatus();
     case v1::Credential::kSendgrid:
       if (c.sendgrid().api_key().empty()) return Invalid("sendgrid.api_key", "is required");
+      if (!c.sendgrid().from_email().empty() && !IsEmailAddress(c.sendgrid().from_email())) {
+        return Invalid("sendgrid.from_email", "not an email address");
+      }
       return absl::OkStatus();
     case v1::Credential::kTwilio:
       if (!absl::StartsWith(c.twilio().account_sid(), "AC")) {
@@ -149,7 +152,7 @@ absl::StatusOr<v1::Credential> ToCredential(const CredentialRecord& record,
     c.mutable_smtp()->set_url(text(settings, "url"));
     c.mutable_smtp()->set_username(text(settings, "username"));
   } else if (record.type == "sendgrid") {
-    c.mutable_sendgrid();
+    c.mutable_sendgrid()->set_from_email(text(settings, "from_email"));
   } else if (record.type == "twilio") {
     c.mutable_twilio()->set_account_sid(text(settings, "account_sid"));
     c.mutable_twilio()->set_from_number(text(settings, "from_number"));
@@ -180,6 +183,7 @@ void ToRecord(v1::Credential c, absl::string_view company, const SecretBox& box,
                 {"from_number", c.twilio().from_number()}};
   }
   if (c.has_fcm()) settings = {{"project_id", c.fcm().project_id()}};
+  if (c.has_sendgrid()) settings = {{"from_email", c.sendgrid().from_email()}};
   record->settings_json = settings.dump();
   record->sealed_secrets = box.Seal(secrets.dump(), Context(company, record->type));
 }
@@ -225,26 +229,19 @@ grpc::Status AdminServiceImpl::ListCredentials(grpc::ServerContext* context,
                                                const v1::ListCredentialsRequest* request,
                                                v1::ListCredentialsResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
-    NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
-    NOTIFY_ASSIGN_OR_RETURN(
-        nlohmann::json cursor,
-        page_tokens_->Read("credentials", caller.company, *request, request->page_token()));
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page,
+                            ReadPage(*page_tokens_, "credentials", caller.company, *request));
     const std::string type = TypeNameOf(request->type());
     NOTIFY_ASSIGN_OR_RETURN(
-        std::vector<CredentialRecord> page,
-        deps_.credentials->List(caller.company, type,
-                                cursor.is_string() ? cursor.get<std::string>() : "", page_size + 1,
-                                request->skip()));
-    const bool more = static_cast<int>(page.size()) > page_size;
-    if (more) page.resize(page_size);
-    for (const CredentialRecord& record : page) {
+        std::vector<CredentialRecord> records,
+        deps_.credentials->List(caller.company, type, page.after_id(), page.size + 1, page.skip));
+    response->set_next_page_token(FinishPage(*page_tokens_, "credentials", caller.company, *request,
+                                             page, &records,
+                                             [](const CredentialRecord& r) { return r.id; }));
+    for (const CredentialRecord& record : records) {
       NOTIFY_ASSIGN_OR_RETURN(*response->add_credentials(),
                               ToCredential(record, caller.company, *deps_.box));
       Mask(&*response->mutable_credentials()->rbegin());
-    }
-    if (more) {
-      response->set_next_page_token(page_tokens_->Make("credentials", caller.company, *request,
-                                                       response->credentials().rbegin()->id()));
     }
     NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.credentials->Count(caller.company, type));
     response->set_total_size(total);

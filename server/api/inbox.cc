@@ -29,32 +29,40 @@ std::string LogStatusName(v1::LogStatus status) {
   }
 }
 
-// One page of logs newest first, with the next page's token (bound to `scope`).
+// One page of logs newest first, with the next page's token (bound to `scope`) and the count.
 template <typename Request, typename Response>
 absl::Status ListLogPage(const ServiceDeps& deps, const std::string& company,
-                         const std::string& scope, const Request& request, LogFilter filter,
+                         const std::string& scope, const Request& request, const LogFilter& filter,
                          bool for_user, Response* response) {
-  NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request.page_size()));
-  NOTIFY_ASSIGN_OR_RETURN(nlohmann::json cursor,
-                          deps.page_tokens->Read("logs", scope, request, request.page_token()));
+  NOTIFY_ASSIGN_OR_RETURN(const PageRequest page,
+                          ReadPage(*deps.page_tokens, "logs", scope, request));
   std::optional<LogCursor> after;
-  if (cursor.is_object()) {
-    after = LogCursor{absl::FromUnixMicros(cursor.value("c", int64_t{0})), cursor.value("i", "")};
+  if (page.cursor.is_object()) {
+    after = LogCursor{absl::FromUnixMicros(page.cursor.value("c", int64_t{0})),
+                      page.cursor.value("i", "")};
   }
-  NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Log> page,
-                          deps.logs->List(company, filter, after, page_size + 1, request.skip()));
-  const bool more = static_cast<int>(page.size()) > page_size;
-  if (more) page.resize(page_size);
-  for (v1::Log& log : page) {
+  NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Log> logs,
+                          deps.logs->List(company, filter, after, page.size + 1, page.skip));
+  response->set_next_page_token(
+      FinishPage(*deps.page_tokens, "logs", scope, request, page, &logs, [](const v1::Log& last) {
+        const int64_t created = last.created().seconds() * 1000000 + last.created().nanos() / 1000;
+        return nlohmann::json{{"c", created}, {"i", last.id()}};
+      }));
+  for (v1::Log& log : logs) {
     if (for_user) log.clear_last_error();
     *response->add_logs() = std::move(log);
   }
-  if (more) {
-    const v1::Log& last = *response->logs().rbegin();
-    const int64_t created = last.created().seconds() * 1000000 + last.created().nanos() / 1000;
-    response->set_next_page_token(
-        deps.page_tokens->Make("logs", scope, request, {{"c", created}, {"i", last.id()}}));
-  }
+  NOTIFY_ASSIGN_OR_RETURN(const int total, deps.logs->Count(company, filter));
+  response->set_total_size(total);
+  return absl::OkStatus();
+}
+
+// A request's time bound into `out`; InvalidArgument naming `field` when out of range.
+absl::Status TimeBound(bool present, const google::protobuf::Timestamp& time,
+                       absl::string_view field, std::optional<absl::Time>* out) {
+  if (!present) return absl::OkStatus();
+  NOTIFY_RETURN_IF_ERROR(CheckTimestamp(time, field));
+  *out = FromTimestamp(time);
   return absl::OkStatus();
 }
 
@@ -73,15 +81,22 @@ grpc::Status AdminServiceImpl::ListLogs(grpc::ServerContext* context,
     filter.notification_id = request->notification_id();
     filter.recipient = request->recipient();
     filter.type = NotificationTypeName(request->type());
+    for (int type : request->types()) {
+      filter.types.push_back(NotificationTypeName(static_cast<v1::NotificationType>(type)));
+    }
     filter.status = LogStatusName(request->status());
-    if (request->has_start_time()) {
-      NOTIFY_RETURN_IF_ERROR(CheckTimestamp(request->start_time(), "start_time"));
-      filter.start = FromTimestamp(request->start_time());
-    }
-    if (request->has_end_time()) {
-      NOTIFY_RETURN_IF_ERROR(CheckTimestamp(request->end_time(), "end_time"));
-      filter.end = FromTimestamp(request->end_time());
-    }
+    NOTIFY_RETURN_IF_ERROR(
+        TimeBound(request->has_start_time(), request->start_time(), "start_time", &filter.start));
+    NOTIFY_RETURN_IF_ERROR(
+        TimeBound(request->has_end_time(), request->end_time(), "end_time", &filter.end));
+    NOTIFY_RETURN_IF_ERROR(TimeBound(request->has_created_after(), request->created_after(),
+                                     "created_after", &filter.created_after));
+    if (request->has_sent()) filter.sent = request->sent();
+    if (request->has_received()) filter.received = request->received();
+    filter.notification_name = request->notification_name();
+    filter.notification_name_contains = request->notification_name_contains();
+    filter.recipient_contains = request->recipient_contains();
+    filter.user_identifier = request->user_identifier();
     return ListLogPage(deps_, caller.company, caller.company, *request, filter, false, response);
   });
 }
@@ -104,6 +119,10 @@ grpc::Status UserServiceImpl::ListLogs(grpc::ServerContext* context,
     filter.user_id = caller.user.id;
     filter.type = NotificationTypeName(request->type());
     if (request->has_received()) filter.received = request->received();
+    NOTIFY_RETURN_IF_ERROR(TimeBound(request->has_created_after(), request->created_after(),
+                                     "created_after", &filter.created_after));
+    NOTIFY_RETURN_IF_ERROR(TimeBound(request->has_created_before(), request->created_before(),
+                                     "created_before", &filter.created_before));
     return ListLogPage(deps_, caller.company, UserScope(caller), *request, filter, true, response);
   });
 }
@@ -170,22 +189,17 @@ grpc::Status UserServiceImpl::ListDevices(grpc::ServerContext* context,
                                           const v1::ListDevicesRequest* request,
                                           v1::ListDevicesResponse* response) {
   return WithCaller(deps_.authorizer->User(AuthorizationOf(context)), [&](const Caller& caller) {
-    NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
     const std::string scope = UserScope(caller);
-    NOTIFY_ASSIGN_OR_RETURN(
-        nlohmann::json cursor,
-        deps_.page_tokens->Read("devices", scope, *request, request->page_token()));
-    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> page,
-                            deps_.devices->List(caller.company, caller.user.id,
-                                                cursor.is_string() ? cursor.get<std::string>() : "",
-                                                page_size + 1, request->skip()));
-    const bool more = static_cast<int>(page.size()) > page_size;
-    if (more) page.resize(page_size);
-    for (v1::Device& d : page) *response->add_devices() = std::move(d);
-    if (more) {
-      response->set_next_page_token(
-          deps_.page_tokens->Make("devices", scope, *request, response->devices().rbegin()->id()));
-    }
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page,
+                            ReadPage(*deps_.page_tokens, "devices", scope, *request));
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
+                            deps_.devices->List(caller.company, caller.user.id, page.after_id(),
+                                                page.size + 1, page.skip));
+    response->set_next_page_token(FinishPage(*deps_.page_tokens, "devices", scope, *request, page,
+                                             &devices, [](const v1::Device& d) { return d.id(); }));
+    for (v1::Device& d : devices) *response->add_devices() = std::move(d);
+    NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.devices->Count(caller.company, caller.user.id));
+    response->set_total_size(total);
     return absl::OkStatus();
   });
 }

@@ -21,7 +21,7 @@ const std::set<std::string>& LayoutOutputOnly() {
 
 const std::set<std::string>& CompanyOutputOnly() {
   static const std::set<std::string>* const kFields = new std::set<std::string>{
-      "id", "mode", "active", "activated", "deactivated", "created", "updated"};
+      "id", "mode", "active", "activated", "deactivated", "created", "updated", "webhook_secret"};
   return *kFields;
 }
 
@@ -29,6 +29,41 @@ absl::Status InvalidCompanyField(absl::string_view field, absl::string_view mess
   return WithField(
       WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), "INVALID_FIELD"),
       field);
+}
+
+bool ContainsIgnoringCase(absl::string_view text, absl::string_view part) {
+  return part.empty() ||
+         absl::StrContains(absl::AsciiStrToLower(text), absl::AsciiStrToLower(part));
+}
+
+// The page of `items` (in id order) after the page request's cursor and skip, read as a store
+// reads one: up to size + 1 items, for FinishPage.
+template <typename T, typename IdOf>
+std::vector<T> PageOfSorted(const std::vector<T>& items, const PageRequest& page, IdOf id_of) {
+  std::vector<T> out;
+  int skipped = 0;
+  for (const T& item : items) {
+    if (!page.after_id().empty() && id_of(item) <= page.after_id()) continue;
+    if (skipped < page.skip) {
+      ++skipped;
+      continue;
+    }
+    if (static_cast<int>(out.size()) > page.size) break;
+    out.push_back(item);
+  }
+  return out;
+}
+
+// A ready-made template with its ready-made layout's summary.
+v1::Template WithLayoutSummary(v1::Template t) {
+  for (const v1::Layout& l : ReadyMadeLayouts()) {
+    if (l.id() != t.layout()) continue;
+    v1::LayoutSummary* summary = t.mutable_layout_summary();
+    summary->set_id(l.id());
+    summary->set_name(l.name());
+    summary->set_description(l.description());
+  }
+  return t;
 }
 
 absl::Status ValidateCompany(const v1::Company& c) {
@@ -41,9 +76,26 @@ absl::Status ValidateCompany(const v1::Company& c) {
   if (!c.support_email().empty() && !IsEmailAddress(c.support_email())) {
     return InvalidCompanyField("support_email", "not an email address");
   }
-  if (!c.logo_url().empty() && !absl::StartsWith(c.logo_url(), "https://") &&
-      !absl::StartsWith(c.logo_url(), "http://")) {
-    return InvalidCompanyField("logo_url", "must be an http:// or https:// URL");
+  if (!c.contact_email().empty() && !IsEmailAddress(c.contact_email())) {
+    return InvalidCompanyField("contact_email", "not an email address");
+  }
+  for (const auto& [field, url] :
+       {std::pair<const char*, const std::string*>{"logo_url", &c.logo_url()},
+        {"icon_url", &c.icon_url()},
+        {"website", &c.website()}}) {
+    if (!url->empty() && !absl::StartsWith(*url, "https://") &&
+        !absl::StartsWith(*url, "http://")) {
+      return InvalidCompanyField(field, "must be an http:// or https:// URL");
+    }
+    if (url->size() > 2000) return InvalidCompanyField(field, "must be at most 2000 characters");
+  }
+  // A header value: one line of printable text.
+  if (c.bimi_selector_header().size() > 500 ||
+      std::any_of(c.bimi_selector_header().begin(), c.bimi_selector_header().end(),
+                  [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
+    return InvalidCompanyField("bimi_selector_header",
+                               "must be one line of at most 500 characters, such as "
+                               "\"v=BIMI1; s=acme;\"");
   }
   for (const auto& [field, value] :
        {std::pair<const char*, int>{"email_daily_quota", c.email_daily_quota()},
@@ -76,10 +128,14 @@ grpc::Status AdminServiceImpl::UpdateCompany(grpc::ServerContext* context,
           record.email_daily_quota = company.email_daily_quota();
           record.sms_daily_quota = company.sms_daily_quota();
           record.push_daily_quota = company.push_daily_quota();
+          record.website = company.website();
+          record.contact_email = company.contact_email();
+          record.icon_url = company.icon_url();
+          record.bimi_selector_header = company.bimi_selector_header();
           return absl::OkStatus();
         }));
     deps_.directory->Forget(caller.company);  // GetCompany here shows the change at once.
-    ToProto(updated, response->mutable_company());
+    ToAdminProto(updated, *deps_.box, response->mutable_company());
     return absl::OkStatus();
   });
 }
@@ -110,22 +166,18 @@ grpc::Status AdminServiceImpl::ListLayouts(grpc::ServerContext* context,
                                            const v1::ListLayoutsRequest* request,
                                            v1::ListLayoutsResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
-    NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
-    NOTIFY_ASSIGN_OR_RETURN(
-        nlohmann::json cursor,
-        page_tokens_->Read("layouts", caller.company, *request, request->page_token()));
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
+                            ReadPage(*page_tokens_, "layouts", caller.company, *request));
+    const LayoutFilter filter{.name_contains = request->name(),
+                              .type = NotificationTypeName(request->type())};
     NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Layout> page,
-                            deps_.layouts->List(caller.company, request->name(),
-                                                cursor.is_string() ? cursor.get<std::string>() : "",
-                                                page_size + 1, request->skip()));
-    const bool more = static_cast<int>(page.size()) > page_size;
-    if (more) page.resize(page_size);
+                            deps_.layouts->List(caller.company, filter, page_request.after_id(),
+                                                page_request.size + 1, page_request.skip));
+    response->set_next_page_token(FinishPage(*page_tokens_, "layouts", caller.company, *request,
+                                             page_request, &page,
+                                             [](const v1::Layout& l) { return l.id(); }));
     for (v1::Layout& l : page) *response->add_layouts() = std::move(l);
-    if (more) {
-      response->set_next_page_token(page_tokens_->Make("layouts", caller.company, *request,
-                                                       response->layouts().rbegin()->id()));
-    }
-    NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.layouts->Count(caller.company, request->name()));
+    NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.layouts->Count(caller.company, filter));
     response->set_total_size(total);
     return absl::OkStatus();
   });
@@ -157,16 +209,68 @@ grpc::Status AdminServiceImpl::DeleteLayout(grpc::ServerContext* context,
 grpc::Status AdminServiceImpl::ListTemplates(grpc::ServerContext* context,
                                              const v1::ListTemplatesRequest* request,
                                              v1::ListTemplatesResponse* response) {
-  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
+  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
+                            ReadPage(*page_tokens_, "templates", caller.company, *request));
+    std::vector<v1::Template> matches;
     for (const v1::Template& t : ReadyMadeTemplates()) {
-      if (!request->event().empty() && t.notification().event() != request->event()) continue;
-      if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED &&
-          t.notification().type() != request->type()) {
+      const v1::Notification& n = t.notification();
+      if (!request->event().empty() && n.event() != request->event()) continue;
+      if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED && n.type() != request->type()) {
         continue;
       }
-      *response->add_templates() = t;
+      if (!ContainsIgnoringCase(t.name(), request->name())) continue;
+      if (!request->layout().empty() && t.layout() != request->layout()) continue;
+      matches.push_back(t);
     }
+    response->set_total_size(static_cast<int>(matches.size()));
+    std::vector<v1::Template> page =
+        PageOfSorted(matches, page_request, [](const v1::Template& t) { return t.id(); });
+    response->set_next_page_token(FinishPage(*page_tokens_, "templates", caller.company, *request,
+                                             page_request, &page,
+                                             [](const v1::Template& t) { return t.id(); }));
+    for (v1::Template& t : page) *response->add_templates() = WithLayoutSummary(std::move(t));
     return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::ListLayoutTemplates(grpc::ServerContext* context,
+                                                   const v1::ListLayoutTemplatesRequest* request,
+                                                   v1::ListLayoutTemplatesResponse* response) {
+  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
+                            ReadPage(*page_tokens_, "layout_templates", caller.company, *request));
+    std::vector<v1::Layout> matches;
+    for (const v1::Layout& l : ReadyMadeLayouts()) {
+      if (!ContainsIgnoringCase(l.name(), request->name())) continue;
+      if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED &&
+          l.type() != v1::NOTIFICATION_TYPE_UNSPECIFIED && l.type() != request->type()) {
+        continue;
+      }
+      matches.push_back(l);
+    }
+    response->set_total_size(static_cast<int>(matches.size()));
+    std::vector<v1::Layout> page =
+        PageOfSorted(matches, page_request, [](const v1::Layout& l) { return l.id(); });
+    response->set_next_page_token(FinishPage(*page_tokens_, "layout_templates", caller.company,
+                                             *request, page_request, &page,
+                                             [](const v1::Layout& l) { return l.id(); }));
+    for (v1::Layout& l : page) *response->add_layouts() = std::move(l);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::GetLayoutTemplate(grpc::ServerContext* context,
+                                                 const v1::GetLayoutTemplateRequest* request,
+                                                 v1::GetLayoutTemplateResponse* response) {
+  return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
+    for (const v1::Layout& l : ReadyMadeLayouts()) {
+      if (l.id() == request->id()) {
+        *response->mutable_layout() = l;
+        return absl::OkStatus();
+      }
+    }
+    return WithReason(absl::NotFoundError("No such ready-made layout."), "LAYOUT_NOT_FOUND");
   });
 }
 
@@ -176,7 +280,7 @@ grpc::Status AdminServiceImpl::GetTemplate(grpc::ServerContext* context,
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
     for (const v1::Template& t : ReadyMadeTemplates()) {
       if (t.id() == request->id()) {
-        *response->mutable_template_() = t;
+        *response->mutable_template_() = WithLayoutSummary(t);
         return absl::OkStatus();
       }
     }

@@ -1,9 +1,11 @@
 // Notifications: AdminService's CRUD and UserService's view with preferences.
+#include "absl/strings/str_join.h"
 #include "server/api/convert.h"
 #include "server/api/field_mask.h"
 #include "server/api/grpc_status.h"
 #include "server/api/services.h"
 #include "server/common/status.h"
+#include "server/core/ready_made_templates.h"
 
 namespace notify::api {
 namespace {
@@ -12,9 +14,61 @@ namespace v1 = notifications::v1;
 
 // What a caller may not set: the server's own fields.
 const std::set<std::string>& OutputOnly() {
-  static const std::set<std::string>* const kFields =
-      new std::set<std::string>{"id", "created", "updated"};
+  static const std::set<std::string>* const kFields = new std::set<std::string>{
+      "id", "created", "updated", "layout_summary", "template_summary", "company"};
   return *kFields;
+}
+
+// The ready-made template of that id, or null.
+const v1::Template* FindTemplate(absl::string_view id) {
+  for (const v1::Template& t : ReadyMadeTemplates()) {
+    if (t.id() == id) return &t;
+  }
+  return nullptr;
+}
+
+absl::Status CheckTemplateId(absl::string_view id) {
+  if (id.empty() || FindTemplate(id) != nullptr) return absl::OkStatus();
+  return WithField(WithReason(absl::InvalidArgumentError(absl::StrCat(
+                                  "template: no ready-made template is called \"", id, "\"")),
+                              "TEMPLATE_NOT_FOUND"),
+                   "template");
+}
+
+// A notification made from a ready-made template takes the template's type, event, name and
+// parts wherever the request left them empty (its layout, a ready-made one, is not copied).
+absl::Status FillFromTemplate(v1::Notification* n) {
+  NOTIFY_RETURN_IF_ERROR(CheckTemplateId(n->template_()));
+  if (n->template_().empty()) return absl::OkStatus();
+  const v1::Notification& from = FindTemplate(n->template_())->notification();
+  if (n->type() == v1::NOTIFICATION_TYPE_UNSPECIFIED) n->set_type(from.type());
+  const auto fill = [](std::string* to, const std::string& value) {
+    if (to->empty()) *to = value;
+  };
+  fill(n->mutable_name(), from.name());
+  fill(n->mutable_description(), from.description());
+  fill(n->mutable_event(), from.event());
+  fill(n->mutable_subject(), from.subject());
+  fill(n->mutable_text_message(), from.text_message());
+  fill(n->mutable_html_message(), from.html_message());
+  fill(n->mutable_sms_message(), from.sms_message());
+  fill(n->mutable_push_message(), from.push_message());
+  fill(n->mutable_expression(), from.expression());
+  fill(n->mutable_to_email(), from.to_email());
+  fill(n->mutable_to_mobile(), from.to_mobile());
+  fill(n->mutable_to_user(), from.to_user());
+  return absl::OkStatus();
+}
+
+// The fields the server derives: the company, and the template's summary.
+void Decorate(const std::string& company, v1::Notification* n) {
+  n->set_company(company);
+  if (const v1::Template* t = FindTemplate(n->template_()); t != nullptr) {
+    v1::TemplateSummary* summary = n->mutable_template_summary();
+    summary->set_id(t->id());
+    summary->set_default_(t->default_());
+    summary->set_deletable(t->deletable());
+  }
 }
 
 NotificationFilter FilterOf(const v1::ListNotificationsRequest& request) {
@@ -23,6 +77,7 @@ NotificationFilter FilterOf(const v1::ListNotificationsRequest& request) {
   filter.type = NotificationTypeName(request.type());
   filter.name_contains = request.name();
   if (request.has_enabled()) filter.enabled = request.enabled();
+  filter.layout = request.layout();
   return filter;
 }
 
@@ -47,10 +102,12 @@ grpc::Status AdminServiceImpl::CreateNotification(grpc::ServerContext* context,
     notification.clear_id();
     notification.clear_created();
     notification.clear_updated();
+    NOTIFY_RETURN_IF_ERROR(FillFromTemplate(&notification));
     NOTIFY_RETURN_IF_ERROR(ValidateNotification(notification, *deps_.templates));
     NOTIFY_ASSIGN_OR_RETURN(
         *response->mutable_notification(),
         deps_.notifications->Create(caller.company, notification, request->request_id()));
+    Decorate(caller.company, response->mutable_notification());
     return absl::OkStatus();
   });
 }
@@ -61,6 +118,7 @@ grpc::Status AdminServiceImpl::GetNotification(grpc::ServerContext* context,
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
     NOTIFY_ASSIGN_OR_RETURN(*response->mutable_notification(),
                             deps_.notifications->Get(caller.company, request->id()));
+    Decorate(caller.company, response->mutable_notification());
     return absl::OkStatus();
   });
 }
@@ -69,22 +127,19 @@ grpc::Status AdminServiceImpl::ListNotifications(grpc::ServerContext* context,
                                                  const v1::ListNotificationsRequest* request,
                                                  v1::ListNotificationsResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
-    NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
-    NOTIFY_ASSIGN_OR_RETURN(
-        nlohmann::json cursor,
-        page_tokens_->Read("notifications", caller.company, *request, request->page_token()));
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
+                            ReadPage(*page_tokens_, "notifications", caller.company, *request));
     const NotificationFilter filter = FilterOf(*request);
     NOTIFY_ASSIGN_OR_RETURN(
         std::vector<v1::Notification> page,
-        deps_.notifications->List(caller.company, filter,
-                                  cursor.is_string() ? cursor.get<std::string>() : "",
-                                  page_size + 1, request->skip()));
-    const bool more = static_cast<int>(page.size()) > page_size;
-    if (more) page.resize(page_size);
-    for (v1::Notification& n : page) *response->add_notifications() = std::move(n);
-    if (more) {
-      response->set_next_page_token(page_tokens_->Make("notifications", caller.company, *request,
-                                                       response->notifications().rbegin()->id()));
+        deps_.notifications->List(caller.company, filter, page_request.after_id(),
+                                  page_request.size + 1, page_request.skip));
+    response->set_next_page_token(FinishPage(*page_tokens_, "notifications", caller.company,
+                                             *request, page_request, &page,
+                                             [](const v1::Notification& n) { return n.id(); }));
+    for (v1::Notification& n : page) {
+      Decorate(caller.company, &n);
+      *response->add_notifications() = std::move(n);
     }
     NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.notifications->Count(caller.company, filter));
     response->set_total_size(total);
@@ -102,8 +157,10 @@ grpc::Status AdminServiceImpl::UpdateNotification(grpc::ServerContext* context,
             caller.company, request->notification().id(), [&](v1::Notification& stored) {
               NOTIFY_RETURN_IF_ERROR(ApplyUpdateMask(
                   request->notification(), request->update_mask(), OutputOnly(), &stored));
+              NOTIFY_RETURN_IF_ERROR(CheckTemplateId(stored.template_()));
               return ValidateNotification(stored, *deps_.templates);
             }));
+    Decorate(caller.company, response->mutable_notification());
     return absl::OkStatus();
   });
 }
@@ -120,12 +177,10 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
                                                 const v1::ListUserNotificationsRequest* request,
                                                 v1::ListUserNotificationsResponse* response) {
   return WithCaller(deps_.authorizer->User(AuthorizationOf(context)), [&](const Caller& caller) {
-    NOTIFY_ASSIGN_OR_RETURN(const int page_size, PageSize(request->page_size()));
     // Tokens are per user as well as per company.
     const std::string scope = absl::StrCat(caller.company, "/", caller.user.id);
-    NOTIFY_ASSIGN_OR_RETURN(
-        nlohmann::json cursor,
-        deps_.page_tokens->Read("user_notifications", scope, *request, request->page_token()));
+    NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
+                            ReadPage(*deps_.page_tokens, "user_notifications", scope, *request));
     // The types this user can receive: push only where the company turned push on.
     NOTIFY_ASSIGN_OR_RETURN(CompanyRecord company, deps_.companies->Get(caller.company));
     std::vector<std::string> types;
@@ -136,20 +191,24 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
       types.push_back(NotificationTypeName(type));
     }
     if (types.empty()) return absl::OkStatus();
-    NOTIFY_ASSIGN_OR_RETURN(
-        std::vector<UserNotificationRecord> page,
-        deps_.notifications->ListForUser(caller.company, caller.user.id, types,
-                                         cursor.is_string() ? cursor.get<std::string>() : "",
-                                         page_size + 1, request->skip()));
-    const bool more = static_cast<int>(page.size()) > page_size;
-    if (more) page.resize(page_size);
+    NotificationFilter filter;
+    filter.type = absl::StrJoin(types, ",");
+    filter.event = request->event();
+    filter.name_contains = request->name();
+    filter.layout = request->layout();
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<UserNotificationRecord> page,
+                            deps_.notifications->ListForUser(
+                                caller.company, caller.user.id, filter, page_request.after_id(),
+                                page_request.size + 1, page_request.skip));
+    response->set_next_page_token(
+        FinishPage(*deps_.page_tokens, "user_notifications", scope, *request, page_request, &page,
+                   [](const UserNotificationRecord& r) { return r.notification.id(); }));
     for (const UserNotificationRecord& record : page) {
       ToUserNotification(record, response->add_notifications());
     }
-    if (more) {
-      response->set_next_page_token(deps_.page_tokens->Make(
-          "user_notifications", scope, *request, response->notifications().rbegin()->id()));
-    }
+    NOTIFY_ASSIGN_OR_RETURN(
+        const int total, deps_.notifications->CountForUser(caller.company, caller.user.id, filter));
+    response->set_total_size(total);
     return absl::OkStatus();
   });
 }

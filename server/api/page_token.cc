@@ -47,6 +47,15 @@ absl::StatusOr<int> PageSize(int requested) {
   return std::min(requested, kMaxPageSize);
 }
 
+absl::StatusOr<int> PageSkip(int requested) {
+  if (requested < 0) {
+    return WithField(
+        WithReason(absl::InvalidArgumentError("skip: must not be negative"), "INVALID_FIELD"),
+        "skip");
+  }
+  return requested;
+}
+
 std::string PageTokens::Make(absl::string_view list, absl::string_view company,
                              const google::protobuf::Message& request,
                              const nlohmann::json& cursor) const {

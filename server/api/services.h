@@ -100,6 +100,12 @@ class AdminServiceImpl final : public notifications::v1::AdminService::Service {
   grpc::Status GetTemplate(grpc::ServerContext* context,
                            const notifications::v1::GetTemplateRequest* request,
                            notifications::v1::GetTemplateResponse* response) override;
+  grpc::Status ListLayoutTemplates(
+      grpc::ServerContext* context, const notifications::v1::ListLayoutTemplatesRequest* request,
+      notifications::v1::ListLayoutTemplatesResponse* response) override;
+  grpc::Status GetLayoutTemplate(grpc::ServerContext* context,
+                                 const notifications::v1::GetLayoutTemplateRequest* request,
+                                 notifications::v1::GetLayoutTemplateResponse* response) override;
   grpc::Status CreateCredential(grpc::ServerContext* context,
                                 const notifications::v1::CreateCredentialRequest* request,
                                 notifications::v1::CreateCredentialResponse* response) override;

@@ -121,7 +121,7 @@ class EventPlanner::Run {
       base.push_message = parts->push_message;
     }
     auto add = [&](NewDelivery d, absl::string_view key) {
-      d.dedupe_key = absl::StrCat(event_uuid_, "/", n.id(), "/", type, "/", key);
+      d.dedupe_key = absl::StrCat(event_uuid_, "/", n.id(), "/", d.type, "/", key);
       if (!parts.ok() && d.status == "pending") {
         d.status = "dead";
         d.last_error = absl::StrCat("rendering failed: ", parts.status().message());
@@ -198,6 +198,17 @@ class EventPlanner::Run {
         d.status = "sent";
         add(d, id);
         continue;
+      }
+      if (n.system_enabled()) {
+        // A copy in the user's in-app inbox, whatever becomes of the message itself.
+        NewDelivery copy = d;
+        copy.type = "system";
+        copy.recipient = id;
+        copy.status = "sent";
+        if (copy.text_message.empty()) {
+          copy.text_message = !copy.sms_message.empty() ? copy.sms_message : copy.push_message;
+        }
+        add(copy, id);
       }
       if (type == "push") {
         NOTIFY_RETURN_IF_ERROR(PlanPush(d, id, add, skip));
@@ -317,9 +328,14 @@ EventPlanner::EventPlanner(Options options, NotificationStore* notifications, La
 
 json EventPlanner::Context(const CompanyContext& company, const json& data) {
   json context = data.is_object() ? data : json::object();
-  context["context"] = {
-      {"company",
-       {{"id", company.id}, {"name", company.name}, {"system_email", company.system_email}}}};
+  context["context"] = {{"company",
+                         {{"id", company.id},
+                          {"name", company.name},
+                          {"system_email", company.system_email},
+                          {"support_email", company.support_email},
+                          {"logo", company.logo},
+                          {"icon", company.icon},
+                          {"website", company.website}}}};
   return context;
 }
 

@@ -30,6 +30,11 @@ struct CompanyContext {
   std::string system_email;
   bool push_enabled = false;
   std::string platform_token;  // In clear; empty when the company has none.
+  // Public details templates and layouts may show (context.company.*).
+  std::string support_email;
+  std::string logo;
+  std::string icon;
+  std::string website;
 };
 
 // Every part of a notification, rendered (inside its layout).

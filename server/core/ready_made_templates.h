@@ -1,5 +1,5 @@
-// The ready-made notifications shipped with the extension (core/templates/ready_made.json), for
-// admins to copy into their own.
+// The ready-made notifications and layouts shipped with the extension (core/templates/), for admins
+// to copy into their own.
 #ifndef NOTIFY_SERVER_CORE_READY_MADE_TEMPLATES_H_
 #define NOTIFY_SERVER_CORE_READY_MADE_TEMPLATES_H_
 
@@ -11,6 +11,10 @@ namespace notify {
 
 // Every template, by id. Read once; a build whose data does not parse fails its tests.
 const std::vector<notifications::v1::Template>& ReadyMadeTemplates();
+
+// The ready-made layouts (core/templates/ready_made_layouts.json), by id; templates name theirs in
+// their notification's `layout`.
+const std::vector<notifications::v1::Layout>& ReadyMadeLayouts();
 
 }  // namespace notify
 

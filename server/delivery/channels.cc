@@ -69,7 +69,8 @@ absl::StatusOr<std::shared_ptr<const Channels::Providers>> Channels::CompanyProv
       providers->smtp = SmtpSettings{Text(settings, "url"), Text(settings, "username"),
                                      Text(secrets, "password")};
     } else if (record.type == "sendgrid") {
-      providers->sendgrid = SendGridSettings{defaults_.sendgrid.url, Text(secrets, "api_key")};
+      providers->sendgrid = SendGridSettings{defaults_.sendgrid.url, Text(secrets, "api_key"),
+                                             Text(settings, "from_email")};
     } else if (record.type == "twilio") {
       providers->twilio =
           TwilioSettings{defaults_.twilio.url, Text(settings, "account_sid"),
@@ -99,11 +100,12 @@ SendResult Channels::Send(const DeliveryJob& job) {
 }
 
 SendResult Channels::SendEmail(const Providers& providers, const DeliveryJob& job) const {
-  EmailMessage message{job.from_email.empty() ? defaults_.email_from : job.from_email,
-                       job.recipient,
-                       job.subject,
-                       job.text_message,
-                       job.html_message,
+  // The sender: the notification's or the company's, else the company's SendGrid credential's,
+  // else the server's default.
+  std::string from = job.from_email;
+  if (from.empty() && providers.sendgrid.has_value()) from = providers.sendgrid->from_email;
+  if (from.empty()) from = defaults_.email_from;
+  EmailMessage message{from,  job.recipient, job.subject, job.text_message, job.html_message,
                        job.id};
   if (message.from.empty()) {
     return Fail(SendOutcome::kPermanent,

@@ -424,7 +424,15 @@ absl::StatusOr<CompanyContext> DeliveryEngine::LoadCompany(const std::string& id
                                                            CompanyRecord* out) {
   absl::StatusOr<CompanyRecord> record = companies_->Get(id);
   if (!record.ok()) return record.status();
-  CompanyContext company{record->id, record->name, record->system_email, record->push_enabled, ""};
+  CompanyContext company{record->id,
+                         record->name,
+                         record->system_email,
+                         record->push_enabled,
+                         "",
+                         record->support_email,
+                         record->logo_url,
+                         record->icon_url,
+                         record->website};
   if (!record->sealed_platform_token.empty()) {
     absl::StatusOr<std::string> token =
         box_->Open(record->sealed_platform_token, Lifecycle::TokenContext(record->id));

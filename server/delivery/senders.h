@@ -64,6 +64,7 @@ struct SmtpSettings {
 struct SendGridSettings {
   std::string url;  // Base, e.g. https://api.sendgrid.com; POST {url}/v3/mail/send.
   std::string api_key;
+  std::string from_email;  // The sender when a message names none; may be empty.
 };
 
 struct TwilioSettings {

@@ -29,6 +29,10 @@ struct CompanyRecord {
   int email_daily_quota = 0;
   int sms_daily_quota = 0;
   int push_daily_quota = 0;
+  std::string website;
+  std::string contact_email;
+  std::string icon_url;
+  std::string bimi_selector_header;
   std::optional<absl::Time> activated;
   std::optional<absl::Time> deactivated;
   absl::Time created;
@@ -59,7 +63,8 @@ class CompanyStore {
   // Deletes the company and every row that belongs to it.
   virtual absl::Status Purge(absl::string_view id) = 0;
 
-  // Reads the company locked, lets `change` edit its settings (name, emails, logo, push, quotas),
+  // Reads the company locked, lets `change` edit its settings (name, emails, logo, icon, website,
+  // BIMI selector, push, quotas),
   // and writes them back, in one transaction. An error from `change` writes nothing.
   virtual absl::StatusOr<CompanyRecord> UpdateSettings(
       absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) = 0;

@@ -67,6 +67,9 @@ class EventStore {
 
   virtual absl::StatusOr<EventRecord> Get(absl::string_view company, absl::string_view id) = 0;
 
+  // How many events List would list across all pages.
+  virtual absl::StatusOr<int> Count(absl::string_view company, const EventFilter& filter) = 0;
+
   // Up to `limit` events newest first, after `cursor` when given.
   virtual absl::StatusOr<std::vector<EventRecord>> List(absl::string_view company,
                                                         const EventFilter& filter,

@@ -22,6 +22,8 @@ class DeviceStore {
   virtual absl::StatusOr<notifications::v1::Device> Register(
       absl::string_view company, absl::string_view user,
       const notifications::v1::Device& device) = 0;
+  // How many devices the user has.
+  virtual absl::StatusOr<int> Count(absl::string_view company, absl::string_view user) = 0;
   // The user's devices, newest first, after `before_id` when not empty.
   virtual absl::StatusOr<std::vector<notifications::v1::Device>> List(absl::string_view company,
                                                                       absl::string_view user,
@@ -31,15 +33,24 @@ class DeviceStore {
                               absl::string_view id) = 0;
 };
 
+// What a log listing matches; each empty or unset field matches everything.
 struct LogFilter {
-  std::string user_id;          // Empty: any (admins); always set for users.
-  std::string notification_id;  // Empty: any.
+  std::string user_id;  // Always set for users.
+  std::string notification_id;
   std::string recipient;
-  std::string type;    // "email", ...; empty: any.
-  std::string status;  // "sent", ...; empty: any.
-  std::optional<absl::Time> start;
-  std::optional<absl::Time> end;
+  std::string type;                          // "email", ...
+  std::vector<std::string> types;            // Any of these types.
+  std::string status;                        // "sent", ...
+  std::optional<absl::Time> start;           // Created at or after.
+  std::optional<absl::Time> end;             // Created before.
+  std::optional<absl::Time> created_after;   // Created after.
+  std::optional<absl::Time> created_before;  // Created before (another bound, for a second name).
   std::optional<bool> received;
+  std::optional<bool> sent;                // Whether the status is "sent".
+  std::string notification_name;           // Exactly.
+  std::string notification_name_contains;  // Any case.
+  std::string recipient_contains;          // Any case.
+  std::string user_identifier;             // The user id, or the recipient.
 };
 
 struct LogCursor {
@@ -55,6 +66,8 @@ class LogStore {
   virtual absl::StatusOr<std::vector<notifications::v1::Log>> List(
       absl::string_view company, const LogFilter& filter, const std::optional<LogCursor>& cursor,
       int limit, int skip) = 0;
+  // How many logs List would list across all pages.
+  virtual absl::StatusOr<int> Count(absl::string_view company, const LogFilter& filter) = 0;
   // One log; of `user` only when `user` is not empty; with its attempts when `with_attempts`.
   virtual absl::StatusOr<notifications::v1::Log> Get(absl::string_view company,
                                                      absl::string_view user, absl::string_view id,

@@ -12,6 +12,11 @@
 
 namespace notify {
 
+struct LayoutFilter {
+  std::string name_contains;  // Case-insensitive; empty: any.
+  std::string type;           // "email", ...: layouts for that type or for any; empty: any.
+};
+
 // Errors: NotFound (reason LAYOUT_NOT_FOUND) for an id not in the company, Unavailable.
 // Thread-safe.
 class LayoutStore {
@@ -21,12 +26,12 @@ class LayoutStore {
                                                            notifications::v1::Layout layout) = 0;
   virtual absl::StatusOr<notifications::v1::Layout> Get(absl::string_view company,
                                                         absl::string_view id) = 0;
-  // Up to `limit` layouts in id order after `after_id`, whose name contains `name` (any case).
+  // Up to `limit` layouts in id order after `after_id` (and `skip` more) that match `filter`.
   virtual absl::StatusOr<std::vector<notifications::v1::Layout>> List(absl::string_view company,
-                                                                      absl::string_view name,
+                                                                      const LayoutFilter& filter,
                                                                       absl::string_view after_id,
                                                                       int limit, int skip) = 0;
-  virtual absl::StatusOr<int> Count(absl::string_view company, absl::string_view name) = 0;
+  virtual absl::StatusOr<int> Count(absl::string_view company, const LayoutFilter& filter) = 0;
   // Reads the layout locked, lets `change` edit it, writes it back, in one transaction.
   virtual absl::StatusOr<notifications::v1::Layout> Update(
       absl::string_view company, absl::string_view id,

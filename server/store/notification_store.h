@@ -17,9 +17,10 @@ namespace notify {
 
 struct NotificationFilter {
   std::string event;          // Empty: any.
-  std::string type;           // "email", ...; empty: any.
+  std::string type;           // "email", or several ("email,sms"); empty: any.
   std::string name_contains;  // Case-insensitive; empty: any.
   std::optional<bool> enabled;
+  std::string layout;  // A layout's id; empty: any.
 };
 
 // A notification with one user's preference.
@@ -60,11 +61,15 @@ class NotificationStore {
 
   virtual absl::Status Delete(absl::string_view company, absl::string_view id) = 0;
 
-  // Enabled notifications of the company (of `types`, when not empty) in id order, each with
-  // `user`'s preference.
+  // Enabled notifications of the company that match `filter` (whose `enabled` is left unset), in
+  // id order, each with `user`'s preference.
   virtual absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(
-      absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
+      absl::string_view company, absl::string_view user, const NotificationFilter& filter,
       absl::string_view after_id, int limit, int skip) = 0;
+
+  // How many notifications ListForUser would list across all pages.
+  virtual absl::StatusOr<int> CountForUser(absl::string_view company, absl::string_view user,
+                                           const NotificationFilter& filter) = 0;
 
   // One enabled notification with `user`'s preference. NotFound when missing or disabled.
   virtual absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,

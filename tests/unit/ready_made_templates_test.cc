@@ -1,5 +1,6 @@
 #include "server/core/ready_made_templates.h"
 
+#include <map>
 #include <set>
 
 #include "gtest/gtest.h"
@@ -31,6 +32,32 @@ TEST(ReadyMadeTemplatesTest, ShipTheTemplatesAdminsNeedAndEachIsAValidNotificati
   EXPECT_TRUE(events.count("user.create"));
   EXPECT_TRUE(events.count("user.password.reset"));
   EXPECT_TRUE(events.count("mfa.sms.verify"));
+}
+
+TEST(ReadyMadeTemplatesTest, LayoutsAreValidAndEveryTemplateNamesOneOfItsType) {
+  const auto& layouts = ReadyMadeLayouts();
+  ASSERT_EQ(layouts.size(), 4u);
+  std::map<std::string, notifications::v1::NotificationType> types;
+  EngineTemplateChecker checker;
+  for (const auto& l : layouts) {
+    EXPECT_TRUE(types.emplace(l.id(), l.type()).second) << "duplicate id " << l.id();
+    EXPECT_FALSE(l.name().empty()) << l.id();
+    EXPECT_FALSE(l.description().empty()) << l.id();
+    EXPECT_NE(l.type(), notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED) << l.id();
+    absl::Status valid = ValidateLayout(l, checker);
+    EXPECT_TRUE(valid.ok()) << l.id() << ": " << valid;
+  }
+  int with_layout = 0;
+  for (const auto& t : ReadyMadeTemplates()) {
+    EXPECT_TRUE(t.deletable()) << t.id();
+    EXPECT_TRUE(t.notification().layout().empty()) << t.id() << ": a copy names no layout";
+    if (t.layout().empty()) continue;
+    ++with_layout;
+    auto it = types.find(t.layout());
+    ASSERT_NE(it, types.end()) << t.id() << " names " << t.layout();
+    EXPECT_EQ(it->second, t.notification().type()) << t.id();
+  }
+  EXPECT_EQ(with_layout, 8);
 }
 
 TEST(NotificationRulesTest, DelimiterCheckerReportsPositions) {

@@ -16,7 +16,8 @@ constexpr const char* kColumns =
     " (extract(epoch FROM activated) * 1000000)::bigint,"
     " (extract(epoch FROM deactivated) * 1000000)::bigint,"
     " (extract(epoch FROM created) * 1000000)::bigint,"
-    " (extract(epoch FROM updated) * 1000000)::bigint";
+    " (extract(epoch FROM updated) * 1000000)::bigint,"
+    " website, contact_email, icon_url, bimi_selector_header";
 
 std::optional<absl::Time> OptionalTime(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
@@ -47,6 +48,10 @@ CompanyRecord FromRow(const pqxx::row& row) {
   c.deactivated = OptionalTime(row[14]);
   c.created = absl::FromUnixMicros(row[15].as<int64_t>());
   c.updated = absl::FromUnixMicros(row[16].as<int64_t>());
+  c.website = row[17].as<std::string>();
+  c.contact_email = row[18].as<std::string>();
+  c.icon_url = row[19].as<std::string>();
+  c.bimi_selector_header = row[20].as<std::string>();
   return c;
 }
 
@@ -186,12 +191,14 @@ absl::StatusOr<CompanyRecord> PgCompanyStore::UpdateSettings(
     return tx.exec_params(
         absl::StrCat("UPDATE companies SET name = $2, system_email = $3, support_email = $4,"
                      " logo_url = $5, push_enabled = $6, email_daily_quota = $7,"
-                     " sms_daily_quota = $8, push_daily_quota = $9, updated = clock_timestamp()"
-                     " WHERE id = $1 RETURNING ",
+                     " sms_daily_quota = $8, push_daily_quota = $9, website = $10,"
+                     " contact_email = $11, icon_url = $12, bimi_selector_header = $13,"
+                     " updated = clock_timestamp() WHERE id = $1 RETURNING ",
                      kColumns),
         std::string(id), record.name, record.system_email, record.support_email, record.logo_url,
         record.push_enabled, record.email_daily_quota, record.sms_daily_quota,
-        record.push_daily_quota);
+        record.push_daily_quota, record.website, record.contact_email, record.icon_url,
+        record.bimi_selector_header);
   });
   NOTIFY_RETURN_IF_ERROR(verdict);
   return updated;

@@ -12,6 +12,13 @@
 namespace notify::pg {
 namespace {
 
+// An event filter's WHERE clause, with its parameters $2 to $5 ($1 is the company); an empty or
+// null parameter matches everything.
+constexpr const char* kEventFilter =
+    " AND ($2 = '' OR name = $2) AND ($3 = '' OR status = $3)"
+    " AND ($4::timestamptz IS NULL OR received >= $4::timestamptz)"
+    " AND ($5::timestamptz IS NULL OR received < $5::timestamptz)";
+
 constexpr const char* kColumns =
     "id::text, event_id, name, data::text, status, error,"
     " (SELECT count(*) FROM deliveries d WHERE d.company_id = e.company_id AND d.event_id = e.id),"
@@ -158,6 +165,20 @@ absl::StatusOr<EventRecord> PgEventStore::Get(absl::string_view company, absl::s
   return *record;
 }
 
+absl::StatusOr<int> PgEventStore::Count(absl::string_view company, const EventFilter& filter) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting events", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params(
+                  absl::StrCat("SELECT count(*) FROM events e WHERE company_id = $1", kEventFilter),
+                  std::string(company), filter.name, filter.status, TimeParam(filter.start),
+                  TimeParam(filter.end))[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
 absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
     absl::string_view company, const EventFilter& filter, const std::optional<EventCursor>& cursor,
     int limit, int skip) {
@@ -167,10 +188,7 @@ absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
     // Empty filters match everything; the cursor is (received, id) in descending order.
     pqxx::result rows = tx.exec_params(
         absl::StrCat(
-            "SELECT ", kColumns, " FROM events e WHERE company_id = $1",
-            " AND ($2 = '' OR name = $2) AND ($3 = '' OR status = $3)",
-            " AND ($4::timestamptz IS NULL OR received >= $4::timestamptz)",
-            " AND ($5::timestamptz IS NULL OR received < $5::timestamptz)",
+            "SELECT ", kColumns, " FROM events e WHERE company_id = $1", kEventFilter,
             " AND ($6::timestamptz IS NULL OR (received, id) < ($6::timestamptz, $7::uuid))",
             " ORDER BY received DESC, id DESC LIMIT $8 OFFSET $9"),
         std::string(company), filter.name, filter.status, TimeParam(filter.start),

@@ -36,6 +36,7 @@ class PgEventStore final : public EventStore {
                                                 const EventFilter& filter,
                                                 const std::optional<EventCursor>& cursor, int limit,
                                                 int skip) override;
+  absl::StatusOr<int> Count(absl::string_view company, const EventFilter& filter) override;
 
  private:
   // One result per event, in order.

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/store/notification_store.h"
@@ -88,6 +89,36 @@ const std::string& LogColumns() {
   return *kColumns;
 }
 
+// A log filter's WHERE clause, with its parameters $2 to $17 ($1 is the company); an empty or null
+// parameter matches everything.
+constexpr const char* kLogFilter =
+    " AND ($2 = '' OR user_id = $2) AND ($3 = '' OR notification_id::text = $3)"
+    " AND ($4 = '' OR recipient = $4) AND ($5 = '' OR type = ANY (string_to_array($5, ',')))"
+    " AND ($6 = '' OR status = $6)"
+    " AND ($7::timestamptz IS NULL OR created >= $7::timestamptz)"
+    " AND ($8::timestamptz IS NULL OR created < $8::timestamptz)"
+    " AND ($9::boolean IS NULL OR received = $9::boolean)"
+    " AND ($10::timestamptz IS NULL OR created > $10::timestamptz)"
+    " AND ($11 = '' OR notification_name = $11)"
+    " AND ($12 = '' OR notification_name ILIKE $12)"
+    " AND ($13 = '' OR recipient ILIKE $13)"
+    " AND ($14::boolean IS NULL OR (status = 'sent') = $14::boolean)"
+    " AND ($15 = '' OR user_id = $15 OR recipient = $15)"
+    " AND ($16 = '' OR type = $16)"
+    " AND ($17::timestamptz IS NULL OR created < $17::timestamptz)";
+
+// An ILIKE pattern that matches text containing `part` literally; "" for an empty part.
+std::string LikePattern(absl::string_view part) {
+  if (part.empty()) return "";
+  std::string out = "%";
+  for (char c : part) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
 v1::Log LogFromRow(const pqxx::row& row) {
   v1::Log l;
   l.set_id(row[0].as<std::string>());
@@ -105,6 +136,7 @@ v1::Log LogFromRow(const pqxx::row& row) {
   l.set_push_message(row[12].as<std::string>());
   const std::string status = row[13].as<std::string>();
   l.set_status(LogStatusFromName(status));
+  l.set_accepted(status == "sent");
   l.set_attempt_count(row[14].as<int>());
   l.set_last_error(row[15].as<std::string>());
   l.set_received(row[16].as<bool>());
@@ -157,6 +189,18 @@ absl::StatusOr<std::vector<v1::Device>> PgDeviceStore::List(absl::string_view co
   return out;
 }
 
+absl::StatusOr<int> PgDeviceStore::Count(absl::string_view company, absl::string_view user) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting devices", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params("SELECT count(*) FROM devices WHERE company_id = $1 AND user_id = $2",
+                           std::string(company), std::string(user))[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
 absl::Status PgDeviceStore::Delete(absl::string_view company, absl::string_view user,
                                    absl::string_view id) {
   if (!IsUuid(id)) return DeviceNotFound();
@@ -183,17 +227,15 @@ absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat(
-            "SELECT ", LogColumns(), " FROM deliveries WHERE company_id = $1",
-            " AND ($2 = '' OR user_id = $2)", " AND ($3 = '' OR notification_id::text = $3)",
-            " AND ($4 = '' OR recipient = $4) AND ($5 = '' OR type = $5)",
-            " AND ($6 = '' OR status = $6)",
-            " AND ($7::timestamptz IS NULL OR created >= $7::timestamptz)",
-            " AND ($8::timestamptz IS NULL OR created < $8::timestamptz)",
-            " AND ($9::boolean IS NULL OR received = $9::boolean)",
-            " AND ($10::timestamptz IS NULL OR (created, id) < ($10::timestamptz, $11::uuid))",
-            " ORDER BY created DESC, id DESC LIMIT $12 OFFSET $13"),
-        std::string(company), filter.user_id, filter.notification_id, filter.recipient, filter.type,
-        filter.status, TimeParam(filter.start), TimeParam(filter.end), filter.received,
+            "SELECT ", LogColumns(), " FROM deliveries WHERE company_id = $1", kLogFilter,
+            " AND ($18::timestamptz IS NULL OR (created, id) < ($18::timestamptz, $19::uuid))",
+            " ORDER BY created DESC, id DESC LIMIT $20 OFFSET $21"),
+        std::string(company), filter.user_id, filter.notification_id, filter.recipient,
+        absl::StrJoin(filter.types, ","), filter.status, TimeParam(filter.start),
+        TimeParam(filter.end), filter.received, TimeParam(filter.created_after),
+        filter.notification_name, LikePattern(filter.notification_name_contains),
+        LikePattern(filter.recipient_contains), filter.sent, filter.user_identifier, filter.type,
+        TimeParam(filter.created_before),
         TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
         cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit,
         std::max(skip, 0));
@@ -201,6 +243,24 @@ absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<int> PgLogStore::Count(absl::string_view company, const LogFilter& filter) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting logs", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params(
+                  absl::StrCat("SELECT count(*) FROM deliveries WHERE company_id = $1", kLogFilter),
+                  std::string(company), filter.user_id, filter.notification_id, filter.recipient,
+                  absl::StrJoin(filter.types, ","), filter.status, TimeParam(filter.start),
+                  TimeParam(filter.end), filter.received, TimeParam(filter.created_after),
+                  filter.notification_name, LikePattern(filter.notification_name_contains),
+                  LikePattern(filter.recipient_contains), filter.sent, filter.user_identifier,
+                  filter.type, TimeParam(filter.created_before))[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 absl::StatusOr<v1::Log> PgLogStore::Get(absl::string_view company, absl::string_view user,

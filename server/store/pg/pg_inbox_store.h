@@ -22,6 +22,7 @@ class PgDeviceStore final : public DeviceStore {
                                                               absl::string_view user,
                                                               absl::string_view before_id,
                                                               int limit, int skip) override;
+  absl::StatusOr<int> Count(absl::string_view company, absl::string_view user) override;
   absl::Status Delete(absl::string_view company, absl::string_view user,
                       absl::string_view id) override;
 
@@ -37,6 +38,7 @@ class PgLogStore final : public LogStore {
                                                            const LogFilter& filter,
                                                            const std::optional<LogCursor>& cursor,
                                                            int limit, int skip) override;
+  absl::StatusOr<int> Count(absl::string_view company, const LogFilter& filter) override;
   absl::StatusOr<notifications::v1::Log> Get(absl::string_view company, absl::string_view user,
                                              absl::string_view id, bool with_attempts) override;
   absl::StatusOr<notifications::v1::Log> SetReceived(absl::string_view company,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
+#include "server/store/notification_store.h"
 #include "server/store/pg/rows.h"
 
 namespace notify::pg {
@@ -15,7 +16,7 @@ namespace v1 = notifications::v1;
 constexpr const char* kColumns =
     "id::text, name, description, html_message, text_message, sms_message, push_message,"
     " (extract(epoch FROM created) * 1000000)::bigint,"
-    " (extract(epoch FROM updated) * 1000000)::bigint";
+    " (extract(epoch FROM updated) * 1000000)::bigint, type";
 
 v1::Layout FromRow(const pqxx::row& row) {
   v1::Layout l;
@@ -28,6 +29,7 @@ v1::Layout FromRow(const pqxx::row& row) {
   l.set_push_message(row[6].as<std::string>());
   SetTimestamp(row[7], l.mutable_created());
   SetTimestamp(row[8], l.mutable_updated());
+  l.set_type(NotificationTypeFromName(row[9].as<std::string>()));
   return l;
 }
 
@@ -35,7 +37,9 @@ absl::Status NotFound() {
   return WithReason(absl::NotFoundError("No such layout."), "LAYOUT_NOT_FOUND");
 }
 
-constexpr const char* kNameFilter = " AND ($2 = '' OR strpos(lower(name), lower($2)) > 0)";
+// The filter: a part of the name ($2) and a type ($3; layouts for any type match every type).
+constexpr const char* kFilter =
+    " AND ($2 = '' OR strpos(lower(name), lower($2)) > 0) AND ($3 = '' OR type IN ($3, ''))";
 
 }  // namespace
 
@@ -45,11 +49,12 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Create(absl::string_view company, v1::
     pqxx::work tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("INSERT INTO layouts (company_id, id, name, description, html_message,"
-                     " text_message, sms_message, push_message)"
-                     " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8) RETURNING ",
+                     " text_message, sms_message, push_message, type)"
+                     " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
                      kColumns),
         std::string(company), TimeOrderedUuid(clock_->Now()), l.name(), l.description(),
-        l.html_message(), l.text_message(), l.sms_message(), l.push_message());
+        l.html_message(), l.text_message(), l.sms_message(), l.push_message(),
+        NotificationTypeName(l.type()));
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
@@ -73,30 +78,31 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Get(absl::string_view company, absl::s
 }
 
 absl::StatusOr<std::vector<v1::Layout>> PgLayoutStore::List(absl::string_view company,
-                                                            absl::string_view name,
+                                                            const LayoutFilter& filter,
                                                             absl::string_view after_id, int limit,
                                                             int skip) {
   std::vector<v1::Layout> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing layouts", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kNameFilter,
-                     " AND ($3 = '' OR id > $3::uuid) ORDER BY id LIMIT $4 OFFSET $5"),
-        std::string(company), std::string(name), std::string(after_id), limit, std::max(skip, 0));
+        absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kFilter,
+                     " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5 OFFSET $6"),
+        std::string(company), filter.name_contains, filter.type, std::string(after_id), limit,
+        std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, absl::string_view name) {
+absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, const LayoutFilter& filter) {
   int count = 0;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("counting layouts", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
-    count = tx.exec_params(
-                  absl::StrCat("SELECT count(*) FROM layouts WHERE company_id = $1", kNameFilter),
-                  std::string(company), std::string(name))[0][0]
-                .as<int>();
+    count =
+        tx.exec_params(absl::StrCat("SELECT count(*) FROM layouts WHERE company_id = $1", kFilter),
+                       std::string(company), filter.name_contains, filter.type)[0][0]
+            .as<int>();
     return absl::OkStatus();
   }));
   return count;
@@ -123,12 +129,12 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Update(
     if (!verdict.ok()) return absl::OkStatus();
     rows = tx.exec_params(
         absl::StrCat("UPDATE layouts SET name = $3, description = $4, html_message = $5,"
-                     " text_message = $6, sms_message = $7, push_message = $8,"
+                     " text_message = $6, sms_message = $7, push_message = $8, type = $9,"
                      " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid"
                      " RETURNING ",
                      kColumns),
         std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
-        l.text_message(), l.sms_message(), l.push_message());
+        l.text_message(), l.sms_message(), l.push_message(), NotificationTypeName(l.type()));
     tx.commit();
     updated = FromRow(rows[0]);
     return absl::OkStatus();

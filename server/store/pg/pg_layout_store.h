@@ -17,10 +17,10 @@ class PgLayoutStore final : public LayoutStore {
   absl::StatusOr<notifications::v1::Layout> Get(absl::string_view company,
                                                 absl::string_view id) override;
   absl::StatusOr<std::vector<notifications::v1::Layout>> List(absl::string_view company,
-                                                              absl::string_view name,
+                                                              const LayoutFilter& filter,
                                                               absl::string_view after_id, int limit,
                                                               int skip) override;
-  absl::StatusOr<int> Count(absl::string_view company, absl::string_view name) override;
+  absl::StatusOr<int> Count(absl::string_view company, const LayoutFilter& filter) override;
   absl::StatusOr<notifications::v1::Layout> Update(
       absl::string_view company, absl::string_view id,
       const std::function<absl::Status(notifications::v1::Layout&)>& change) override;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/store/pg/rows.h"
@@ -18,7 +19,14 @@ constexpr const char* kColumns =
     " n.html_message, n.sms_message, n.push_message, n.enabled, n.preference_enabled, n.to_email,"
     " n.to_mobile, n.to_user, n.from_email, n.expression, coalesce(n.layout_id::text, ''),"
     " (extract(epoch FROM n.created) * 1000000)::bigint,"
-    " (extract(epoch FROM n.updated) * 1000000)::bigint";
+    " (extract(epoch FROM n.updated) * 1000000)::bigint, n.template, n.system_enabled,"
+    // The layout's summary, as JSON: [name, description, created, updated] (microseconds).
+    " (SELECT json_build_array(l.name, l.description,"
+    "   (extract(epoch FROM l.created) * 1000000)::bigint,"
+    "   (extract(epoch FROM l.updated) * 1000000)::bigint)::text"
+    "  FROM layouts l WHERE l.company_id = n.company_id AND l.id = n.layout_id)";
+// The columns above; a query may add its own after them.
+constexpr int kColumnCount = 23;
 
 v1::Notification FromRow(const pqxx::row& row) {
   v1::Notification n;
@@ -42,10 +50,23 @@ v1::Notification FromRow(const pqxx::row& row) {
   n.set_layout(row[17].as<std::string>());
   SetTimestamp(row[18], n.mutable_created());
   SetTimestamp(row[19], n.mutable_updated());
+  n.set_template_(row[20].as<std::string>());
+  n.set_system_enabled(row[21].as<bool>());
+  if (!row[22].is_null()) {
+    const nlohmann::json layout = nlohmann::json::parse(row[22].as<std::string>(), nullptr, false);
+    if (layout.is_array() && layout.size() == 4) {
+      v1::LayoutSummary* summary = n.mutable_layout_summary();
+      summary->set_id(n.layout());
+      summary->set_name(layout[0].get<std::string>());
+      summary->set_description(layout[1].get<std::string>());
+      SetTimestampMicros(layout[2].get<int64_t>(), summary->mutable_created());
+      SetTimestampMicros(layout[3].get<int64_t>(), summary->mutable_updated());
+    }
+  }
   return n;
 }
 
-// A company's ($1) enabled notifications with one user's ($2) preference as column 20.
+// A company's ($1) enabled notifications with one user's ($2) preference as column kColumnCount.
 const std::string& UserView() {
   static const std::string* const kView =
       new std::string(absl::StrCat("SELECT ", kColumns,
@@ -78,11 +99,15 @@ std::optional<std::string> LayoutParam(const v1::Notification& n) {
   return n.layout();
 }
 
-// The WHERE clause of a filter; parameters start at $2 ($1 is the company).
-constexpr const char* kFilter =
-    " AND ($2 = '' OR n.event = $2) AND ($3 = '' OR n.type = $3)"
-    " AND ($4 = '' OR strpos(lower(n.name), lower($4)) > 0)"
-    " AND ($5::boolean IS NULL OR n.enabled = $5::boolean)";
+// The WHERE clause of a filter, with its five parameters from $`first` on.
+std::string Filter(int first) {
+  const auto p = [&](int i) { return absl::StrCat("$", first + i); };
+  return absl::StrCat(" AND (", p(0), " = '' OR n.event = ", p(0), ") AND (", p(1),
+                      " = '' OR n.type = ANY (string_to_array(", p(1), ", ',')))", " AND (", p(2),
+                      " = '' OR strpos(lower(n.name), lower(", p(2), ")) > 0)", " AND (", p(3),
+                      "::boolean IS NULL OR n.enabled = ", p(3), "::boolean)", " AND (", p(4),
+                      " = '' OR n.layout_id::text = ", p(4), ")");
+}
 
 }  // namespace
 
@@ -110,14 +135,16 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
             "INSERT INTO notifications AS n (company_id, id, type, name, description, event,"
             " subject, text_message, html_message, sms_message, push_message, enabled,"
             " preference_enabled, to_email, to_mobile, to_user, from_email, expression, layout_id,"
-            " request_id) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            " $14, $15, $16, $17, $18, $19::uuid, $20) RETURNING ",
+            " request_id, template, system_enabled) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8,"
+            " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::uuid, $20, $21, $22)"
+            " RETURNING ",
             kColumns),
         std::string(company), TimeOrderedUuid(clock_->Now()), NotificationTypeName(n.type()),
         n.name(), n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
         n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
         n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n),
-        request_id.empty() ? std::nullopt : std::optional<std::string>(request_id));
+        request_id.empty() ? std::nullopt : std::optional<std::string>(request_id), n.template_(),
+        n.system_enabled());
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
@@ -165,10 +192,10 @@ absl::StatusOr<std::vector<v1::Notification>> PgNotificationStore::List(
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing notifications", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM notifications n WHERE company_id = $1", kFilter,
-                     " AND ($6 = '' OR n.id > $6::uuid) ORDER BY n.id LIMIT $7 OFFSET $8"),
+        absl::StrCat("SELECT ", kColumns, " FROM notifications n WHERE company_id = $1", Filter(2),
+                     " AND ($7 = '' OR n.id > $7::uuid) ORDER BY n.id LIMIT $8 OFFSET $9"),
         std::string(company), filter.event, filter.type, filter.name_contains, filter.enabled,
-        std::string(after_id), limit, std::max(skip, 0));
+        filter.layout, std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
@@ -182,9 +209,9 @@ absl::StatusOr<int> PgNotificationStore::Count(absl::string_view company,
     pqxx::nontransaction tx(conn);
     count =
         tx.exec_params(
-              absl::StrCat("SELECT count(*) FROM notifications n WHERE company_id = $1", kFilter),
-              std::string(company), filter.event, filter.type, filter.name_contains,
-              filter.enabled)[0][0]
+              absl::StrCat("SELECT count(*) FROM notifications n WHERE company_id = $1", Filter(2)),
+              std::string(company), filter.event, filter.type, filter.name_contains, filter.enabled,
+              filter.layout)[0][0]
             .as<int>();
     return absl::OkStatus();
   }));
@@ -217,13 +244,14 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Update(
             " subject = $7, text_message = $8, html_message = $9, sms_message = $10,"
             " push_message = $11, enabled = $12, preference_enabled = $13, to_email = $14,"
             " to_mobile = $15, to_user = $16, from_email = $17, expression = $18,"
-            " layout_id = $19::uuid, updated = clock_timestamp()"
-            " WHERE company_id = $1 AND id = $2::uuid RETURNING ",
+            " layout_id = $19::uuid, template = $20, system_enabled = $21,"
+            " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid RETURNING ",
             kColumns),
         std::string(company), std::string(id), NotificationTypeName(n.type()), n.name(),
         n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
         n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
-        n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n));
+        n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n), n.template_(),
+        n.system_enabled());
     tx.commit();
     updated = FromRow(rows[0]);
     return absl::OkStatus();
@@ -243,21 +271,37 @@ absl::Status PgNotificationStore::Delete(absl::string_view company, absl::string
 }
 
 absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListForUser(
-    absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
+    absl::string_view company, absl::string_view user, const NotificationFilter& filter,
     absl::string_view after_id, int limit, int skip) {
   std::vector<UserNotificationRecord> out;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("listing a user's notifications", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
-        absl::StrCat(UserView(),
-                     " AND ($3 = '' OR n.type = ANY (string_to_array($3, ',')))"
-                     " AND ($4 = '' OR n.id > $4::uuid) ORDER BY n.id LIMIT $5 OFFSET $6"),
-        std::string(company), std::string(user), absl::StrJoin(types, ","), std::string(after_id),
-        limit, std::max(skip, 0));
-    for (const auto& row : rows) out.push_back({FromRow(row), row[20].as<bool>()});
+        absl::StrCat(UserView(), Filter(3),
+                     " AND ($8 = '' OR n.id > $8::uuid) ORDER BY n.id LIMIT $9 OFFSET $10"),
+        std::string(company), std::string(user), filter.event, filter.type, filter.name_contains,
+        filter.enabled, filter.layout, std::string(after_id), limit, std::max(skip, 0));
+    for (const auto& row : rows) out.push_back({FromRow(row), row[kColumnCount].as<bool>()});
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<int> PgNotificationStore::CountForUser(absl::string_view company,
+                                                      absl::string_view user,
+                                                      const NotificationFilter& filter) {
+  int count = 0;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting a user's notifications", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    count = tx.exec_params(absl::StrCat("SELECT count(*) FROM notifications n WHERE"
+                                        " n.company_id = $1 AND n.enabled AND $2 = $2",
+                                        Filter(3)),
+                           std::string(company), std::string(user), filter.event, filter.type,
+                           filter.name_contains, filter.enabled, filter.layout)[0][0]
+                .as<int>();
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 absl::StatusOr<UserNotificationRecord> PgNotificationStore::GetForUser(absl::string_view company,
@@ -269,7 +313,9 @@ absl::StatusOr<UserNotificationRecord> PgNotificationStore::GetForUser(absl::str
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(absl::StrCat(UserView(), " AND n.id = $3::uuid"),
                                        std::string(company), std::string(user), std::string(id));
-    if (!rows.empty()) found = UserNotificationRecord{FromRow(rows[0]), rows[0][20].as<bool>()};
+    if (!rows.empty()) {
+      found = UserNotificationRecord{FromRow(rows[0]), rows[0][kColumnCount].as<bool>()};
+    }
     return absl::OkStatus();
   }));
   if (!found.has_value()) return NotFound();

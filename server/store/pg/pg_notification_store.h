@@ -25,9 +25,13 @@ class PgNotificationStore final : public NotificationStore {
       absl::string_view company, absl::string_view id,
       const std::function<absl::Status(notifications::v1::Notification&)>& change) override;
   absl::Status Delete(absl::string_view company, absl::string_view id) override;
-  absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(
-      absl::string_view company, absl::string_view user, const std::vector<std::string>& types,
-      absl::string_view after_id, int limit, int skip) override;
+  absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(absl::string_view company,
+                                                                  absl::string_view user,
+                                                                  const NotificationFilter& filter,
+                                                                  absl::string_view after_id,
+                                                                  int limit, int skip) override;
+  absl::StatusOr<int> CountForUser(absl::string_view company, absl::string_view user,
+                                   const NotificationFilter& filter) override;
   absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,
                                                     absl::string_view user,
                                                     absl::string_view id) override;

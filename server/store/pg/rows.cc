@@ -8,9 +8,12 @@ namespace notify::pg {
 
 void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out) {
   if (micros.is_null()) return;
-  const int64_t value = micros.as<int64_t>();
-  out->set_seconds(value / 1000000);
-  out->set_nanos(static_cast<int32_t>((value % 1000000) * 1000));
+  SetTimestampMicros(micros.as<int64_t>(), out);
+}
+
+void SetTimestampMicros(int64_t micros, google::protobuf::Timestamp* out) {
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
 }
 
 std::string TextArray(const std::vector<absl::string_view>& values) {

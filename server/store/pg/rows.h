@@ -19,6 +19,8 @@ namespace notify::pg {
 
 // A column read as microseconds since the epoch (NULL leaves `out` unset).
 void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
+// The same from microseconds since the epoch.
+void SetTimestampMicros(int64_t micros, google::protobuf::Timestamp* out);
 
 // A time as PostgreSQL reads it exactly (ISO 8601, microseconds, UTC), or null, for timestamptz
 // parameters.
