@@ -18,6 +18,24 @@ std::string Ref(const std::string& name) { return "#/components/schemas/" + name
 
 ojson Nullable(ojson schema) { return {{"anyOf", {std::move(schema), {{"type", "null"}}}}}; }
 
+// A path variable's name in the document: the collection before it, in the singular, with "_id"
+// ("notifications/{id}" is "notifications/{notification_id}"), so that the bindings of one path
+// (a GET by `id`, a PATCH by `notification.id`) name it alike, as OpenAPI requires.
+std::string VariableName(const RestBinding& binding, size_t index) {
+  std::string collection = index > 0 ? binding.segments[index - 1].text : "resource";
+  if (!collection.empty() && collection.back() == 's') collection.pop_back();
+  return absl::StrReplaceAll(collection, {{"-", "_"}}) + "_id";
+}
+
+std::string DocumentPath(const RestBinding& binding) {
+  std::string path;
+  for (size_t i = 0; i < binding.segments.size(); ++i) {
+    const RestBinding::Segment& s = binding.segments[i];
+    absl::StrAppend(&path, "/", s.variable ? "{" + VariableName(binding, i) + "}" : s.text);
+  }
+  return path + "/";
+}
+
 class Writer {
  public:
   explicit Writer(const RestApi& api) : api_(api) {}
@@ -88,6 +106,9 @@ class Writer {
         if (!field.input && !field.output) continue;
         ojson schema = Field(field, true);
         if (!field.input) schema["readOnly"] = true;
+        if (!field.create_default.empty()) {
+          schema["default"] = ojson::parse(field.create_default);
+        }
         properties[field.name] = schema;
       } else {
         if (!field.output) continue;
@@ -130,10 +151,11 @@ class Writer {
     op["tags"] = {method->service()->name()};
     ojson parameters = ojson::array();
     std::set<std::string> bound;
-    for (const RestBinding::Segment& s : binding.segments) {
+    for (size_t i = 0; i < binding.segments.size(); ++i) {
+      const RestBinding::Segment& s = binding.segments[i];
       if (!s.variable) continue;
       bound.insert(s.text);
-      parameters.push_back({{"name", absl::StrReplaceAll(s.text, {{".", "_"}})},
+      parameters.push_back({{"name", VariableName(binding, i)},
                             {"in", "path"},
                             {"required", true},
                             {"schema", {{"type", "string"}}}});
@@ -248,13 +270,7 @@ class Writer {
     ojson paths = ojson::object();
     std::map<std::string, int> seen;  // Operation ids already used, per method.
     for (const RestBinding& binding : api_.routes().bindings()) {
-      std::string path = "/" + binding.path;
-      for (const RestBinding::Segment& s : binding.segments) {
-        if (s.variable) {
-          path = absl::StrReplaceAll(
-              path, {{"{" + s.text + "}", "{" + absl::StrReplaceAll(s.text, {{".", "_"}}) + "}"}});
-        }
-      }
+      const std::string path = DocumentPath(binding);
       const int index = seen[binding.method->full_name()]++;
       paths[path][absl::AsciiStrToLower(binding.verb)] = Operation(binding, index);
     }

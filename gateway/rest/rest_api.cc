@@ -226,6 +226,7 @@ void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
   const RestView& request_view = views_.Of(method->input_type());
   json errors = json::object();
 
+  const bool created = verb == "POST" && absl::StartsWith(method->name(), "Create");
   // The body.
   pb::Message* body_target = nullptr;
   if (!binding.body.empty()) {
@@ -238,6 +239,17 @@ void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
     if (body.is_discarded()) {
       respond(Failure(400, "The body is not valid JSON (or nests deeper than 32 levels)."));
       return;
+    }
+    if (created && body.is_object()) {
+      // The platform's defaults, where they are not the proto's.
+      const pb::Descriptor* target =
+          binding.body == "*" ? method->input_type()
+                              : method->input_type()->FindFieldByName(binding.body)->message_type();
+      for (const RestField& field : views_.Of(target).fields()) {
+        if (!field.create_default.empty() && field.input && !body.contains(field.name)) {
+          body[field.name] = json::parse(field.create_default);
+        }
+      }
     }
     if (binding.body == "*") {
       body_target = request;
@@ -329,7 +341,6 @@ void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
 
   const std::string rpc = absl::StrCat("/", method->service()->full_name(), "/", method->name());
   const std::string base = paged ? BaseUrl(http_request, options_.public_url) : "";
-  const bool created = verb == "POST" && absl::StartsWith(method->name(), "Create");
   const RestView* body_view =
       body_target == nullptr ? nullptr : &views_.Of(body_target->GetDescriptor());
   stub_->UnaryCall(

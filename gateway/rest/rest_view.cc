@@ -148,6 +148,7 @@ void RestViews::Build(const pb::Descriptor* descriptor) {
     field.output = options.direction() != v1::REST_DIRECTION_INPUT;
     field.input = options.direction() != v1::REST_DIRECTION_OUTPUT;
     field.required = options.required();
+    field.create_default = options.create_default();
     field.has_presence = !f->is_repeated() && f->has_presence();
     if (field.kind == RestKind::kMessage) Build(f->message_type());
 

@@ -44,6 +44,8 @@ struct RestField {
   bool input = true;
   // Required in a create's and a full update's body.
   bool required = false;
+  // What a create's body takes when it leaves the field out, as JSON; empty: nothing.
+  std::string create_default;
   // Absent from a message unless set (a proto3 `optional` scalar, a message field): null when
   // unset.
   bool has_presence = false;

@@ -54,7 +54,8 @@ void DeliveryEngine::SetOutcome(NewDelivery& row, const Outcome& outcome, absl::
   row.status = outcome.status;
   if (outcome.attempt.has_value()) {
     row.attempts.push_back(*outcome.attempt);
-    row.last_error = outcome.attempt->error;
+    // The attempt keeps what the provider said; the log's last error is a failure's alone.
+    row.last_error = outcome.attempt->success ? "" : outcome.attempt->error;
   } else {
     row.last_error = outcome.reason;
   }

@@ -5,15 +5,12 @@ clients/<language>/test for each language with a test, given the target, tokens 
 in the environment (NOTIFY_TARGET, NOTIFY_ADMIN_TOKEN, NOTIFY_USER_TOKEN, NOTIFY_WEBHOOK_SECRET)."""
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from stack import ROOT, Stack  # noqa: E402
 
 
 def main():
@@ -29,52 +26,19 @@ def main():
         print("0 passed, 0 failed")
         return 0
 
-    run_dir = tempfile.mkdtemp(prefix="notify-clients-")
-    os.chmod(run_dir, 0o755)  # The postgres user must be able to enter it.
-    env = dict(os.environ, NOTIFY_RUN_DIR=run_dir, BUILD_DIR=build_dir,
-               NOTIFY_LISTEN="127.0.0.1:0", NOTIFY_GATEWAY_LISTEN="127.0.0.1:0",
-               NOTIFY_METRICS_LISTEN="127.0.0.1:0")
-    env.pop("NOTIFY_DATABASE_URL", None)
-    env.pop("NOTIFY_PLATFORM_URL", None)
-    out_path = os.path.join(run_dir, "run.out")
-    with open(out_path, "w") as out:
-        stack = subprocess.Popen([os.path.join(ROOT, "tools", "run")], stdout=out,
-                                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
     passed, failed = 0, 0
-    try:
-        output = ""
-        deadline = time.time() + 240
-        while "running; press Ctrl-C to stop." not in output:
-            if stack.poll() is not None or time.time() > deadline:
-                print(f"./tools/run did not come up:\n{output}")
-                return 1
-            time.sleep(0.2)
-            with open(out_path) as f:
-                output = f.read()
-        server = re.search(r"server\s+(\S+) \(gRPC", output).group(1)
-        gateway = re.search(r"gateway\s+http://(\S+?)/", output).group(1)
-        platform = re.search(r"platform\s+(http://\S+) \(simulator", output).group(1)
-        admin_token = re.search(r"its admin's token: (\S+)", output).group(1)
-
+    with Stack(build_dir) as stack:
         activate = urllib.request.Request(
-            f"http://{gateway}/api/activate/", method="POST",
-            data=json.dumps({"token": admin_token}).encode(),
+            f"{stack.gateway}/api/activate/", method="POST",
+            data=json.dumps({"token": stack.admin_token}).encode(),
             headers={"Content-Type": "application/json"})
         urllib.request.urlopen(activate, timeout=15).read()
-        with urllib.request.urlopen(f"{platform}/_sim/webhooks", timeout=15) as response:
-            webhooks = json.load(response)
+        webhooks = stack.get_json(f"{stack.platform}/_sim/webhooks")
         secret = webhooks.get("data", webhooks)["results"][0]["secret"]
-        with urllib.request.urlopen(f"{platform}/_sim/seed", timeout=15) as response:
-            seed = json.load(response)
-        users = {u["id"]: u for u in seed["users"]}
-        user_token = next(t for t, uid in seed["tokens"].items()
-                          if users[uid].get("company") == "acme" and
-                          all((g.get("name") if isinstance(g, dict) else g) == "user"
-                              for g in users[uid].get("groups", [])))
-
-        client_env = dict(os.environ, BUILD_DIR=build_dir, NOTIFY_TARGET=server,
-                          NOTIFY_ADMIN_TOKEN=admin_token,
-                          NOTIFY_USER_TOKEN=user_token, NOTIFY_WEBHOOK_SECRET=secret)
+        client_env = dict(os.environ, BUILD_DIR=build_dir, NOTIFY_TARGET=stack.server,
+                          NOTIFY_ADMIN_TOKEN=stack.admin_token,
+                          NOTIFY_USER_TOKEN=stack.token_of("acme", "user"),
+                          NOTIFY_WEBHOOK_SECRET=secret)
         for name in clients:
             print(f"==> clients/{name}/test", flush=True)
             result = subprocess.run([os.path.join(ROOT, "clients", name, "test")], env=client_env,
@@ -84,13 +48,6 @@ def main():
             else:
                 failed += 1
                 print(f"clients/{name}/test failed with exit code {result.returncode}")
-    finally:
-        os.killpg(stack.pid, signal.SIGINT)
-        try:
-            stack.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.pid, signal.SIGKILL)
-        subprocess.run(["rm", "-rf", run_dir], check=False)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

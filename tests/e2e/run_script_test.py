@@ -98,6 +98,15 @@ def main():
                           "company", "get"], capture_output=True, text=True, timeout=30)
     if got.returncode != 0 or json.loads(got.stdout).get("id") != "acme":
         fail(f"notifyctl company get: {got.returncode} {got.stdout} {got.stderr}")
+    # The REST example it prints answers the company too.
+    rest = re.search(r"or over REST:\s+curl -s (\S+) -H 'Authorization: (Token \S+)'", output())
+    if not rest:
+        fail("./tools/run did not print a REST example", output())
+    with urllib.request.urlopen(urllib.request.Request(
+            rest.group(1), headers={"Authorization": rest.group(2)}), timeout=15) as response:
+        body = json.load(response)
+        if response.status != 200 or body["data"]["id"] != "acme":
+            fail(f"the REST example answered {response.status} {body}")
     # A webhook fired by the platform shows up in ListEvents.
     platform = re.search(r"platform\s+(http://\S+) \(simulator", output())
     if not platform:

@@ -134,7 +134,7 @@ def main():
     results = sys.argv[1]
     meta = load(results, "meta")
     keys = {"grpc_ours": "qps", "grpc_echo": "qps", "auth_ours": "qps", "auth_none": "qps",
-            "ingest_ours": "rps", "ingest_pgbench": "tps", "gateway_ours": "rps",
+            "rest_ours": "rps", "rest_grpc": "qps", "ingest_ours": "rps", "ingest_pgbench": "tps", "gateway_ours": "rps",
             "gateway_bare": "rps", "drain": "rate"}
     r = {name: combine(results, name, key) for name, key in keys.items()}
     half = load(results, "ingest_half")
@@ -152,6 +152,7 @@ def main():
     rows = [
         ("grpc_vs_echo", "grpc_ours", "grpc_echo", "calls/s", True),
         ("auth_cached_vs_none", "auth_ours", "auth_none", "calls/s", True),
+        ("rest_vs_grpc", "rest_ours", "rest_grpc", "lists/s", True),
         ("ingest_vs_pgbench", "ingest_ours", "ingest_pgbench", "events/s", True),
         ("gateway_vs_bare_http", "gateway_ours", "gateway_bare", "requests/s", True),
         ("drain_vs_ingest", "drain", "ingest_ours", "deliveries/s vs events/s", False),
@@ -227,7 +228,7 @@ def main():
       "included) by process, from /proc/PID/stat (PostgreSQL: every backend; the load clients are "
       "not counted):")
     for name, key in (("grpc_ours", "qps"), ("grpc_echo", "qps"), ("auth_none", "qps"),
-                      ("ingest_ours", "rps"), ("ingest_pgbench", "tps"),
+                      ("rest_ours", "rps"), ("rest_grpc", "qps"), ("ingest_ours", "rps"), ("ingest_pgbench", "tps"),
                       ("gateway_ours", "rps"), ("gateway_bare", "rps"), ("drain", "rate")):
         p(f"  - `{name}`: {cpu_per_request(results, name, key) or 'unknown'}")
     p("- PostgreSQL statements (pg_stat_statements; BEGIN and COMMIT count, the bench's own "
@@ -249,6 +250,7 @@ def main():
     goals = [
         ("grpc_vs_echo >= 0.5", ratios["grpc_vs_echo"], 0.5, True),
         ("auth_cached_vs_none >= 0.9", ratios["auth_cached_vs_none"], 0.9, True),
+        ("rest_vs_grpc >= 0.5", ratios["rest_vs_grpc"], 0.5, True),
         ("ingest_vs_pgbench >= 0.5", ratios["ingest_vs_pgbench"], 0.5, True),
         ("ingest p99 at half the max rate < 20 ms", half["p99_ms"], 20.0, False),
         ("gateway_vs_bare_http >= 0.4", ratios["gateway_vs_bare_http"], 0.4, True),

@@ -484,7 +484,8 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   conn.prepare(
       "record_attempts",
       "UPDATE deliveries d SET attempt_count = d.attempt_count + 1, status = o.status,"
-      " last_error = o.error, lease_until = NULL, updated = now(),"
+      " last_error = CASE WHEN o.success THEN '' ELSE o.error END, lease_until = NULL,"
+      " updated = now(),"
       " next_attempt = CASE WHEN o.status = 'retrying'"
       "                THEN now() + make_interval(secs => o.retry_in) ELSE d.next_attempt END,"
       " sent = CASE WHEN o.status = 'sent' THEN now() ELSE d.sent END,"
