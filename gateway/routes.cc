@@ -102,21 +102,22 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
   const absl::string_view path = PathOf(request);
   absl::string_view route = path;
   std::string label = "other";
+  std::optional<RouteTable::Match> match;
   if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
     label = std::string(path.substr(1));
   } else if (absl::ConsumePrefix(&route, options_.api_prefix)) {
-    // The route's template, so that the label's values are few whatever the ids.
-    const absl::string_view verb(request.method_string().data(), request.method_string().size());
-    // Without the trailing slash: "webhook", "admin/notifications/{id}".
-    if (std::string r = rest_.RouteOf(verb, route); !r.empty()) {
-      label = std::string(absl::StripSuffix(r, "/"));
+    match = rest_.Match({request.method_string().data(), request.method_string().size()}, route);
+    // The route's template, so that the label's values are few whatever the ids; without the
+    // trailing slash: "webhook", "admin/notifications/{id}".
+    if (match.has_value()) {
+      label = std::string(absl::StripSuffix(match->binding->path, "/"));
     } else if (route == "schema/") {
       label = "schema";
     }
   }
   const absl::Time start = absl::Now();
   std::string origin(HeaderOf(request, http::field::origin));
-  Dispatch(request, path,
+  Dispatch(request, path, match,
            [this, label, start, origin = std::move(origin),
             respond = std::move(respond)](HttpResponse response) {
              requests_.With({label, std::to_string(response.status)}).Increment();
@@ -126,7 +127,8 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
            });
 }
 
-void Routes::Dispatch(const HttpRequest& request, absl::string_view path, Responder respond) {
+void Routes::Dispatch(const HttpRequest& request, absl::string_view path,
+                      const std::optional<RouteTable::Match>& match, Responder respond) {
   const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
   if (path == "/healthz") {
     respond(get ? Success() : MethodNotAllowed("GET, HEAD"));
@@ -184,7 +186,7 @@ void Routes::Dispatch(const HttpRequest& request, absl::string_view path, Respon
     respond(std::move(response));
     return;
   }
-  rest_.Handle(request, route, std::move(respond));
+  rest_.Handle(request, route, match, std::move(respond));
 }
 
 void Routes::Ready(Responder respond) {

@@ -60,8 +60,9 @@ class Routes {
  private:
   void Ready(Responder respond);
   void Webhook(const HttpRequest& request, Responder respond);
-  // Routes without measuring.
-  void Dispatch(const HttpRequest& request, absl::string_view path, Responder respond);
+  // Routes without measuring; `match` is the REST route of a path under the prefix.
+  void Dispatch(const HttpRequest& request, absl::string_view path,
+                const std::optional<RouteTable::Match>& match, Responder respond);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;

@@ -184,22 +184,15 @@ void RestApi::SetOverride(const std::string& method, Override handler) {
   overrides_[method] = std::move(handler);
 }
 
-std::string RestApi::RouteOf(absl::string_view verb, absl::string_view path) const {
-  std::optional<RouteTable::Match> match = routes_.Find(verb == "HEAD" ? "GET" : verb, path);
-  if (!match.has_value()) {
-    for (const std::string& other : routes_.VerbsFor(path)) {
-      match = routes_.Find(other, path);
-      if (match.has_value()) break;
-    }
-  }
-  return match.has_value() ? match->binding->path : "";
+std::optional<RouteTable::Match> RestApi::Match(absl::string_view verb,
+                                                absl::string_view path) const {
+  return routes_.Find(verb == "HEAD" ? "GET" : verb, path);
 }
 
 void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
-                     Responder respond) const {
+                     const std::optional<RouteTable::Match>& match, Responder respond) const {
   std::string verb(http_request.method_string().data(), http_request.method_string().size());
   if (verb == "HEAD") verb = "GET";
-  std::optional<RouteTable::Match> match = routes_.Find(verb, path);
   if (!match.has_value()) {
     const std::vector<std::string> verbs = routes_.VerbsFor(path);
     if (verbs.empty()) {

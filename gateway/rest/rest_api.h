@@ -51,13 +51,15 @@ class RestApi {
   // Serves `method` (a full name) with `handler`, on every binding of it.
   void SetOverride(const std::string& method, Override handler);
 
-  // Handles a request whose path, below the API prefix, is `path` (such as "admin/company/"):
-  // 404 when no route has that path, 405 (with Allow) when none takes its method. HEAD is GET.
-  // Runs on a server thread and answers later, from a gRPC thread.
-  void Handle(const HttpRequest& request, absl::string_view path, Responder respond) const;
+  // The route a request's method (HEAD is GET) and path below the API prefix (such as
+  // "admin/company/") take, if any.
+  std::optional<RouteTable::Match> Match(absl::string_view verb, absl::string_view path) const;
 
-  // The route template `path` matches under any verb (for metrics labels), or "".
-  std::string RouteOf(absl::string_view verb, absl::string_view path) const;
+  // Handles a request whose path, below the API prefix, is `path`, and `match`, its Match(): 404
+  // when no route has that path, 405 (with Allow) when none takes its method. Runs on a server
+  // thread and answers later, from a gRPC thread.
+  void Handle(const HttpRequest& request, absl::string_view path,
+              const std::optional<RouteTable::Match>& match, Responder respond) const;
 
   // The verbs some route takes for `path` (for preflights and 405s).
   std::vector<std::string> VerbsFor(absl::string_view path) const { return routes_.VerbsFor(path); }

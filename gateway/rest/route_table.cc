@@ -101,15 +101,20 @@ RouteTable::RouteTable(const std::vector<const pb::ServiceDescriptor*>& services
       Add(method, method->options().GetExtension(google::api::http), &bindings_);
     }
   }
+  for (const RestBinding& binding : bindings_) {
+    by_shape_[{binding.verb, binding.segments.size()}].push_back(&binding);
+  }
 }
 
 std::optional<RouteTable::Match> RouteTable::Find(absl::string_view verb,
                                                   absl::string_view path) const {
   const std::vector<absl::string_view> segments = Segments(path);
+  auto shape = by_shape_.find(std::make_pair(std::string(verb), segments.size()));
+  if (shape == by_shape_.end()) return std::nullopt;
   std::optional<Match> best;
   std::vector<bool> best_literals;
-  for (const RestBinding& binding : bindings_) {
-    if (binding.verb != verb || binding.segments.size() != segments.size()) continue;
+  for (const RestBinding* candidate : shape->second) {
+    const RestBinding& binding = *candidate;
     Match match{&binding, {}};
     std::vector<bool> literals;
     bool ok = true;

@@ -3,6 +3,7 @@
 #ifndef NOTIFY_GATEWAY_REST_ROUTE_TABLE_H_
 #define NOTIFY_GATEWAY_REST_ROUTE_TABLE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -54,6 +55,8 @@ class RouteTable {
 
  private:
   std::vector<RestBinding> bindings_;
+  // The bindings by verb and number of segments, the only ones a path can match.
+  std::map<std::pair<std::string, size_t>, std::vector<const RestBinding*>, std::less<>> by_shape_;
 };
 
 }  // namespace notify::gateway

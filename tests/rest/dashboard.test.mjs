@@ -303,6 +303,24 @@ test("a user's inbox: read, marked received, filtered", async () => {
   await rejects(sdk(TOKENS.acmeUser2).userLogsRetrieve({ path: { log_id: message.id } }), 404);
 });
 
+test('a text message with system_enabled also lands in the inbox', async () => {
+  const code = await admin.adminNotificationsCreate({
+    body: { type: 'sms', name: 'Code', event: 'mfa.sms.verify', sms_message: 'Your code is {{ code }}', system_enabled: true },
+  });
+  assert.equal(code.data.system_enabled, true);
+  await admin.adminNotificationsTriggerCreate({
+    path: { notification_id: code.data.id }, body: { users: [USERS.thabo.id], data: { code: '4242' } },
+  });
+  const sms = await eventually('the SMS itself is sent', async () =>
+    (await admin.adminLogsList({ query: { notification: code.data.id, type: 'sms' } })).data.results.find((l) => l.sent));
+  assert.equal(sms.recipient, '+447700900456');
+  const copy = await eventually('the in-app copy arrives', async () =>
+    (await user.userLogsList()).data.results.find((l) => l.notification === code.data.id && l.type === 'system'));
+  assert.equal(copy.text_message, 'Your code is 4242');
+  const others = await sdk(TOKENS.acmeUser2).userLogsList();
+  assert.ok(!others.data.results.some((l) => l.notification === code.data.id));
+});
+
 test('another company sees 404 and a user token is refused on admin paths', async () => {
   await rejects(globex.adminNotificationsRetrieve({ path: { notification_id: made.email.id } }), 404);
   await rejects(globex.adminLayoutsRetrieve({ path: { id: made.layout.id } }), 404);

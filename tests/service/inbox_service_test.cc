@@ -261,5 +261,75 @@ TEST_F(InboxServiceTest, DevicesPageNewestFirst) {
   EXPECT_THAT(tokens, ElementsAre("browser-4", "browser-3", "browser-2", "browser-1", "browser-0"));
 }
 
+// AIP-158 skip and total_size, as the REST face's page numbers and counts use them: each page is
+// the one after `skip` results, the count covers every page, and a negative skip is refused.
+TEST_F(InboxServiceTest, ListsSkipAndCountAcrossPages) {
+  std::vector<std::string> newest_first;
+  for (int i = 0; i < 7; ++i) {
+    newest_first.insert(newest_first.begin(),
+                        Deliver("acme", kUserId, i % 2 ? "sms" : "email", i < 5 ? "sent" : "dead",
+                                10 - i, "s" + std::to_string(i)));
+  }
+  Deliver("globex", "u-globex-user", "email", "sent", 1, "theirs");
+  auto page = [&](int size, int skip) {
+    v1::ListLogsRequest request;
+    request.set_page_size(size);
+    request.set_skip(skip);
+    v1::ListLogsResponse response;
+    EXPECT_TRUE(admin_->ListLogs(As(kAdmin).get(), request, &response).ok());
+    std::vector<std::string> ids;
+    for (const auto& log : response.logs()) ids.push_back(log.id());
+    EXPECT_EQ(response.total_size(), 7);
+    return std::make_pair(ids, response.next_page_token());
+  };
+  auto [first, first_token] = page(3, 0);
+  auto [third, third_token] = page(3, 6);
+  EXPECT_EQ(first, std::vector<std::string>(newest_first.begin(), newest_first.begin() + 3));
+  EXPECT_EQ(third, std::vector<std::string>{newest_first[6]});
+  EXPECT_FALSE(first_token.empty());
+  EXPECT_TRUE(third_token.empty());
+  EXPECT_TRUE(page(3, 7).first.empty()) << "past the end: an empty page";
+
+  v1::ListLogsRequest negative;
+  negative.set_skip(-1);
+  v1::ListLogsResponse refused;
+  grpc::Status status = admin_->ListLogs(As(kAdmin).get(), negative, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).field, "skip");
+
+  // The filters the platform's API names, and the count under them.
+  v1::ListLogsRequest filtered;
+  filtered.add_types(v1::NOTIFICATION_TYPE_SMS);
+  filtered.set_sent(true);
+  v1::ListLogsResponse texts;
+  ASSERT_TRUE(admin_->ListLogs(As(kAdmin).get(), filtered, &texts).ok());
+  EXPECT_EQ(texts.total_size(), 2);  // s1 and s3 (s5 is dead).
+  for (const auto& log : texts.logs()) {
+    EXPECT_EQ(log.type(), v1::NOTIFICATION_TYPE_SMS);
+    EXPECT_TRUE(log.accepted());
+  }
+  v1::ListLogsRequest contains;
+  contains.set_recipient_contains("0B0B0B0B-0000-4000-8000-000000000001@EXAMPLE");
+  contains.set_user_identifier(kUserId);
+  v1::ListLogsResponse mine;
+  ASSERT_TRUE(admin_->ListLogs(As(kAdmin).get(), contains, &mine).ok());
+  EXPECT_EQ(mine.total_size(), 7);
+  v1::ListLogsRequest wildcard;
+  wildcard.set_recipient_contains("%");
+  v1::ListLogsResponse none;
+  ASSERT_TRUE(admin_->ListLogs(As(kAdmin).get(), wildcard, &none).ok());
+  EXPECT_EQ(none.total_size(), 0) << "% is a character to find, not a wildcard";
+
+  // A user's inbox counts theirs alone.
+  v1::ListUserLogsRequest inbox;
+  inbox.set_page_size(2);
+  inbox.set_skip(1);
+  v1::ListUserLogsResponse got;
+  ASSERT_TRUE(user_->ListLogs(As(kUser).get(), inbox, &got).ok());
+  EXPECT_EQ(got.total_size(), 7);
+  ASSERT_EQ(got.logs_size(), 2);
+  EXPECT_EQ(got.logs(0).id(), newest_first[1]);
+}
+
 }  // namespace
 }  // namespace notify
