@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "gateway/http_status.h"
 #include "gateway/rest/json_codec.h"
+#include "gateway/rest/url.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -26,54 +27,6 @@ using json = nlohmann::json;
 
 constexpr int kDefaultPageSize = 15;
 constexpr int kMaxPageSize = 250;
-
-std::string Decode(absl::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out.push_back(' ');
-    } else if (in[i] == '%' && i + 2 < in.size() && absl::ascii_isxdigit(in[i + 1]) &&
-               absl::ascii_isxdigit(in[i + 2])) {
-      auto hex = [](char c) {
-        return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-      };
-      out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-// The query's parameters in order, decoded.
-std::vector<std::pair<std::string, std::string>> QueryOf(absl::string_view target) {
-  std::vector<std::pair<std::string, std::string>> params;
-  const size_t q = target.find('?');
-  if (q == absl::string_view::npos) return params;
-  for (absl::string_view part : absl::StrSplit(target.substr(q + 1), '&', absl::SkipEmpty())) {
-    const size_t eq = part.find('=');
-    params.emplace_back(Decode(part.substr(0, eq)),
-                        eq == absl::string_view::npos ? "" : Decode(part.substr(eq + 1)));
-  }
-  return params;
-}
-
-std::string Encode(absl::string_view in) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : in) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 absl::string_view Header(const HttpRequest& request, absl::string_view name) {
   auto it = request.find(boost::beast::string_view(name.data(), name.size()));
@@ -107,7 +60,7 @@ std::string PageUrl(const std::string& base,
       placed = true;
       continue;
     }
-    parts.push_back(absl::StrCat(Encode(key), "=", Encode(value)));
+    parts.push_back(absl::StrCat(PercentEncode(key), "=", PercentEncode(value)));
   }
   if (!placed && page > 1) parts.push_back(absl::StrCat("page=", page));
   return parts.empty() ? base : absl::StrCat(base, "?", absl::StrJoin(parts, "&"));
@@ -266,7 +219,12 @@ void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
   const bool paged = IsPagedList(method);
   int page = 1;
   int page_size = kDefaultPageSize;
-  const auto query = QueryOf({http_request.target().data(), http_request.target().size()});
+  const auto parsed_query = QueryOf({http_request.target().data(), http_request.target().size()});
+  if (!parsed_query.has_value()) {
+    respond(Failure(400, "The query string has a malformed %-escape."));
+    return;
+  }
+  const std::vector<std::pair<std::string, std::string>>& query = *parsed_query;
   std::map<std::string, std::vector<std::string>> params;
   for (const auto& [key, value] : query) params[key].push_back(value);
   for (const auto& [key, values] : params) {

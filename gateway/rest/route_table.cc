@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "gateway/rest/url.h"
 #include "google/api/annotations.pb.h"
 #include "server/common/log.h"
 
@@ -15,27 +16,6 @@ namespace notify::gateway {
 namespace {
 
 namespace pb = google::protobuf;
-
-// %XX escapes decoded; false for a malformed one.
-bool PercentDecode(absl::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size() || !absl::ascii_isxdigit(in[i + 1]) ||
-        !absl::ascii_isxdigit(in[i + 2])) {
-      return false;
-    }
-    auto hex = [](char c) {
-      return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10;
-    };
-    out->push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
-    i += 2;
-  }
-  return true;
-}
 
 std::vector<absl::string_view> Segments(absl::string_view path) {
   path = absl::StripPrefix(path, "/");
@@ -125,9 +105,9 @@ std::optional<RouteTable::Match> RouteTable::Find(absl::string_view verb,
         literals.push_back(true);
         continue;
       }
-      std::string decoded;
-      ok = !segments[i].empty() && PercentDecode(segments[i], &decoded);
-      match.variables.emplace_back(s.text, std::move(decoded));
+      std::optional<std::string> decoded = PercentDecode(segments[i], /*query=*/false);
+      ok = !segments[i].empty() && decoded.has_value();
+      match.variables.emplace_back(s.text, decoded.value_or(""));
       literals.push_back(false);
     }
     if (!ok) continue;

@@ -34,6 +34,8 @@ def main():
         files = sorted(f for f in os.listdir(HERE) if f.endswith(".test.mjs"))
         result = subprocess.run(["node", "--test", "--test-concurrency=1", *files], cwd=HERE,
                                 env=env, timeout=600)
+        if result.returncode != 0:
+            stack.print_logs()
         return result.returncode
 
 

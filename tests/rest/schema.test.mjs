@@ -151,6 +151,7 @@ test('every error status, in the platform envelope and in the shape the document
     ['GET', 'admin/notifications/?no_such_filter=1', admin, 400],
     ['GET', 'admin/logs/?created__gt=yesterday', admin, 400],
     ['GET', 'admin/notifications/?page=99', admin, 404],
+    ['GET', 'admin/notifications/?name=%zz', admin, 400],
   ];
   for (const [method, path, request, status] of cases) {
     const answer = await http(method, path, request);

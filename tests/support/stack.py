@@ -65,6 +65,18 @@ class Stack:
                 os.killpg(self.process.pid, signal.SIGKILL)
         subprocess.run(["rm", "-rf", self.run_dir], check=False)
 
+    def print_logs(self, lines=40):
+        """The end of each program's log, for a test that failed."""
+        logs = os.path.join(self.run_dir, "logs")
+        for name in sorted(os.listdir(logs)) if os.path.isdir(logs) else []:
+            with open(os.path.join(logs, name), errors="replace") as f:
+                tail = f.readlines()[-lines:]
+            print(f"--- {name} (last {len(tail)} lines)")
+            print("".join(tail), end="")
+        if self.process is not None and self.process.poll() is not None:
+            with open(os.path.join(self.run_dir, "run.out"), errors="replace") as f:
+                print(f"--- ./tools/run exited with {self.process.returncode}:\n{f.read()[-2000:]}")
+
     @staticmethod
     def get_json(url):
         with urllib.request.urlopen(url, timeout=15) as response:

@@ -5,6 +5,7 @@
 #include "gateway/rest/json_codec.h"
 #include "gateway/rest/rest_view.h"
 #include "gateway/rest/route_table.h"
+#include "gateway/rest/url.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "notifications/v1/admin_service.grpc.pb.h"
@@ -312,6 +313,22 @@ TEST(RouteTableTest, LiteralSegmentsWinAndVariablesAreDecoded) {
   EXPECT_THAT(update->variables,
               ElementsAre(std::pair<std::string, std::string>("notification.id", "n1")));
   EXPECT_FALSE(routes.Find("GET", "admin/notifications/%zz/").has_value());
+}
+
+TEST(UrlTest, EscapesAreDecodedAndWrittenBack) {
+  EXPECT_EQ(PercentDecode("a%2Fb+c", /*query=*/false), "a/b+c");
+  EXPECT_EQ(PercentDecode("a%2fb+c", /*query=*/true), "a/b c");
+  EXPECT_EQ(PercentDecode("100%", true), std::nullopt);
+  EXPECT_EQ(PercentDecode("%g1", true), std::nullopt);
+  EXPECT_EQ(PercentEncode("a b/é~"), "a%20b%2F%C3%A9~");
+  auto query = QueryOf("/api/admin/logs/?type__in=email%2Csms&sent&recipient__contains=a+b");
+  ASSERT_TRUE(query.has_value());
+  EXPECT_THAT(*query,
+              ElementsAre(std::pair<std::string, std::string>("type__in", "email,sms"),
+                          std::pair<std::string, std::string>("sent", ""),
+                          std::pair<std::string, std::string>("recipient__contains", "a b")));
+  EXPECT_FALSE(QueryOf("/x/?name=%zz").has_value());
+  EXPECT_TRUE(QueryOf("/x/")->empty());
 }
 
 }  // namespace
