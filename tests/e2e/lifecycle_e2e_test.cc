@@ -110,7 +110,7 @@ TEST_F(LifecycleE2eTest, TheWholeLifecycle) {
   std::set<std::string> secrets = Secrets("acme");
   ASSERT_EQ(secrets.size(), 1u);
   const std::string secret = *secrets.begin();
-  EXPECT_GE(secret.size(), 32u);
+  EXPECT_EQ(secret.size(), 48u);
   // The company's own webhook secret is answered to its own admin (CONTRACT.md section 5); its
   // platform token never is.
   EXPECT_EQ(body["data"]["secret"], secret);

@@ -3,6 +3,9 @@
 #include <pqxx/pqxx>
 
 #include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
+#include "server/common/crypto.h"
+#include "server/store/credential_store.h"
 #include "tests/service/service_fixture.h"
 
 namespace notify {
@@ -32,6 +35,20 @@ class CredentialsServiceTest : public ::notify::testing::ServiceTest {
       all += row[0].as<std::string>() + pqxx::binarystring(row[1]).str();
     }
     return all;
+  }
+  // The secrets of acme's credential of `type`, opened with the server's key, as JSON.
+  nlohmann::json OpenedSecrets(const std::string& type) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    const pqxx::result rows = tx.exec_params(
+        "SELECT secrets FROM credentials WHERE company_id = 'acme' AND type = $1", type);
+    EXPECT_EQ(rows.size(), 1u);
+    if (rows.size() != 1) return nullptr;
+    absl::StatusOr<std::string> opened =
+        SecretBox::FromHex(::notify::testing::kTestSecretKey)
+            ->Open(pqxx::binarystring(rows[0][0]).str(), CredentialSecretsContext("acme", type));
+    EXPECT_TRUE(opened.ok()) << opened.status();
+    return opened.ok() ? nlohmann::json::parse(*opened) : nullptr;
   }
 };
 
@@ -75,12 +92,17 @@ TEST_F(CredentialsServiceTest, UpdatesKeepMaskedSecretsAndReplaceNewOnes) {
   v1::UpdateCredentialResponse response;
   ASSERT_TRUE(admin_->UpdateCredential(As(kAdmin).get(), request, &response).ok());
   EXPECT_EQ(response.credential().twilio().from_number(), "+15550002222");
+  EXPECT_EQ(response.credential().twilio().auth_token(), "********");
+  EXPECT_EQ(OpenedSecrets("twilio")["auth_token"], "twilio-secret-token")
+      << "the masked token sent back keeps the stored one";
 
   request.mutable_credential()->mutable_twilio()->set_auth_token("rotated-token");
   request.clear_update_mask();
   request.mutable_update_mask()->add_paths("twilio.auth_token");
   ASSERT_TRUE(admin_->UpdateCredential(As(kAdmin).get(), request, &response).ok());
   EXPECT_EQ(StoredBytes().find("rotated-token"), std::string::npos);
+  EXPECT_EQ(OpenedSecrets("twilio")["auth_token"], "rotated-token") << "a new token replaces it";
+  EXPECT_EQ(response.credential().twilio().from_number(), "+15550002222");
 
   // A stored secret never follows a new account: changing it needs the token again.
   v1::UpdateCredentialRequest moved;

@@ -152,7 +152,7 @@ TEST_F(LifecycleServiceTest, ActivationStoresTheCompanySubscribesAndEncryptsTheS
   const auto subscriptions = platform_->subscriptions("acme");
   ASSERT_EQ(subscriptions.size(), PlatformEventNames().size());
   const std::string secret = subscriptions[0].secret;
-  EXPECT_GE(secret.size(), 32u);
+  EXPECT_EQ(secret.size(), 48u);
   for (const auto& s : subscriptions) {
     EXPECT_EQ(s.url, "https://notify.test/api/webhook/");
     EXPECT_EQ(s.secret, secret);

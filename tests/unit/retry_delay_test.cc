@@ -1,6 +1,8 @@
 // The delivery retry schedule: exponential, jittered, bounded.
 #include <cmath>
+#include <cstdint>
 #include <set>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "gtest/gtest.h"
@@ -30,16 +32,36 @@ TEST(RetryDelayTest, NeverExceedsTheCap) {
   }
 }
 
-TEST(RetryDelayTest, TheDefaultsSpanAboutADayOverEightAttempts) {
+// A generator that always gives the same word: absl::Uniform(gen, a, b) over it is a (all zero
+// bits) or the midpoint (the top bit alone), so the jitter's low end and its centre can be asked
+// for. (All one bits would round to b, which Uniform rejects and asks again, forever.)
+struct FixedBits {
+  using result_type = uint64_t;
+  static constexpr uint64_t min() { return 0; }
+  static constexpr uint64_t max() { return ~uint64_t{0}; }
+  uint64_t operator()() { return value; }
+  uint64_t value;
+};
+
+TEST(RetryDelayTest, TheDefaultsSpanFourteenToEighteenHoursOverEightAttempts) {
   EngineOptions options;
-  absl::BitGen random;
-  absl::Duration total;
+  ASSERT_EQ(options.max_attempts, 8);
+  // The seven waits between eight attempts, nominally 60, 180, 540, 1620, 4860, 14580 s and the
+  // 12 h cap (43740 s capped); with jitter, 0.8 to 1.2 of that.
+  FixedBits low{0};
+  FixedBits centre{uint64_t{1} << 63};
+  const std::vector<double> nominal = {60, 180, 540, 1620, 4860, 14580, 43200};
+  absl::Duration shortest, typical;
   for (int attempt = 1; attempt < options.max_attempts; ++attempt) {
-    // The nominal schedule: the midpoint of the jitter.
-    total += std::min(options.retry_base * std::pow(3.0, attempt - 1), options.retry_max);
+    const absl::Duration at_low = RetryDelay(options, attempt, low);
+    const absl::Duration at_centre = RetryDelay(options, attempt, centre);
+    EXPECT_NEAR(absl::ToDoubleSeconds(at_low), 0.8 * nominal[attempt - 1], 1e-6) << attempt;
+    EXPECT_NEAR(absl::ToDoubleSeconds(at_centre), nominal[attempt - 1], 1e-6) << attempt;
+    shortest += at_low;
+    typical += at_centre;
   }
-  EXPECT_GT(total, absl::Hours(12));
-  EXPECT_LT(total, absl::Hours(30));
+  EXPECT_NEAR(absl::ToDoubleSeconds(shortest), 52032, 1e-3);  // 14.45 h
+  EXPECT_NEAR(absl::ToDoubleSeconds(typical), 65040, 1e-3);   // 18.07 h
 }
 
 TEST(RetryDelayTest, JitterSpreadsRetriesApart) {
