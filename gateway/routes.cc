@@ -53,14 +53,6 @@ void Unary(absl::Duration timeout, Request request, Start start, Done done) {
         });
 }
 
-// The services the REST face transcodes.
-// Reached through a message of each file, which links the file's descriptors into the binary.
-std::vector<const google::protobuf::ServiceDescriptor*> Services() {
-  return {v1::ActivateRequest::descriptor()->file()->FindServiceByName("AdminService"),
-          v1::ListUserNotificationsRequest::descriptor()->file()->FindServiceByName("UserService"),
-          v1::ReceiveEventRequest::descriptor()->file()->FindServiceByName("WebhookService")};
-}
-
 absl::string_view HeaderOf(const HttpRequest& request, http::field field) {
   auto value = request[field];
   return {value.data(), value.size()};
@@ -83,7 +75,7 @@ Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics:
       webhooks_(WebhookBatcher::Create(webhook_.get(),
                                        {.call_timeout = options_.call_timeout,
                                         .max_in_flight = options_.webhook_calls_in_flight})),
-      rest_(channel_, Services(),
+      rest_(channel_, ApiServices(),
             {.call_timeout = options_.call_timeout,
              .slow_call_timeout = options_.lifecycle_timeout,
              .slow_methods = {"notifications.v1.AdminService.Activate",
@@ -111,7 +103,7 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
     // trailing slash: "webhook", "admin/notifications/{id}".
     if (match.has_value()) {
       label = std::string(absl::StripSuffix(match->binding->path, "/"));
-    } else if (route == "schema/") {
+    } else if (route == "schema/" || route == "schema") {
       label = "schema";
     }
   }

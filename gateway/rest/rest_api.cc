@@ -17,12 +17,16 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "notifications/v1/admin_service.pb.h"
+#include "notifications/v1/user_service.pb.h"
+#include "notifications/v1/webhook_service.pb.h"
 
 namespace notify::gateway {
 namespace {
 
 namespace pb = google::protobuf;
 namespace http = boost::beast::http;
+namespace v1 = notifications::v1;
 using json = nlohmann::json;
 
 constexpr int kDefaultPageSize = 15;
@@ -111,6 +115,13 @@ struct Call {
 };
 
 }  // namespace
+
+std::vector<const pb::ServiceDescriptor*> ApiServices() {
+  // Reached through a message of each file, which links the file's descriptors into the binary.
+  return {v1::ActivateRequest::descriptor()->file()->FindServiceByName("AdminService"),
+          v1::ListUserNotificationsRequest::descriptor()->file()->FindServiceByName("UserService"),
+          v1::ReceiveEventRequest::descriptor()->file()->FindServiceByName("WebhookService")};
+}
 
 bool IsPagedList(const pb::MethodDescriptor* method) {
   const pb::Descriptor* in = method->input_type();

@@ -77,6 +77,9 @@ class RestApi {
   std::map<std::string, Override> overrides_;
 };
 
+// The services of notifications.v1 (Admin, User, Webhook), whose routes the REST face serves.
+std::vector<const google::protobuf::ServiceDescriptor*> ApiServices();
+
 // Whether `method` is a list the REST face pages by number (see RestApi).
 bool IsPagedList(const google::protobuf::MethodDescriptor* method);
 

@@ -72,25 +72,6 @@ const RestField* RestView::Find(absl::string_view name) const {
   return it == by_name_.end() ? nullptr : &fields_[it->second];
 }
 
-const RestField* RestView::FindByProtoPath(absl::string_view path) const {
-  for (const RestField& field : fields_) {
-    if (field.kind == RestKind::kGroup) {
-      for (const RestField& child : field.children) {
-        if (child.ProtoPath() == path) return &child;
-      }
-      continue;
-    }
-    if (field.kind == RestKind::kOneof) {
-      for (const RestField& member : field.children) {
-        if (member.ProtoPath() == path) return &member;
-      }
-      continue;
-    }
-    if (field.ProtoPath() == path) return &field;
-  }
-  return nullptr;
-}
-
 RestViews::RestViews(const std::vector<const pb::ServiceDescriptor*>& services) {
   for (const pb::ServiceDescriptor* service : services) {
     for (int i = 0; i < service->method_count(); ++i) {

@@ -71,9 +71,6 @@ class RestView {
   const std::vector<RestField>& fields() const { return fields_; }
   // The field with this JSON key, or null.
   const RestField* Find(absl::string_view name) const;
-  // The field whose proto path (dotted, from this message) is `path`, or null; searched in groups
-  // and oneof members too.
-  const RestField* FindByProtoPath(absl::string_view path) const;
 
  private:
   friend class RestViews;

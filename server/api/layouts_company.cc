@@ -56,12 +56,11 @@ std::vector<T> PageOfSorted(const std::vector<T>& items, const PageRequest& page
 
 // A ready-made template with its ready-made layout's summary.
 v1::Template WithLayoutSummary(v1::Template t) {
-  for (const v1::Layout& l : ReadyMadeLayouts()) {
-    if (l.id() != t.layout()) continue;
+  if (const v1::Layout* l = FindReadyMadeLayout(t.layout()); l != nullptr) {
     v1::LayoutSummary* summary = t.mutable_layout_summary();
-    summary->set_id(l.id());
-    summary->set_name(l.name());
-    summary->set_description(l.description());
+    summary->set_id(l->id());
+    summary->set_name(l->name());
+    summary->set_description(l->description());
   }
   return t;
 }
@@ -264,13 +263,12 @@ grpc::Status AdminServiceImpl::GetLayoutTemplate(grpc::ServerContext* context,
                                                  const v1::GetLayoutTemplateRequest* request,
                                                  v1::GetLayoutTemplateResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
-    for (const v1::Layout& l : ReadyMadeLayouts()) {
-      if (l.id() == request->id()) {
-        *response->mutable_layout() = l;
-        return absl::OkStatus();
-      }
+    const v1::Layout* layout = FindReadyMadeLayout(request->id());
+    if (layout == nullptr) {
+      return WithReason(absl::NotFoundError("No such ready-made layout."), "LAYOUT_NOT_FOUND");
     }
-    return WithReason(absl::NotFoundError("No such ready-made layout."), "LAYOUT_NOT_FOUND");
+    *response->mutable_layout() = *layout;
+    return absl::OkStatus();
   });
 }
 
@@ -278,13 +276,12 @@ grpc::Status AdminServiceImpl::GetTemplate(grpc::ServerContext* context,
                                            const v1::GetTemplateRequest* request,
                                            v1::GetTemplateResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller&) {
-    for (const v1::Template& t : ReadyMadeTemplates()) {
-      if (t.id() == request->id()) {
-        *response->mutable_template_() = WithLayoutSummary(t);
-        return absl::OkStatus();
-      }
+    const v1::Template* found = FindReadyMadeTemplate(request->id());
+    if (found == nullptr) {
+      return WithReason(absl::NotFoundError("No such template."), "TEMPLATE_NOT_FOUND");
     }
-    return WithReason(absl::NotFoundError("No such template."), "TEMPLATE_NOT_FOUND");
+    *response->mutable_template_() = WithLayoutSummary(*found);
+    return absl::OkStatus();
   });
 }
 

@@ -19,16 +19,8 @@ const std::set<std::string>& OutputOnly() {
   return *kFields;
 }
 
-// The ready-made template of that id, or null.
-const v1::Template* FindTemplate(absl::string_view id) {
-  for (const v1::Template& t : ReadyMadeTemplates()) {
-    if (t.id() == id) return &t;
-  }
-  return nullptr;
-}
-
 absl::Status CheckTemplateId(absl::string_view id) {
-  if (id.empty() || FindTemplate(id) != nullptr) return absl::OkStatus();
+  if (id.empty() || FindReadyMadeTemplate(id) != nullptr) return absl::OkStatus();
   return WithField(WithReason(absl::InvalidArgumentError(absl::StrCat(
                                   "template: no ready-made template is called \"", id, "\"")),
                               "TEMPLATE_NOT_FOUND"),
@@ -40,7 +32,7 @@ absl::Status CheckTemplateId(absl::string_view id) {
 absl::Status FillFromTemplate(v1::Notification* n) {
   NOTIFY_RETURN_IF_ERROR(CheckTemplateId(n->template_()));
   if (n->template_().empty()) return absl::OkStatus();
-  const v1::Notification& from = FindTemplate(n->template_())->notification();
+  const v1::Notification& from = FindReadyMadeTemplate(n->template_())->notification();
   if (n->type() == v1::NOTIFICATION_TYPE_UNSPECIFIED) n->set_type(from.type());
   const auto fill = [](std::string* to, const std::string& value) {
     if (to->empty()) *to = value;
@@ -63,7 +55,7 @@ absl::Status FillFromTemplate(v1::Notification* n) {
 // The fields the server derives: the company, and the template's summary.
 void Decorate(const std::string& company, v1::Notification* n) {
   n->set_company(company);
-  if (const v1::Template* t = FindTemplate(n->template_()); t != nullptr) {
+  if (const v1::Template* t = FindReadyMadeTemplate(n->template_()); t != nullptr) {
     v1::TemplateSummary* summary = n->mutable_template_summary();
     summary->set_id(t->id());
     summary->set_default_(t->default_());
@@ -206,8 +198,8 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
     for (const UserNotificationRecord& record : page) {
       ToUserNotification(record, response->add_notifications());
     }
-    NOTIFY_ASSIGN_OR_RETURN(
-        const int total, deps_.notifications->CountForUser(caller.company, caller.user.id, filter));
+    filter.enabled = true;  // What ListForUser lists.
+    NOTIFY_ASSIGN_OR_RETURN(const int total, deps_.notifications->Count(caller.company, filter));
     response->set_total_size(total);
     return absl::OkStatus();
   });

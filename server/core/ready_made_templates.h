@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
+
 #include "notifications/v1/resources.pb.h"
 
 namespace notify {
@@ -15,6 +17,10 @@ const std::vector<notifications::v1::Template>& ReadyMadeTemplates();
 // The ready-made layouts (core/templates/ready_made_layouts.json), by id; templates name theirs in
 // their notification's `layout`.
 const std::vector<notifications::v1::Layout>& ReadyMadeLayouts();
+
+// The template, or the layout, of that id; null when there is none.
+const notifications::v1::Template* FindReadyMadeTemplate(absl::string_view id);
+const notifications::v1::Layout* FindReadyMadeLayout(absl::string_view id);
 
 }  // namespace notify
 

@@ -61,15 +61,11 @@ class NotificationStore {
 
   virtual absl::Status Delete(absl::string_view company, absl::string_view id) = 0;
 
-  // Enabled notifications of the company that match `filter` (whose `enabled` is left unset), in
-  // id order, each with `user`'s preference.
+  // Enabled notifications of the company that match `filter`, in id order, each with `user`'s
+  // preference. (Count with `enabled` set counts them.)
   virtual absl::StatusOr<std::vector<UserNotificationRecord>> ListForUser(
       absl::string_view company, absl::string_view user, const NotificationFilter& filter,
       absl::string_view after_id, int limit, int skip) = 0;
-
-  // How many notifications ListForUser would list across all pages.
-  virtual absl::StatusOr<int> CountForUser(absl::string_view company, absl::string_view user,
-                                           const NotificationFilter& filter) = 0;
 
   // One enabled notification with `user`'s preference. NotFound when missing or disabled.
   virtual absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,

@@ -256,6 +256,8 @@ test('trigger, the logs with their filters, and a resend', async () => {
 
 test('a user: their notifications, preferences allowed and refused', async () => {
   const mine = await user.userNotificationsList();
+  assert.equal(mine.data.count, mine.data.results.length, 'the count is of what the user can receive');
+  assert.ok(!mine.data.results.some((n) => n.type === 'push'), 'push is off for the company');
   const names = mine.data.results.map((n) => n.name);
   assert.ok(names.includes('Deposit email') && names.includes('Deposit inbox'));
   const email = mine.data.results.find((n) => n.id === made.email.id);

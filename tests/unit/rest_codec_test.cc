@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "gateway/rest/json_codec.h"
+#include "gateway/rest/rest_api.h"
 #include "gateway/rest/rest_view.h"
 #include "gateway/rest/route_table.h"
 #include "gateway/rest/url.h"
@@ -20,14 +21,8 @@ using json = nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-std::vector<const google::protobuf::ServiceDescriptor*> Services() {
-  return {v1::ActivateRequest::descriptor()->file()->FindServiceByName("AdminService"),
-          v1::ListUserNotificationsRequest::descriptor()->file()->FindServiceByName("UserService"),
-          v1::ReceiveEventRequest::descriptor()->file()->FindServiceByName("WebhookService")};
-}
-
 const RestViews& Views() {
-  static const RestViews* const kViews = new RestViews(Services());
+  static const RestViews* const kViews = new RestViews(ApiServices());
   return *kViews;
 }
 
@@ -265,7 +260,7 @@ TEST(JsonCodecTest, BodiesThatAreNotJsonOrNestTooDeepAreDiscarded) {
 }
 
 TEST(RouteTableTest, EveryPathOfTheOfficialExtensionHasItsVerbs) {
-  RouteTable routes(Services());
+  RouteTable routes(ApiServices());
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"activate/", {"POST"}},
       {"deactivate/", {"POST"}},
@@ -298,7 +293,7 @@ TEST(RouteTableTest, EveryPathOfTheOfficialExtensionHasItsVerbs) {
 }
 
 TEST(RouteTableTest, LiteralSegmentsWinAndVariablesAreDecoded) {
-  RouteTable routes(Services());
+  RouteTable routes(ApiServices());
   auto preview = routes.Find("POST", "admin/notifications/preview/");
   ASSERT_TRUE(preview.has_value());
   EXPECT_EQ(preview->binding->method->name(), "PreviewNotification");

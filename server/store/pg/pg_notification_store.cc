@@ -287,23 +287,6 @@ absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListFor
   return out;
 }
 
-absl::StatusOr<int> PgNotificationStore::CountForUser(absl::string_view company,
-                                                      absl::string_view user,
-                                                      const NotificationFilter& filter) {
-  int count = 0;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("counting a user's notifications", [&](pqxx::connection& conn) {
-    pqxx::nontransaction tx(conn);
-    count = tx.exec_params(absl::StrCat("SELECT count(*) FROM notifications n WHERE"
-                                        " n.company_id = $1 AND n.enabled AND $2 = $2",
-                                        Filter(3)),
-                           std::string(company), std::string(user), filter.event, filter.type,
-                           filter.name_contains, filter.enabled, filter.layout)[0][0]
-                .as<int>();
-    return absl::OkStatus();
-  }));
-  return count;
-}
-
 absl::StatusOr<UserNotificationRecord> PgNotificationStore::GetForUser(absl::string_view company,
                                                                        absl::string_view user,
                                                                        absl::string_view id) {

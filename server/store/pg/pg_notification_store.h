@@ -30,8 +30,6 @@ class PgNotificationStore final : public NotificationStore {
                                                                   const NotificationFilter& filter,
                                                                   absl::string_view after_id,
                                                                   int limit, int skip) override;
-  absl::StatusOr<int> CountForUser(absl::string_view company, absl::string_view user,
-                                   const NotificationFilter& filter) override;
   absl::StatusOr<UserNotificationRecord> GetForUser(absl::string_view company,
                                                     absl::string_view user,
                                                     absl::string_view id) override;
