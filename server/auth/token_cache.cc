@@ -40,8 +40,10 @@ absl::StatusOr<PlatformUser> TokenCache::Get(absl::string_view token, const Fetc
   }
 
   if (!leader) {
+    ++waiting_;
     std::unique_lock<std::mutex> lock(flight->mu);
     flight->done_cv.wait(lock, [&flight] { return flight->done; });
+    --waiting_;
     return *flight->result;
   }
 

@@ -2,6 +2,7 @@
 #ifndef NOTIFY_SERVER_AUTH_TOKEN_CACHE_H_
 #define NOTIFY_SERVER_AUTH_TOKEN_CACHE_H_
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <list>
@@ -41,6 +42,9 @@ class TokenCache {
 
   size_t size() const;
 
+  // How many callers are waiting for another caller's fetch right now.
+  int waiting() const { return waiting_.load(); }
+
  private:
   struct Entry {
     std::string key;
@@ -57,6 +61,7 @@ class TokenCache {
   std::list<Entry> lru_;  // Most recently used first.
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  std::atomic<int> waiting_{0};
 };
 
 }  // namespace notify

@@ -147,6 +147,10 @@ def main():
         if time.time() > deadline:
             fail("the demo email did not arrive in 30 s", output())
         time.sleep(0.2)
+    time.sleep(1)  # A second copy, if the deposit were sent twice, would be in by now.
+    emails = [n for n in os.listdir(mail_dir) if n.endswith(".eml")]
+    if len(emails) != 1:
+        fail(f"the demo deposit made {len(emails)} emails, not one: {emails}", output())
     printed = subprocess.run([os.path.join(ROOT, "tools", "smtp-sink"), "--print", mail_dir],
                              capture_output=True, text=True, timeout=30)
     for expected in ("You received 100.00 EUR", "thabo.nkosi@mail.example", "Hi Thabo,",

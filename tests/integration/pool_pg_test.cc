@@ -58,9 +58,14 @@ TEST(PoolPgTest, AWaiterGetsAConnectionAsSoonAsOneIsReturned) {
     absl::SleepFor(absl::Milliseconds(100));
     held.reset();
   });
+  const absl::Time start = absl::Now();
   absl::StatusOr<PgPool::Lease> waited = pool.Acquire();
+  const absl::Duration took = absl::Now() - start;
   releaser.join();
   EXPECT_TRUE(waited.ok()) << waited.status();
+  EXPECT_GE(took, absl::Milliseconds(90)) << "it waited for the one connection";
+  EXPECT_LT(took, absl::Seconds(5)) << "and took it when returned, not at the 10 s timeout";
+  EXPECT_EQ(pool.open_connections(), 1) << "the returned connection, not a new one";
 }
 
 TEST(PoolPgTest, AnUnreachableDatabaseIsUnavailableNotACrash) {

@@ -185,9 +185,15 @@ TEST_F(LifecycleServiceTest, BadAndNonAdminTokensAreInvalidArgumentsOnTheTokenFi
   EXPECT_EQ(user.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(DetailsOf(user).reason, "ADMIN_REQUIRED");
 
+  // Refused before it reaches the platform, where it would be a header of its own.
+  const int asked = platform_->authenticate_calls();
   grpc::Status smuggled = Activate(std::string(kAcmeAdmin) + "\r\nX-Injected: 1");
   EXPECT_EQ(smuggled.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(DetailsOf(smuggled).reason, "TOKEN_INVALID");
+  EXPECT_EQ(platform_->authenticate_calls(), asked) << "the platform was never asked";
+  grpc::Status spaced = Activate(std::string(kAcmeAdmin) + " x");
+  EXPECT_EQ(DetailsOf(spaced).reason, "TOKEN_INVALID");
+  EXPECT_EQ(platform_->authenticate_calls(), asked);
 
   grpc::Status empty = Activate("");
   EXPECT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -23,15 +23,24 @@ nlohmann::json PlatformSim::Control(const std::string& method, const std::string
 
 int PlatformSim::Calls(const std::string& method_and_path) {
   nlohmann::json calls = Control("GET", "calls");
-  if (!calls.is_object()) return -1;
+  if (!calls.is_object() || !calls["counts"].is_object()) {
+    ADD_FAILURE() << "GET /_sim/calls answered " << calls.dump();
+    return -1;
+  }
   return calls["counts"].value(method_and_path, 0);
 }
 
 std::vector<nlohmann::json> PlatformSim::Webhooks(const std::string& company) {
   std::vector<nlohmann::json> out;
   nlohmann::json answer = Control("GET", "webhooks");
-  if (!answer.is_object()) return out;
-  nlohmann::json results = answer.contains("data") ? answer["data"]["results"] : answer["results"];
+  nlohmann::json results;
+  if (answer.is_object()) {
+    results = answer.contains("data") ? answer["data"]["results"] : answer["results"];
+  }
+  if (!results.is_array()) {
+    ADD_FAILURE() << "GET /_sim/webhooks answered " << answer.dump();
+    return out;
+  }
   for (const auto& webhook : results) {
     if (webhook.value("company", "") == company) out.push_back(webhook);
   }

@@ -35,10 +35,12 @@ class PlatformSim {
   nlohmann::json Control(const std::string& method, const std::string& path,
                          const nlohmann::json& body = nullptr);
 
-  // How many times the platform was called with `method_and_path`, e.g. "GET /3/auth/".
+  // How many times the platform was called with `method_and_path`, e.g. "GET /3/auth/"; -1 (and a
+  // test failure) when the simulator could not be asked.
   int Calls(const std::string& method_and_path);
 
-  // The webhooks of `company`, as {url, event, secret} objects.
+  // The webhooks of `company`, as {url, event, secret} objects; empty (and a test failure) when the
+  // simulator could not be asked.
   std::vector<nlohmann::json> Webhooks(const std::string& company);
 
   Subprocess& process() { return *process_; }

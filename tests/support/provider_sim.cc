@@ -100,7 +100,10 @@ std::vector<nlohmann::json> ProviderSim::Requests(const std::string& provider) {
   std::vector<nlohmann::json> out;
   nlohmann::json answer =
       Control("GET", provider.empty() ? "requests" : "requests?provider=" + provider);
-  if (!answer.is_object() || !answer["requests"].is_array()) return out;
+  if (!answer.is_object() || !answer["requests"].is_array()) {
+    ADD_FAILURE() << "GET /_sim/requests answered " << answer.dump();
+    return out;
+  }
   for (const auto& request : answer["requests"]) out.push_back(request);
   return out;
 }

@@ -56,7 +56,8 @@ class ProviderSim {
                          const nlohmann::json& body = nullptr);
 
   // The requests recorded for `provider` (twilio, sendgrid, token, fcm, noop, other; all when
-  // empty), oldest first. Authorization headers read "<redacted>".
+  // empty), oldest first. Authorization headers read "<redacted>". Empty (and a test failure) when
+  // the simulator could not be asked.
   std::vector<nlohmann::json> Requests(const std::string& provider = "");
 
   // Adds a fault rule: {"provider" or "path", "status", "count"?, "delay_ms"?, "retry_after"?,

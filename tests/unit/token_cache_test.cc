@@ -70,8 +70,10 @@ TEST_F(TokenCacheTest, EvictsTheLeastRecentlyUsed) {
   EXPECT_EQ(fetches_, 4);
 }
 
+// Nothing is kept (ttl 0), so only the shared flight can spare the fifteen other fetches; the fetch
+// is held until all fifteen wait for it.
 TEST_F(TokenCacheTest, ConcurrentMissesShareOneFetch) {
-  TokenCache cache({}, &clock_);
+  TokenCache cache({.ttl = absl::ZeroDuration()}, &clock_);
   std::atomic<bool> release{false};
   auto slow = [&] {
     ++fetches_;
@@ -85,12 +87,14 @@ TEST_F(TokenCacheTest, ConcurrentMissesShareOneFetch) {
       if (cache.Get("token", slow).ok()) ++ok;
     });
   }
-  // Let every thread reach the cache before the one fetch finishes.
-  absl::SleepFor(absl::Milliseconds(100));
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (cache.waiting() < 15 && absl::Now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(cache.waiting(), 15) << "every other caller waits for the one fetch";
   release = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 16);
   EXPECT_EQ(fetches_, 1);
+  EXPECT_EQ(cache.waiting(), 0);
 }
 
 TEST_F(TokenCacheTest, ForgetsACompanysUsers) {

@@ -88,6 +88,14 @@ func asError(t *testing.T, err error, code codes.Code) *Error {
 	return e
 }
 
+// notFound checks that err is NOT_FOUND for the reason named.
+func notFound(t *testing.T, err error, reason string) {
+	t.Helper()
+	if nerr := asError(t, err, codes.NotFound); nerr.Reason != reason {
+		t.Errorf("reason %q, want %q", nerr.Reason, reason)
+	}
+}
+
 func smsNotification(name string) *notificationsv1.Notification {
 	return &notificationsv1.Notification{
 		Type:        notificationsv1.NotificationType_NOTIFICATION_TYPE_SMS,
@@ -175,7 +183,7 @@ func TestLiveNotificationLifecycle(t *testing.T) {
 	if status.Code(err) != codes.NotFound {
 		t.Errorf("status.Code = %v", status.Code(err))
 	}
-	asError(t, a.DeleteNotification(ctx, created.GetId()), codes.NotFound)
+	notFound(t, a.DeleteNotification(ctx, created.GetId()), "NOTIFICATION_NOT_FOUND")
 }
 
 func TestLiveNotificationPages(t *testing.T) {
@@ -375,7 +383,7 @@ func TestLivePreview(t *testing.T) {
 		t.Error("an empty expression fires")
 	}
 	_, err = a.PreviewNotification(ctx, "00000000-0000-0000-0000-000000000000", nil)
-	asError(t, err, codes.NotFound)
+	notFound(t, err, "NOTIFICATION_NOT_FOUND")
 }
 
 func TestLiveLayouts(t *testing.T) {
@@ -447,7 +455,7 @@ func TestLiveTemplatesCredentialsLogsEvents(t *testing.T) {
 		}
 	}
 	_, err = a.GetTemplate(ctx, unique("no-such-template"))
-	asError(t, err, codes.NotFound)
+	notFound(t, err, "TEMPLATE_NOT_FOUND")
 
 	creds := a.Credentials(ctx, nil)
 	for creds.Next() {
@@ -459,13 +467,15 @@ func TestLiveTemplatesCredentialsLogsEvents(t *testing.T) {
 		t.Error(err)
 	}
 	_, err = a.GetCredential(ctx, "00000000-0000-0000-0000-000000000000")
-	asError(t, err, codes.NotFound)
+	notFound(t, err, "CREDENTIAL_NOT_FOUND")
 
-	if _, err := a.ListLogs(ctx, &notificationsv1.ListLogsRequest{PageSize: 3}); err != nil {
+	if page, err := a.ListLogs(ctx, &notificationsv1.ListLogsRequest{PageSize: 3}); err != nil {
 		t.Error(err)
+	} else if want := int(page.GetTotalSize()); len(page.GetLogs()) != want && !(want > 3 && len(page.GetLogs()) == 3) {
+		t.Errorf("ListLogs gave %d logs, want %d of %d", len(page.GetLogs()), want, page.GetTotalSize())
 	}
 	_, err = a.GetLog(ctx, "00000000-0000-0000-0000-000000000000")
-	asError(t, err, codes.NotFound)
+	notFound(t, err, "LOG_NOT_FOUND")
 	if _, err := a.ListEvents(ctx, &notificationsv1.ListEventsRequest{PageSize: 3}); err != nil {
 		t.Error(err)
 	}
@@ -531,7 +541,7 @@ func TestLiveUser(t *testing.T) {
 		t.Error(err)
 	}
 	_, err = u.GetLog(ctx, "00000000-0000-0000-0000-000000000000")
-	asError(t, err, codes.NotFound)
+	notFound(t, err, "LOG_NOT_FOUND")
 
 	// A device: register, see it listed, remove it.
 	d, err := u.RegisterDevice(ctx, &notificationsv1.Device{

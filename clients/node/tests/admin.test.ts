@@ -178,9 +178,16 @@ describe('AdminClient', { skip: skipUnless('adminToken') }, () => {
 
   it('lists events and logs', async () => {
     const page = await admin.listEvents({ pageSize: 5, startTime: new Date(Date.now() - 86_400_000) });
-    assert.ok(page.events.length <= 5);
+    assert.equal(page.events.length, Math.min(5, page.totalSize));
+    assert.equal(page.nextPageToken === '', page.totalSize <= 5);
+    if (page.nextPageToken) {
+      const next = await admin.listEvents({ pageSize: 5, startTime: new Date(Date.now() - 86_400_000), pageToken: page.nextPageToken });
+      assert.equal(next.events.length, Math.min(5, page.totalSize - 5));
+      const first = new Set(page.events.map((e) => e.id));
+      assert.ok(next.events.every((e) => !first.has(e.id)), 'the second page goes on from the first');
+    }
     const logs = await admin.listLogs({ pageSize: 5 });
-    assert.ok(logs.logs.length <= 5);
+    assert.equal(logs.logs.length, Math.min(5, logs.totalSize));
   });
 
   it('previews a notification without sending it', async () => {

@@ -372,7 +372,9 @@ class ServerTest(unittest.TestCase):
         mine = self.create("user-visible", type="SYSTEM", subject="Hi", text_message="Hello.")
         with UserClient(TARGET, USER_TOKEN) as user:
             page = user.list_notifications(page_size=1)
-            self.assertLessEqual(len(page.notifications), 1)
+            self.assertEqual(len(page.notifications), 1)
+            self.assertGreaterEqual(page.total_size, 1)
+            self.assertEqual(page.next_page_token == "", page.total_size == 1)
             listed = {n.id: n for n in user.iter_notifications(page_size=2)}
             self.assertIn(mine.id, listed)
             self.assertEqual(listed[mine.id].name, mine.name)
