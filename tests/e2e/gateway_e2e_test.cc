@@ -139,6 +139,63 @@ TEST_F(GatewayE2eTest, SigtermStopsTheGatewayCleanly) {
   EXPECT_TRUE(gateway_.process->WaitForLog("stopped", absl::ZeroDuration()).has_value());
 }
 
+// An idle keep-alive connection is closed after --idle-timeout: the next request needs a new one.
+TEST_F(GatewayE2eTest, AnIdleConnectionIsClosedAfterTheIdleTimeout) {
+  Running quick = StartGateway(server_.address, {"--idle-timeout=1s"});
+  ASSERT_FALSE(quick.address.empty());
+  HttpClient client;
+  ASSERT_EQ(client.Get("http://" + quick.address + "/healthz").status, 200);
+  ASSERT_EQ(client.Get("http://" + quick.address + "/healthz").status, 200);
+  EXPECT_EQ(client.connections_opened(), 1) << "kept alive while in use";
+  absl::SleepFor(absl::Milliseconds(1600));
+  ASSERT_EQ(client.Get("http://" + quick.address + "/healthz").status, 200);
+  EXPECT_EQ(client.connections_opened(), 2) << "the idle connection was closed";
+  // The default (60 s) keeps it over the same pause.
+  HttpClient patient;
+  ASSERT_EQ(patient.Get(Url("/healthz")).status, 200);
+  absl::SleepFor(absl::Milliseconds(1600));
+  ASSERT_EQ(patient.Get(Url("/healthz")).status, 200);
+  EXPECT_EQ(patient.connections_opened(), 1);
+}
+
+// The platform's calls arrive under --api-prefix, and nowhere else.
+TEST_F(GatewayE2eTest, ThePlatformsCallsAreServedUnderTheApiPrefix) {
+  Running prefixed = StartGateway(server_.address, {"--api-prefix=/ext/notify/"});
+  ASSERT_FALSE(prefixed.address.empty());
+  HttpClient client;
+  const std::string event = R"({"id": "1", "event": "user.create", "company": "acme", "data": {}})";
+  const std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
+                                                      {"Authorization", "Secret wrong"}};
+  // 401: the route is there (the company is unknown); 404: it is not.
+  EXPECT_EQ(
+      client.Request("POST", "http://" + prefixed.address + "/ext/notify/webhook/", event, headers)
+          .status,
+      401);
+  EXPECT_EQ(
+      client.Request("POST", "http://" + prefixed.address + "/api/webhook/", event, headers).status,
+      404);
+  EXPECT_EQ(client
+                .Request("POST", "http://" + prefixed.address + "/ext/notify/activate/",
+                         R"({"token": ""})", {{"Content-Type", "application/json"}})
+                .status,
+            400);
+  EXPECT_EQ(client.Request("POST", Url("/api/webhook/"), event, headers).status, 401)
+      << "the default prefix is /api/";
+}
+
+// A setting that does not parse stops the gateway at start-up with exit code 2, naming it.
+TEST(GatewayAloneTest, ABadSettingExitsWithCodeTwoNamingIt) {
+  for (const std::string& arg :
+       {std::string("--call-timeout=soon"), std::string("--idle-timeout=0s"),
+        std::string("--listen=nowhere"), std::string("--no-such-flag=1")}) {
+    auto gateway = Subprocess::Start(NOTIFY_GATEWAY_BIN, {.args = {arg, "--server=127.0.0.1:1"}});
+    ASSERT_TRUE(gateway.ok());
+    EXPECT_EQ((*gateway)->Wait(absl::Seconds(10)), 2) << arg << ": " << (*gateway)->Output();
+    const std::string name = arg.substr(2, arg.find('=') - 2);
+    EXPECT_THAT((*gateway)->Output(), ::testing::HasSubstr(name)) << arg;
+  }
+}
+
 TEST(GatewayAloneTest, ReadyzIsUnavailableWithoutAServer) {
   Running gateway = StartGateway("127.0.0.1:1");
   ASSERT_FALSE(gateway.address.empty());
@@ -274,6 +331,87 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   EXPECT_EQ(statuses[200], 8);
   EXPECT_EQ(statuses[401], 4);
   EXPECT_EQ(webhooks.received(), 8u);
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend.server->Shutdown();
+}
+
+// A webhook service that holds its first two calls until released and records each call's size.
+class HeldBatchWebhooks final : public notifications::v1::WebhookService::Service {
+ public:
+  grpc::Status ReceiveEvents(grpc::ServerContext*,
+                             const notifications::v1::ReceiveEventsRequest* request,
+                             notifications::v1::ReceiveEventsResponse* response) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      sizes_.push_back(request->events_size());
+      changed_.notify_all();
+      if (sizes_.size() <= 2) changed_.wait(lock, [this] { return released_; });
+    }
+    for (const auto& event : request->events()) {
+      const nlohmann::json payload = nlohmann::json::parse(event.payload());
+      response->add_results()->mutable_stored()->set_id("stored-" +
+                                                        payload["id"].get<std::string>());
+    }
+    return grpc::Status::OK;
+  }
+  bool WaitForCalls(size_t n, absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, absl::ToChronoMilliseconds(timeout),
+                             [&] { return sizes_.size() >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  std::vector<int> sizes() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sizes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<int> sizes_;
+  bool released_ = false;
+};
+
+// While two calls are under way, the webhooks that arrive meanwhile wait in the gateway and then
+// travel together in one ReceiveEvents call, each answered with its own result.
+TEST(GatewayAloneTest, WebhooksThatArriveTogetherShareOneReceiveEventsCall) {
+  HeldBatchWebhooks webhooks;
+  Backend backend(&webhooks);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address(), {"--call-timeout=10s"});
+  ASSERT_FALSE(gateway.address.empty());
+
+  std::mutex mu;
+  std::map<std::string, std::string> answers;  // event id -> the stored id answered
+  auto post = [&](int i) {
+    HttpClient client;
+    const std::string id = "e" + std::to_string(i);
+    HttpResult result =
+        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
+                       R"({"id": ")" + id + R"(", "event": "x", "company": "c", "data": {}})",
+                       {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    std::lock_guard<std::mutex> lock(mu);
+    answers[id] = result.status == 200
+                      ? nlohmann::json::parse(result.body)["data"]["id"].get<std::string>()
+                      : std::to_string(result.status);
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back(post, i);
+  ASSERT_TRUE(webhooks.WaitForCalls(2, absl::Seconds(10))) << "two calls under way";
+  for (int i = 2; i < 8; ++i) threads.emplace_back(post, i);
+  // Time for the six to reach the gateway; nothing reaches the server meanwhile.
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(webhooks.sizes().size(), 2u) << "no third call while two are under way";
+  webhooks.Release();
+  for (auto& t : threads) t.join();
+  EXPECT_THAT(webhooks.sizes(), ::testing::ElementsAre(1, 1, 6));
+  ASSERT_EQ(answers.size(), 8u);
+  for (const auto& [id, stored] : answers) EXPECT_EQ(stored, "stored-" + id);
   gateway.process->Signal(SIGTERM);
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
   backend.server->Shutdown();

@@ -1,5 +1,9 @@
 // The platform's lifecycle calls end to end: the platform simulator, notification-server and
 // notification-gateway as processes, and the platform's JSON through the gateway.
+#include <signal.h>
+
+#include <thread>
+
 #include <pqxx/pqxx>
 
 #include "gmock/gmock.h"
@@ -203,13 +207,65 @@ TEST_F(LifecycleE2eTest, PlatformDownIs503AndLeavesNothingHalfActive) {
   EXPECT_TRUE(GetCompany(testing::kSimAcmeAdminToken).ok());
 }
 
-TEST_F(LifecycleE2eTest, FiftyCallsWithOneTokenMakeAtMostOneAuthCall) {
+TEST_F(LifecycleE2eTest, FiftyCallsWithOneTokenMakeOneAuthCall) {
   ASSERT_EQ(Post("activate/", {{"token", testing::kSimAcmeAdminToken}}).status, 200);
   sim_->Control("POST", "calls/reset");
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(GetCompany(testing::kSimAcmeServiceToken).ok());
   }
-  EXPECT_LE(sim_->Calls("GET /3/auth/"), 1);
+  EXPECT_EQ(sim_->Calls("GET /3/auth/"), 1);
+}
+
+// On SIGTERM the server lets a call in flight finish within --shutdown-timeout, and cancels it
+// when that runs out, then exits 0.
+TEST_F(LifecycleE2eTest, SigtermLetsACallInFlightFinishWithinTheShutdownTimeout) {
+  ASSERT_EQ(Post("activate/", {{"token", testing::kSimAcmeAdminToken}}).status, 200);
+  // The platform takes 2 s to answer who the (not yet cached) service token is.
+  sim_->Control("POST", "faults", {{"path", "/3/auth/"}, {"status", 0}, {"delay_ms", 2000}});
+  struct Result {
+    grpc::Status status;
+    absl::Duration took;
+  };
+  // Calls GetCompany on `server` and sends it SIGTERM 500 ms into the call.
+  auto stop_during_call = [&](Subprocess& server, const std::string& address) {
+    auto stub =
+        v1::AdminService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    Result result;
+    std::thread call([&] {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", std::string("Token ") + testing::kSimAcmeServiceToken);
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      v1::GetCompanyResponse response;
+      const absl::Time start = absl::Now();
+      result.status = stub->GetCompany(&context, {}, &response);
+      result.took = absl::Now() - start;
+    });
+    absl::SleepFor(absl::Milliseconds(500));  // The call is now waiting on the platform.
+    server.Signal(SIGTERM);
+    call.join();
+    return result;
+  };
+
+  // 10 s to finish: the call is answered after the platform's 2 s.
+  auto patient = Subprocess::Start(
+      NOTIFY_SERVER_BIN,
+      ::notify::testing::ServerOptions(
+          db_.url(), {"--platform-url=" + sim_->url(), std::string("--public-url=") + kPublicUrl,
+                      "--platform-retries=0", "--shutdown-timeout=10s"}));
+  ASSERT_TRUE(patient.ok());
+  const std::string patient_address = AddressOf(**patient);
+  ASSERT_FALSE(patient_address.empty());
+  Result finished = stop_during_call(**patient, patient_address);
+  EXPECT_TRUE(finished.status.ok()) << finished.status.error_message();
+  EXPECT_GE(finished.took, absl::Milliseconds(1900));
+  EXPECT_EQ((*patient)->Wait(absl::Seconds(20)), 0) << (*patient)->Output();
+
+  // 1 s to finish (the tests' setting): the call is cancelled 1 s after SIGTERM.
+  Result cut = stop_during_call(*server_, server_address_);
+  EXPECT_FALSE(cut.status.ok());
+  EXPECT_GE(cut.took, absl::Milliseconds(1300));
+  EXPECT_LT(cut.took, absl::Milliseconds(1900)) << "cancelled before the platform answered";
+  EXPECT_EQ(server_->Wait(absl::Seconds(20)), 0) << server_->Output();
 }
 
 TEST_F(LifecycleE2eTest, WrongMethodsAndUnknownRoutes) {

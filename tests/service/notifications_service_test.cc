@@ -209,6 +209,45 @@ TEST_F(NotificationsServiceTest, PaginationEdges) {
   EXPECT_EQ(DetailsOf(forged).reason, "INVALID_PAGE_TOKEN");
 }
 
+// A page token resumes only the list and the company that made it.
+TEST_F(NotificationsServiceTest, PageTokensAreRefusedByAnotherCompanyAndAnotherList) {
+  for (int i = 0; i < 3; ++i) MustCreate(Email("T" + std::to_string(i)));
+  v1::ListNotificationsRequest first;
+  first.set_page_size(1);
+  v1::ListNotificationsResponse page;
+  ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), first, &page).ok());
+  const std::string token = page.next_page_token();
+  ASSERT_FALSE(token.empty());
+
+  v1::ListNotificationsRequest resumed;
+  resumed.set_page_size(1);
+  resumed.set_page_token(token);
+  v1::ListNotificationsResponse next;
+  ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), resumed, &next).ok())
+      << "the token resumes its own list";
+  ASSERT_EQ(next.notifications_size(), 1);
+
+  grpc::Status globex = admin_->ListNotifications(As(kGlobexAdmin).get(), resumed, &next);
+  EXPECT_EQ(globex.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(globex).reason, "INVALID_PAGE_TOKEN");
+
+  v1::ListLayoutsRequest layouts;
+  layouts.set_page_size(1);
+  layouts.set_page_token(token);
+  v1::ListLayoutsResponse layouts_page;
+  grpc::Status other_list = admin_->ListLayouts(As(kAdmin).get(), layouts, &layouts_page);
+  EXPECT_EQ(other_list.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(other_list).reason, "INVALID_PAGE_TOKEN");
+
+  v1::ListUserNotificationsRequest user_list;
+  user_list.set_page_size(1);
+  user_list.set_page_token(token);
+  v1::ListUserNotificationsResponse user_page;
+  grpc::Status user_status = user_->ListNotifications(As(kUser).get(), user_list, &user_page);
+  EXPECT_EQ(user_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(user_status).reason, "INVALID_PAGE_TOKEN");
+}
+
 TEST_F(NotificationsServiceTest, ListFilters) {
   MustCreate(Email("Deposit received"));
   MustCreate(Email("Welcome", "user.create"));
