@@ -247,6 +247,22 @@ TEST_F(DeliveryE2eTest, TheMetricsCountWhatBecameOfEachMessage) {
   EXPECT_THAT(metrics, HasSubstr(R"(notify_events_processed_total{outcome="processed"} 1)"));
 }
 
+// --deliver=false: the APIs are served and webhooks stored, and nothing is processed or sent.
+class NoDeliveryE2eTest : public DeliveryE2eTest {
+ protected:
+  void SetUp() override { Start({"--deliver=false"}); }
+};
+
+TEST_F(NoDeliveryE2eTest, EventsAreStoredAndNothingIsSent) {
+  Create(SmsOn("transaction.create", "Deposit {{ id }}"));
+  PostDeposits("kept", 3);
+  EXPECT_EQ(stack_->ListedEventIds().size(), 3u);
+  absl::SleepFor(absl::Seconds(1));  // Ten poll intervals: time enough to have sent them.
+  EXPECT_EQ(EventsPending(), 3);
+  EXPECT_TRUE(Logs().empty());
+  EXPECT_TRUE(providers_->Requests("twilio").empty());
+}
+
 // A channel with no provider at all (no credential, no server default): dead at once, saying so.
 class NoSmsProviderE2eTest : public DeliveryE2eTest {
  protected:

@@ -12,6 +12,7 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "notifications/v1/admin_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_options.h"
@@ -415,6 +416,54 @@ TEST(GatewayAloneTest, WebhooksThatArriveTogetherShareOneReceiveEventsCall) {
   gateway.process->Signal(SIGTERM);
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
   backend.server->Shutdown();
+}
+
+// An admin service whose Activate and GetCompany never answer (until the call is given up).
+class HangingAdmin final : public notifications::v1::AdminService::Service {
+ public:
+  grpc::Status Activate(grpc::ServerContext* context, const notifications::v1::ActivateRequest*,
+                        notifications::v1::ActivateResponse*) override {
+    return Hang(context);
+  }
+  grpc::Status GetCompany(grpc::ServerContext* context, const notifications::v1::GetCompanyRequest*,
+                          notifications::v1::GetCompanyResponse*) override {
+    return Hang(context);
+  }
+
+ private:
+  static grpc::Status Hang(grpc::ServerContext* context) {
+    while (!context->IsCancelled()) absl::SleepFor(absl::Milliseconds(10));
+    return grpc::Status(grpc::StatusCode::CANCELLED, "gone");
+  }
+};
+
+// Activate, deactivate and rotate get --lifecycle-timeout; every other call --call-timeout.
+TEST(GatewayAloneTest, LifecycleCallsHaveTheirOwnTimeout) {
+  HangingAdmin admin;
+  Backend backend(&admin);
+  ASSERT_TRUE(backend.started());
+  Running gateway =
+      StartGateway(backend.address(), {"--call-timeout=1s", "--lifecycle-timeout=3s"});
+  ASSERT_FALSE(gateway.address.empty());
+  HttpClient client;
+  auto timed = [&](const std::string& method, const std::string& path, const std::string& body) {
+    const absl::Time start = absl::Now();
+    HttpResult result =
+        client.Request(method, "http://" + gateway.address + path, body,
+                       {{"Content-Type", "application/json"}, {"Authorization", "Token t"}});
+    return std::make_pair(result.status, absl::Now() - start);
+  };
+  auto [activate_status, activate_took] = timed("POST", "/api/activate/", R"({"token": "t"})");
+  EXPECT_EQ(activate_status, 504);
+  EXPECT_GE(activate_took, absl::Milliseconds(2900));
+  EXPECT_LT(activate_took, absl::Milliseconds(4500));
+  auto [company_status, company_took] = timed("GET", "/api/admin/company/", "");
+  EXPECT_EQ(company_status, 504);
+  EXPECT_GE(company_took, absl::Milliseconds(900));
+  EXPECT_LT(company_took, absl::Milliseconds(2500));
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend.server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
 }
 
 // A server that never answers webhooks (until the call is given up).

@@ -2,7 +2,9 @@
 // waiting for a database that is not there yet.
 #include <signal.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -199,6 +201,28 @@ TEST(ServerE2eTest, DatabasePasswordNeverReachesTheLogs) {
   server->Wait(absl::Seconds(10));
   EXPECT_THAT(server->Output(), ::testing::Not(HasSubstr("hunter2secret")));
   EXPECT_THAT(server->Output(), HasSubstr("postgres:***@127.0.0.1:1"));
+}
+
+// Both programs run on jemalloc unless built with -DNOTIFY_USE_JEMALLOC=OFF.
+TEST(ServerE2eTest, BothProgramsRunOnJemalloc) {
+#ifndef NOTIFY_WITH_JEMALLOC
+  GTEST_SKIP() << "built with -DNOTIFY_USE_JEMALLOC=OFF";
+#else
+  TestDatabase db;
+  std::unique_ptr<Subprocess> server = StartServer(db.url());
+  ASSERT_NE(server, nullptr);
+  ASSERT_NE(ChannelTo(*server), nullptr);
+  auto gateway = Subprocess::Start(NOTIFY_GATEWAY_BIN,
+                                   {.args = {"--listen=127.0.0.1:0", "--server=127.0.0.1:1"}});
+  ASSERT_TRUE(gateway.ok());
+  ASSERT_TRUE((*gateway)->WaitForLog("listening", kStartTimeout).has_value());
+  for (Subprocess* process : {server.get(), gateway->get()}) {
+    std::ifstream maps("/proc/" + std::to_string(process->pid()) + "/maps");
+    std::stringstream text;
+    text << maps.rdbuf();
+    EXPECT_THAT(text.str(), HasSubstr("libjemalloc")) << "pid " << process->pid();
+  }
+#endif
 }
 
 TEST(ServerE2eTest, HelpListsEverySettingWithItsTwin) {
