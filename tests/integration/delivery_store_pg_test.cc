@@ -358,6 +358,35 @@ TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinish
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
 }
 
+// The daily quota counts one company's sent messages of one channel since a time, nothing else.
+TEST_F(DeliveryStorePgTest, CountSentCountsOneCompanysChannel) {
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('globex', true, 'x')");
+  }
+  const absl::Time start = absl::Now() - absl::Seconds(1);
+  auto write = [&](const std::string& company, NewDelivery d, const std::string& status) {
+    d.status = status;
+    d.last_error = status == "sent" ? "" : "HTTP 400";
+    d.attempts = {{absl::Now(), absl::Milliseconds(3), status == "sent",
+                   status == "sent" ? 201 : 400, d.last_error}};
+    ASSERT_TRUE(WriteSent(company, d).ok());
+  };
+  write("acme", Sms("a1"), "sent");
+  write("acme", Sms("a2"), "sent");
+  write("acme", Sms("a3"), "dead");
+  NewDelivery email = Sms("a4");
+  email.type = "email";
+  email.recipient = "a@acme.example";
+  write("acme", email, "sent");
+  write("globex", Sms("g1"), "sent");
+  EXPECT_EQ(*store_.CountSent("acme", "sms", start), 2);
+  EXPECT_EQ(*store_.CountSent("acme", "email", start), 1);
+  EXPECT_EQ(*store_.CountSent("globex", "sms", start), 1);
+  EXPECT_EQ(*store_.CountSent("acme", "sms", absl::Now() + absl::Hours(1)), 0) << "since then";
+}
+
 // deliveries have no foreign key to companies: each insert locks its companies once, and a purge
 // deletes the company's deliveries itself. A delivery being written while the purge runs is either
 // purged with the rest or not written at all; nothing is left behind for a company that is gone.

@@ -284,6 +284,21 @@ TEST_F(IngestServiceTest, ReceiveEventsRefusesMoreThanFiveHundredEvents) {
   EXPECT_EQ(Count(), 0);
 }
 
+TEST_F(IngestServiceTest, ReceiveEventsTakesFiveHundredEvents) {
+  v1::ReceiveEventsRequest request;
+  for (int i = 0; i < 500; ++i) {
+    auto* event = request.add_events();
+    event->set_payload(Event(absl::StrCat("five-hundred-", i)).dump());
+    event->set_authorization("Secret " + secret_);
+  }
+  grpc::ClientContext context;
+  v1::ReceiveEventsResponse response;
+  grpc::Status status = webhook_->ReceiveEvents(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.results_size(), 500);
+  EXPECT_EQ(Count(), 500);
+}
+
 // The queues' statements run thousands of times a second: their pool plans them once (generic
 // plans); the API's pool keeps planning each query for the filters it is given.
 TEST_F(IngestServiceTest, TheQueuesPoolUsesGenericPlansAndTheApisDoesNot) {
@@ -557,6 +572,33 @@ TEST_F(RateLimitedIngestTest, EventsOverTheLimitGetResourceExhaustedWithADelay) 
   }
   EXPECT_TRUE(has_retry);
   EXPECT_EQ(Count(), 2);
+}
+
+// A stranger with a wrong secret cannot use up a company's limit: the secret is checked first.
+TEST_F(RateLimitedIngestTest, WrongSecretsDoNotUseUpTheLimit) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Receive(Event(absl::StrCat("w", i)).dump(), "Secret wrong").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_TRUE(Receive(Event("g1")).ok());
+  EXPECT_TRUE(Receive(Event("g2")).ok());
+  EXPECT_EQ(Count(), 2);
+}
+
+// Each company has a limit of its own: acme over its limit leaves globex's untouched.
+TEST_F(RateLimitedIngestTest, EachCompanyHasItsOwnLimit) {
+  Activate(kGlobexAdmin);
+  const std::string globex_secret = platform_->subscriptions("globex").at(0).secret;
+  EXPECT_TRUE(Receive(Event("a1")).ok());
+  EXPECT_TRUE(Receive(Event("a2")).ok());
+  EXPECT_EQ(Receive(Event("a3")).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  for (const char* id : {"g1", "g2"}) {
+    grpc::Status status =
+        Receive(Event(id, "transaction.create", "globex").dump(), "Secret " + globex_secret);
+    EXPECT_TRUE(status.ok()) << id << ": " << status.error_message();
+  }
+  EXPECT_EQ(Count("company_id = 'globex'"), 2);
+  EXPECT_EQ(Count("company_id = 'acme'"), 2);
 }
 
 }  // namespace

@@ -209,6 +209,22 @@ TEST_F(NotificationsServiceTest, PaginationEdges) {
   EXPECT_EQ(DetailsOf(forged).reason, "INVALID_PAGE_TOKEN");
 }
 
+TEST_F(NotificationsServiceTest, PageSizesAboveTheMaximumAreCapped) {
+  for (int i = 0; i < 251; ++i) MustCreate(Email("Capped " + std::to_string(i)));
+  v1::ListNotificationsRequest request;
+  request.set_page_size(1000);
+  v1::ListNotificationsResponse response;
+  ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), request, &response).ok());
+  EXPECT_EQ(response.notifications_size(), 250);
+  EXPECT_EQ(response.total_size(), 251);
+  ASSERT_FALSE(response.next_page_token().empty());
+  request.set_page_token(response.next_page_token());
+  v1::ListNotificationsResponse rest;
+  ASSERT_TRUE(admin_->ListNotifications(As(kAdmin).get(), request, &rest).ok());
+  EXPECT_EQ(rest.notifications_size(), 1);
+  EXPECT_TRUE(rest.next_page_token().empty());
+}
+
 // A page token resumes only the list and the company that made it.
 TEST_F(NotificationsServiceTest, PageTokensAreRefusedByAnotherCompanyAndAnotherList) {
   for (int i = 0; i < 3; ++i) MustCreate(Email("T" + std::to_string(i)));

@@ -65,6 +65,17 @@ TEST(ExpressionTest, Comparisons) {
   EXPECT_TRUE(Eval("'b' >= 'a'"));
 }
 
+TEST(ExpressionTest, GreaterOrEqualHoldsForEqualValues) {
+  EXPECT_TRUE(Eval("2 >= 2"));
+  EXPECT_TRUE(Eval("2.0 >= 2"));
+  EXPECT_TRUE(Eval("'a' >= 'a'"));
+  EXPECT_TRUE(Eval("{{ amount }} >= 10000"));
+  EXPECT_FALSE(Eval("1 >= 2"));
+  EXPECT_TRUE(Eval("2 <= 2.0"));
+  EXPECT_FALSE(Eval("2 < 2"));
+  EXPECT_FALSE(Eval("2 > 2"));
+}
+
 TEST(ExpressionTest, NumbersAndStringsCompareAsTextForEquality) {
   EXPECT_TRUE(Eval("{{ amount }} == '10000'"));
   EXPECT_FALSE(Eval("10 == '10.0'"));

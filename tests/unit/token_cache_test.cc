@@ -38,6 +38,14 @@ TEST_F(TokenCacheTest, KeepsAUserForTheTtl) {
   EXPECT_EQ(fetches_, 2);
 }
 
+TEST_F(TokenCacheTest, AnEntryExpiresAtExactlyItsTtl) {
+  TokenCache cache({.ttl = absl::Seconds(60)}, &clock_);
+  EXPECT_EQ(cache.Get("t", Returns(User("u1", "acme")))->id, "u1");
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(cache.Get("t", Returns(User("u2", "acme")))->id, "u2");
+  EXPECT_EQ(fetches_, 2);
+}
+
 TEST_F(TokenCacheTest, KeepsRejectionsOnlyForTheFailureTtl) {
   TokenCache cache({.ttl = absl::Seconds(60), .failure_ttl = absl::Seconds(5)}, &clock_);
   EXPECT_EQ(cache.Get("bad", Returns(absl::UnauthenticatedError("no"))).status().code(),
