@@ -97,28 +97,9 @@ TEST_F(DeliveryE2eTest, AnSmsReachesTheTwilioPeerWithTheFormAndBasicAuth) {
 }
 
 TEST_F(DeliveryE2eTest, APushReachesTheFcmPeerAfterATokenExchange) {
-  {
-    grpc::ClientContext context;
-    Stack::AsAdmin(context);
-    v1::UpdateCompanyRequest request;
-    request.mutable_company()->set_push_enabled(true);
-    request.mutable_update_mask()->add_paths("push_enabled");
-    v1::UpdateCompanyResponse response;
-    ASSERT_TRUE(stack_->admin().UpdateCompany(&context, request, &response).ok());
-  }
-  std::vector<std::string> device_ids;
-  for (const std::string token : {"device-token-good", "device-token-gone"}) {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", std::string("Token ") + kSimAcmeUserToken);
-    v1::RegisterDeviceRequest request;
-    request.mutable_device()->set_platform(v1::DEVICE_PLATFORM_ANDROID);
-    request.mutable_device()->set_token(token);
-    request.mutable_device()->set_name(token == std::string("device-token-good") ? "Pixel" : "Old");
-    v1::RegisterDeviceResponse response;
-    grpc::Status status = user_->RegisterDevice(&context, request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-    device_ids.push_back(response.device().id());
-  }
+  SetPushEnabled(true);
+  RegisterDevice("device-token-good", "Pixel");
+  RegisterDevice("device-token-gone", "Old");
   providers_->Control("POST", "fcm/unregistered", {{"token", "device-token-gone"}});
   v1::Notification n;
   n.set_type(v1::NOTIFICATION_TYPE_PUSH);
@@ -166,20 +147,14 @@ TEST_F(DeliveryE2eTest, ACompanysOwnCredentialWinsOverTheServersDefault) {
   const std::string sid = "ACacme000000000000000000000000000";
   const std::string token = "acme-own-twilio-token";
   providers_->Control("POST", "twilio/accounts", {{"sid", sid}, {"token", token}});
-  {
-    grpc::ClientContext context;
-    Stack::AsAdmin(context);
-    v1::CreateCredentialRequest request;
-    request.mutable_credential()->set_type(v1::CREDENTIAL_TYPE_TWILIO);
-    request.mutable_credential()->set_name("Acme's Twilio");
-    request.mutable_credential()->set_enabled(true);
-    request.mutable_credential()->mutable_twilio()->set_account_sid(sid);
-    request.mutable_credential()->mutable_twilio()->set_auth_token(token);
-    request.mutable_credential()->mutable_twilio()->set_from_number("+15559990000");
-    v1::CreateCredentialResponse response;
-    grpc::Status status = stack_->admin().CreateCredential(&context, request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  v1::Credential credential;
+  credential.set_type(v1::CREDENTIAL_TYPE_TWILIO);
+  credential.set_name("Acme's Twilio");
+  credential.set_enabled(true);
+  credential.mutable_twilio()->set_account_sid(sid);
+  credential.mutable_twilio()->set_auth_token(token);
+  credential.mutable_twilio()->set_from_number("+15559990000");
+  ASSERT_FALSE(CreateCredential(credential).empty());
   Sms("Deposit {{ amount }}");
   Fire("own-1", "transaction.create", Deposit("1"));
   WaitForLogs(1, v1::LOG_STATUS_SENT);
