@@ -175,6 +175,20 @@ TEST_F(LifecycleServiceTest, ActivatingTwiceChangesNothing) {
   EXPECT_EQ(Open(Sealed("acme", "webhook_secret"), Lifecycle::SecretContext("acme")), secret);
 }
 
+// A plain user of the company can neither deactivate it nor rotate its token.
+TEST_F(LifecycleServiceTest, APlainUserCannotDeactivateOrRotate) {
+  ASSERT_TRUE(Activate(kAcmeAdmin).ok());
+  const std::string token_before = Sealed("acme", "platform_token");
+  grpc::Status deactivate = Deactivate(kAcmeUser, /*purge=*/true);
+  EXPECT_EQ(deactivate.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(deactivate).reason, "ADMIN_REQUIRED");
+  grpc::Status rotate = Rotate(kAcmeUser);
+  EXPECT_EQ(rotate.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(rotate).reason, "ADMIN_REQUIRED");
+  EXPECT_TRUE(GetCompany(std::string("Token ") + kAcmeAdmin).ok()) << "still active";
+  EXPECT_EQ(Sealed("acme", "platform_token"), token_before) << "and its token unchanged";
+}
+
 TEST_F(LifecycleServiceTest, BadAndNonAdminTokensAreInvalidArgumentsOnTheTokenField) {
   grpc::Status bad = Activate("no-such-token");
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

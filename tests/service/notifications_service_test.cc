@@ -193,6 +193,7 @@ TEST_F(NotificationsServiceTest, PaginationEdges) {
     ASSERT_TRUE(list(1, token, &page).ok());
     ASSERT_EQ(page.notifications_size(), 1);
     walked.push_back(page.notifications(0).id());
+    ASSERT_LE(walked.size(), ids.size()) << "the walk goes past the end";
     token = page.next_page_token();
   } while (!token.empty());
   EXPECT_EQ(walked, ids) << "page size 1 walks every one once, in order, and ends";
