@@ -134,6 +134,22 @@ TEST_F(GatewayE2eTest, OversizedBodiesAreRefusedWith413) {
   EXPECT_EQ(nlohmann::json::parse(big.body)["status"], "error");
 }
 
+// --body-limit is the largest body read: one byte more is 413, the limit itself is not.
+TEST_F(GatewayE2eTest, TheBodyLimitIsTheSetting) {
+  Running small = StartGateway(server_.address, {"--body-limit=1024"});
+  ASSERT_FALSE(small.address.empty());
+  HttpClient client;
+  HttpResult at_limit =
+      client.Request("POST", "http://" + small.address + "/healthz", std::string(1024, 'x'));
+  EXPECT_EQ(at_limit.status, 405) << "read, then refused for its method";
+  HttpClient other;
+  HttpResult over =
+      other.Request("POST", "http://" + small.address + "/healthz", std::string(1025, 'x'));
+  EXPECT_EQ(over.status, 413);
+  EXPECT_EQ(nlohmann::json::parse(over.body)["message"],
+            "The request body is larger than 1024 bytes.");
+}
+
 TEST_F(GatewayE2eTest, SigtermStopsTheGatewayCleanly) {
   gateway_.process->Signal(SIGTERM);
   EXPECT_EQ(gateway_.process->Wait(absl::Seconds(20)), 0) << gateway_.process->Output();
@@ -331,6 +347,19 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(statuses[200], 8);
   EXPECT_EQ(statuses[401], 4);
+  EXPECT_EQ(webhooks.received(), 8u);
+  // On this path the secret travels as gRPC metadata, which must be printable ASCII: anything else
+  // is refused by the gateway itself, which stays up.
+  HttpClient client;
+  for (const std::string secret : {"Secret caf\xc3\xa9", "Secret a\tb", "Secret \xff"}) {
+    HttpResult odd =
+        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
+                       R"({"id": "odd", "event": "x", "company": "c", "data": {}})",
+                       {{"Content-Type", "application/json"}, {"Authorization", secret}});
+    EXPECT_EQ(odd.status, 401) << odd.body;
+    EXPECT_EQ(nlohmann::json::parse(odd.body, nullptr, false)["message"],
+              "The webhook secret is missing or wrong, or the company is not active.");
+  }
   EXPECT_EQ(webhooks.received(), 8u);
   gateway.process->Signal(SIGTERM);
   EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
