@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "gateway/http_server.h"
+#include "server/common/http_server.h"
 
 namespace notify::gateway {
 

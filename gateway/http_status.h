@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/http_server.h"
 #include "grpcpp/support/status.h"
 #include "nlohmann/json.hpp"
+#include "server/common/http_server.h"
 
 namespace notify::gateway {
 

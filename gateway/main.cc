@@ -4,11 +4,11 @@
 #include <variant>
 
 #include "gateway/config.h"
-#include "gateway/http_server.h"
 #include "gateway/routes.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "server/common/http_server.h"
 #include "server/common/log.h"
 #include "server/common/runtime.h"
 #include "server/common/settings.h"
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   channel_args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   auto channel =
       grpc::CreateCustomChannel(config->server, grpc::InsecureChannelCredentials(), channel_args);
-  notify::metrics::Registry registry;
+  prometheus::Registry registry;
   notify::gateway::Routes routes(channel,
                                  {.call_timeout = config->call_timeout,
                                   .lifecycle_timeout = config->lifecycle_timeout,
@@ -41,12 +41,12 @@ int main(int argc, char** argv) {
                                   .public_url = config->public_url,
                                   .cors_origins = config->cors_origins},
                                  &registry);
-  notify::gateway::HttpServer server(
+  notify::HttpServer server(
       {.listen = config->listen,
        .threads = config->threads,
        .body_limit = config->body_limit,
        .idle_timeout = config->idle_timeout},
-      [&routes](const notify::gateway::HttpRequest& request, notify::gateway::Responder respond) {
+      [&routes](const notify::HttpRequest& request, notify::HttpResponder respond) {
         routes.Handle(request, std::move(respond));
       });
   if (absl::Status s = server.Start(); !s.ok()) {

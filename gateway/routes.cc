@@ -60,17 +60,18 @@ absl::string_view HeaderOf(const HttpRequest& request, http::field field) {
 
 }  // namespace
 
-Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry)
+Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options,
+               prometheus::Registry* registry)
     : channel_(std::move(channel)),
       health_(grpc::health::v1::Health::NewStub(channel_)),
       webhook_(v1::WebhookService::NewStub(channel_)),
       registry_(registry),
-      requests_(registry->AddCounter("notify_gateway_requests_total",
-                                     "HTTP requests answered, by route and status.",
-                                     {"route", "status"})),
-      latency_(registry->AddHistogram("notify_gateway_request_seconds",
-                                      "Time from a request's arrival to its answer, by route.",
-                                      {"route"})),
+      requests_(metrics::Counters(*registry, "notify_gateway_requests_total",
+                                  "HTTP requests answered, by route and status.",
+                                  {"route", "status"})),
+      latency_(metrics::Latencies(*registry, "notify_gateway_request_seconds",
+                                  "Time from a request's arrival to its answer, by route.",
+                                  {"route"})),
       options_(std::move(options)),
       webhooks_(WebhookBatcher::Create(webhook_.get(),
                                        {.call_timeout = options_.call_timeout,
@@ -85,12 +86,12 @@ Routes::Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics:
       cors_(options_.cors_origins),
       schema_(OpenApiDocument(rest_, options_.api_prefix)) {
   rest_.SetOverride("notifications.v1.WebhookService.ReceiveEvent",
-                    [this](const HttpRequest& request, Responder respond) {
+                    [this](const HttpRequest& request, HttpResponder respond) {
                       Webhook(request, std::move(respond));
                     });
 }
 
-void Routes::Handle(const HttpRequest& request, Responder respond) {
+void Routes::Handle(const HttpRequest& request, HttpResponder respond) {
   const absl::string_view path = PathOf(request);
   absl::string_view route = path;
   std::string label = "other";
@@ -113,14 +114,14 @@ void Routes::Handle(const HttpRequest& request, Responder respond) {
            [this, label, start, origin = std::move(origin),
             respond = std::move(respond)](HttpResponse response) {
              requests_.With({label, std::to_string(response.status)}).Increment();
-             latency_.With({label}).Observe(absl::Now() - start);
+             metrics::Observe(latency_.With({label}), absl::Now() - start);
              cors_.Decorate(origin, &response);
              respond(std::move(response));
            });
 }
 
 void Routes::Dispatch(const HttpRequest& request, absl::string_view path,
-                      const std::optional<RouteTable::Match>& match, Responder respond) {
+                      const std::optional<RouteTable::Match>& match, HttpResponder respond) {
   const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
   if (path == "/healthz") {
     respond(get ? Success() : MethodNotAllowed("GET, HEAD"));
@@ -131,10 +132,7 @@ void Routes::Dispatch(const HttpRequest& request, absl::string_view path,
       respond(MethodNotAllowed("GET, HEAD"));
       return;
     }
-    HttpResponse response;
-    response.content_type = "text/plain; version=0.0.4";
-    response.body = registry_->Render();
-    respond(std::move(response));
+    respond(MetricsPage(*registry_));
     return;
   }
   if (path == "/readyz") {
@@ -181,7 +179,7 @@ void Routes::Dispatch(const HttpRequest& request, absl::string_view path,
   rest_.Handle(request, route, match, std::move(respond));
 }
 
-void Routes::Ready(Responder respond) {
+void Routes::Ready(HttpResponder respond) {
   HealthCheckRequest request;
   Unary<HealthCheckRequest, HealthCheckResponse>(
       options_.ready_timeout, std::move(request),
@@ -204,7 +202,7 @@ void Routes::Ready(Responder respond) {
       });
 }
 
-void Routes::Webhook(const HttpRequest& http_request, Responder respond) {
+void Routes::Webhook(const HttpRequest& http_request, HttpResponder respond) {
   // Only JSON is taken: the content type's media type, parameters (charset) aside.
   absl::string_view content_type(http_request[http::field::content_type].data(),
                                  http_request[http::field::content_type].size());

@@ -7,7 +7,6 @@
 
 #include "absl/time/time.h"
 #include "gateway/cors.h"
-#include "gateway/http_server.h"
 #include "gateway/rest/rest_api.h"
 #include "gateway/webhook_batcher.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -15,6 +14,7 @@
 #include "notifications/v1/admin_service.grpc.pb.h"
 #include "notifications/v1/user_service.grpc.pb.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
+#include "server/common/http_server.h"
 #include "server/common/metrics.h"
 
 namespace notify::gateway {
@@ -43,7 +43,7 @@ class Routes {
   };
 
   // Request counts and latencies are added to `registry`, which GET /metrics serves.
-  Routes(std::shared_ptr<grpc::Channel> channel, Options options, metrics::Registry* registry);
+  Routes(std::shared_ptr<grpc::Channel> channel, Options options, prometheus::Registry* registry);
 
   // Under {prefix}: the REST face (RestApi), every route the protos declare, among them the
   // platform's lifecycle calls (activate/, deactivate/, rotate/) and POST webhook/ (and
@@ -55,21 +55,21 @@ class Routes {
   // Prometheus text. GET /healthz: 200 while the process runs. GET /readyz: 200 when the server
   // answers its gRPC health check with SERVING, else 503. Unknown paths 404; a known path with
   // another method 405.
-  void Handle(const HttpRequest& request, Responder respond);
+  void Handle(const HttpRequest& request, HttpResponder respond);
 
  private:
-  void Ready(Responder respond);
-  void Webhook(const HttpRequest& request, Responder respond);
+  void Ready(HttpResponder respond);
+  void Webhook(const HttpRequest& request, HttpResponder respond);
   // Routes without measuring; `match` is the REST route of a path under the prefix.
   void Dispatch(const HttpRequest& request, absl::string_view path,
-                const std::optional<RouteTable::Match>& match, Responder respond);
+                const std::optional<RouteTable::Match>& match, HttpResponder respond);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<notifications::v1::WebhookService::Stub> webhook_;
-  metrics::Registry* const registry_;
-  metrics::Family<metrics::Counter>& requests_;
-  metrics::Family<metrics::Histogram>& latency_;
+  prometheus::Registry* const registry_;
+  metrics::Series<prometheus::Counter> requests_;
+  metrics::Series<prometheus::Histogram> latency_;
   Options options_;
   std::shared_ptr<WebhookBatcher> webhooks_;
   RestApi rest_;

@@ -154,7 +154,7 @@ std::optional<RouteTable::Match> RestApi::Match(absl::string_view verb,
 }
 
 void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
-                     const std::optional<RouteTable::Match>& match, Responder respond) const {
+                     const std::optional<RouteTable::Match>& match, HttpResponder respond) const {
   std::string verb(http_request.method_string().data(), http_request.method_string().size());
   if (verb == "HEAD") verb = "GET";
   if (!match.has_value()) {

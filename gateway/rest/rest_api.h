@@ -19,12 +19,12 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "gateway/http_server.h"
 #include "gateway/rest/rest_view.h"
 #include "gateway/rest/route_table.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "server/common/http_server.h"
 
 namespace notify::gateway {
 
@@ -43,7 +43,7 @@ class RestApi {
   };
 
   // Answers a binding instead of a transcoded call (for example, webhooks go through a batcher).
-  using Override = std::function<void(const HttpRequest& request, Responder respond)>;
+  using Override = std::function<void(const HttpRequest& request, HttpResponder respond)>;
 
   RestApi(std::shared_ptr<grpc::Channel> channel,
           std::vector<const google::protobuf::ServiceDescriptor*> services, Options options);
@@ -59,7 +59,7 @@ class RestApi {
   // when no route has that path, 405 (with Allow) when none takes its method. Runs on a server
   // thread and answers later, from a gRPC thread.
   void Handle(const HttpRequest& request, absl::string_view path,
-              const std::optional<RouteTable::Match>& match, Responder respond) const;
+              const std::optional<RouteTable::Match>& match, HttpResponder respond) const;
 
   // The verbs some route takes for `path` (for preflights and 405s).
   std::vector<std::string> VerbsFor(absl::string_view path) const { return routes_.VerbsFor(path); }

@@ -40,7 +40,7 @@ void ToAdminProto(const CompanyRecord& record, const SecretBox& box,
                   notifications::v1::Company* out) {
   ToProto(record, out);
   absl::StatusOr<std::string> secret =
-      box.Open(record.sealed_webhook_secret, Lifecycle::SecretContext(record.id));
+      box.Open(record.sealed_webhook_secret, WebhookSecretContext(record.id));
   if (secret.ok()) {
     out->set_webhook_secret(*secret);
   } else {

@@ -111,8 +111,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
                &devices_, platform_.get()),
       channels_(config_.channels, config_.sender, &credentials_, &box_, RealClock::Get(),
                 absl::Seconds(10)),
-      engine_(config_.engine, &queue_deliveries_, &directory_, &box_, &planner_, &channels_,
-              &metrics_),
+      engine_(config_.engine, &queue_deliveries_, &directory_, &planner_, &channels_, &metrics_),
       deps_{.authorizer = &authorizer_,
             .directory = &directory_,
             .lifecycle = &lifecycle_,
@@ -168,18 +167,17 @@ absl::Status App::Start() {
   }
   address_ = absl::StrCat(HostOf(config_.listen), ":", port);
   if (!config_.metrics_listen.empty()) {
-    metrics_server_ = std::make_unique<gateway::HttpServer>(
-        gateway::HttpServer::Options{.listen = config_.metrics_listen, .threads = 1},
-        [this](const gateway::HttpRequest& request, gateway::Responder respond) {
-          gateway::HttpResponse response;
+    metrics_server_ = std::make_unique<HttpServer>(
+        HttpServer::Options{.listen = config_.metrics_listen, .threads = 1},
+        [this](const HttpRequest& request, HttpResponder respond) {
           if (request.target() == "/metrics") {
-            response.content_type = "text/plain; version=0.0.4";
-            response.body = metrics_.Render();
-          } else {
-            response.status = 404;
-            response.body = R"({"status":"error","message":"Not found."})";
+            respond(MetricsPage(metrics_));
+            return;
           }
-          respond(std::move(response));
+          HttpResponse missing;
+          missing.status = 404;
+          missing.body = R"({"status":"error","message":"Not found."})";
+          respond(std::move(missing));
         });
     if (absl::Status s = metrics_server_->Start(); !s.ok()) {
       server_->Shutdown();

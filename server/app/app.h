@@ -9,7 +9,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "gateway/http_server.h"
 #include "grpcpp/server.h"
 #include "server/api/page_token.h"
 #include "server/api/services.h"
@@ -18,6 +17,7 @@
 #include "server/auth/platform_client.h"
 #include "server/auth/token_cache.h"
 #include "server/common/crypto.h"
+#include "server/common/http_server.h"
 #include "server/common/metrics.h"
 #include "server/core/event_planner.h"
 #include "server/core/ingest.h"
@@ -66,7 +66,7 @@ class App {
   const std::string& address() const { return address_; }
   // Where GET /metrics is served, or "" when nowhere.
   const std::string& metrics_address() const { return metrics_address_; }
-  metrics::Registry& metrics() { return metrics_; }
+  prometheus::Registry& metrics() { return metrics_; }
   delivery::DeliveryEngine& engine() { return engine_; }
 
   // Reports NOT_SERVING, stops taking calls, and waits up to `timeout` for calls in flight before
@@ -75,7 +75,7 @@ class App {
 
  private:
   ServerConfig config_;
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
   std::unique_ptr<pg::PgPool> pool_;
   // The queues' own connections: the webhook inserts and the delivery workers' statements, which
   // run thousands of times a second and are written to plan well without their values, take
@@ -112,7 +112,7 @@ class App {
   api::WebhookServiceImpl webhook_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
-  std::unique_ptr<gateway::HttpServer> metrics_server_;
+  std::unique_ptr<HttpServer> metrics_server_;
   std::string metrics_address_;
 };
 

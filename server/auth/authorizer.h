@@ -15,49 +15,9 @@
 #include "server/auth/token_cache.h"
 #include "server/common/clock.h"
 #include "server/common/crypto.h"
-#include "server/store/company_store.h"
+#include "server/store/company_directory.h"
 
 namespace notify {
-
-// Answers "is this company activated here?" and "is this its webhook secret?", remembering what it
-// read for `ttl` so that a busy company costs one query per ttl and the webhook path none. It keeps
-// only a hash of each secret. Forget() makes a change take effect at once on this replica.
-// Thread-safe.
-class CompanyDirectory {
- public:
-  CompanyDirectory(CompanyStore* store, const SecretBox* box, const Clock* clock,
-                   absl::Duration ttl);
-
-  // Unavailable when the database is down.
-  absl::StatusOr<bool> IsActive(absl::string_view company);
-
-  // The company as stored, as of at most `ttl` ago (at once after Forget() on this replica).
-  // NotFound for an unknown company, Unavailable when the database is down.
-  absl::StatusOr<CompanyRecord> Get(absl::string_view company);
-
-  // OK when `company` is active and `secret` is its webhook secret (compared in constant time);
-  // Unauthenticated (reason WEBHOOK_SECRET_INVALID) otherwise, whatever the cause; Unavailable when
-  // the database is down.
-  absl::Status CheckWebhookSecret(absl::string_view company, absl::string_view secret);
-
-  void Forget(absl::string_view company);
-
- private:
-  struct Entry {
-    bool active = false;
-    std::string secret_hash;  // SHA-256 of the webhook secret; empty for an unknown company.
-    std::shared_ptr<const CompanyRecord> record;  // Null for an unknown company.
-    absl::Time expires;
-  };
-  absl::StatusOr<Entry> Lookup(absl::string_view company);
-
-  CompanyStore* const store_;
-  const SecretBox* const box_;
-  const Clock* const clock_;
-  const absl::Duration ttl_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_;
-};
 
 // The caller of an authorized call. Every read and write is scoped to `company`.
 struct Caller {

@@ -65,18 +65,17 @@ bool IsKnownEvent(absl::string_view name) {
 }
 
 Ingest::Ingest(CompanyDirectory* directory, EventStore* events, RateLimiter* limiter,
-               metrics::Registry* registry)
+               prometheus::Registry* registry)
     : directory_(directory),
       events_(events),
       limiter_(limiter),
-      received_(registry->AddCounter("notify_webhook_events_total",
-                                     "Webhook events accepted, by outcome.", {"outcome"})),
-      rejected_(registry->AddCounter("notify_webhook_rejections_total",
-                                     "Webhook events refused, by reason.", {"reason"})),
-      latency_(registry
-                   ->AddHistogram("notify_webhook_ingest_seconds",
-                                  "Time to check and store a webhook event.")
-                   .With({})) {}
+      received_(metrics::Counters(*registry, "notify_webhook_events_total",
+                                  "Webhook events accepted, by outcome.", {"outcome"})),
+      rejected_(metrics::Counters(*registry, "notify_webhook_rejections_total",
+                                  "Webhook events refused, by reason.", {"reason"})),
+      latencies_(metrics::Latencies(*registry, "notify_webhook_ingest_seconds",
+                                    "Time to check and store a webhook event.", {})),
+      latency_(latencies_.With({})) {}
 
 absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
                                              absl::string_view payload) {
@@ -95,7 +94,7 @@ absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
       result = stored.status();
     }
   }
-  latency_.Observe(absl::Now() - start);
+  metrics::Observe(latency_, absl::Now() - start);
   Count(result);
   return result;
 }
@@ -133,7 +132,7 @@ std::vector<absl::StatusOr<IngestResult>> Ingest::ReceiveMany(
   if (woke && on_new_event_) on_new_event_();
   const absl::Duration took = absl::Now() - start;
   for (const absl::StatusOr<IngestResult>& result : results) {
-    latency_.Observe(took);
+    metrics::Observe(latency_, took);
     Count(result);
   }
   return results;

@@ -10,9 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/auth/authorizer.h"
 #include "server/common/metrics.h"
 #include "server/core/rate_limiter.h"
+#include "server/store/company_directory.h"
 #include "server/store/event_store.h"
 
 namespace notify {
@@ -28,7 +28,7 @@ class Ingest {
  public:
   // `limiter` may be null (no rate limit). Metrics are added to `registry`.
   Ingest(CompanyDirectory* directory, EventStore* events, RateLimiter* limiter,
-         metrics::Registry* registry);
+         prometheus::Registry* registry);
 
   // `authorization` is "Secret <secret>"; `payload` is the platform's JSON as posted. Errors:
   // Unauthenticated (WEBHOOK_SECRET_INVALID: a missing, malformed or wrong secret, or an unknown or
@@ -57,9 +57,10 @@ class Ingest {
   CompanyDirectory* const directory_;
   EventStore* const events_;
   RateLimiter* const limiter_;
-  metrics::Family<metrics::Counter>& received_;
-  metrics::Family<metrics::Counter>& rejected_;
-  metrics::Histogram& latency_;
+  metrics::Series<prometheus::Counter> received_;
+  metrics::Series<prometheus::Counter> rejected_;
+  metrics::Series<prometheus::Histogram> latencies_;
+  prometheus::Histogram& latency_;
   std::function<void()> on_new_event_;
 };
 

@@ -74,14 +74,6 @@ Lifecycle::Lifecycle(Options options, PlatformClient* platform, CompanyStore* st
       tokens_(tokens),
       directory_(directory) {}
 
-std::string Lifecycle::TokenContext(absl::string_view company) {
-  return absl::StrCat("companies.platform_token:", company);
-}
-
-std::string Lifecycle::SecretContext(absl::string_view company) {
-  return absl::StrCat("companies.webhook_secret:", company);
-}
-
 absl::StatusOr<PlatformUser> Lifecycle::CheckAdminToken(absl::string_view token) {
   if (token.empty()) return BadToken("This field is required.", "INVALID_FIELD");
   // Tokens travel in an HTTP header: printable ASCII without spaces, and of a sane length.
@@ -139,12 +131,12 @@ absl::StatusOr<CompanyRecord> Lifecycle::Activate(absl::string_view token) {
     return absl::FailedPreconditionError(
         "The server has no --public-url, so the platform cannot be told where to send events.");
   }
-  NOTIFY_ASSIGN_OR_RETURN(
-      CompanyRecord stored,
-      store_->Ensure(company->id, company->name, company->mode,
-                     box_->Seal(RandomToken(kWebhookSecretLength), SecretContext(company->id))));
-  NOTIFY_ASSIGN_OR_RETURN(std::string secret,
-                          box_->Open(stored.sealed_webhook_secret, SecretContext(company->id)));
+  NOTIFY_ASSIGN_OR_RETURN(CompanyRecord stored,
+                          store_->Ensure(company->id, company->name, company->mode,
+                                         box_->Seal(RandomToken(kWebhookSecretLength),
+                                                    WebhookSecretContext(company->id))));
+  NOTIFY_ASSIGN_OR_RETURN(std::string secret, box_->Open(stored.sealed_webhook_secret,
+                                                         WebhookSecretContext(company->id)));
   if (absl::Status s = SubscribeAll(token, secret); !s.ok()) {
     log::Warn("activation failed: the platform did not take the subscriptions",
               {{"company", company->id}, {"error", std::string(s.message())}});
@@ -152,7 +144,7 @@ absl::StatusOr<CompanyRecord> Lifecycle::Activate(absl::string_view token) {
   }
   NOTIFY_ASSIGN_OR_RETURN(CompanyRecord activated,
                           store_->Activate(company->id, company->name, company->mode,
-                                           box_->Seal(token, TokenContext(company->id))));
+                                           box_->Seal(token, PlatformTokenContext(company->id))));
   directory_->Forget(company->id);
   log::Info("company activated",
             {{"company", company->id}, {"user", user.id}, {"events", options_.events.size()}});
@@ -194,7 +186,7 @@ absl::Status Lifecycle::Deactivate(absl::string_view token, bool purge) {
 absl::Status Lifecycle::Rotate(absl::string_view token) {
   NOTIFY_ASSIGN_OR_RETURN(PlatformUser user, CheckAdminToken(token));
   absl::Status status =
-      store_->ReplaceToken(user.company, box_->Seal(token, TokenContext(user.company)));
+      store_->ReplaceToken(user.company, box_->Seal(token, PlatformTokenContext(user.company)));
   if (absl::IsNotFound(status)) {
     return WithField(WithReason(absl::InvalidArgumentError("Unknown company."), "COMPANY_INACTIVE"),
                      "token");

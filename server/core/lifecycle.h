@@ -8,10 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/auth/authorizer.h"
 #include "server/auth/platform_client.h"
 #include "server/auth/token_cache.h"
 #include "server/common/crypto.h"
+#include "server/store/company_directory.h"
 #include "server/store/company_store.h"
 
 namespace notify {
@@ -54,10 +54,6 @@ class Lifecycle {
 
   // Where the platform sends this extension's events.
   std::string WebhookUrl() const { return options_.public_url + "webhook/"; }
-
-  // The contexts that bind sealed values to their company and column.
-  static std::string TokenContext(absl::string_view company);
-  static std::string SecretContext(absl::string_view company);
 
  private:
   // The token's admin user. Errors as described above.

@@ -9,8 +9,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "nlohmann/json.hpp"
+#include "server/common/crypto.h"
 #include "server/common/log.h"
-#include "server/core/lifecycle.h"
 
 namespace notify::delivery {
 namespace {
@@ -69,26 +69,23 @@ absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGe
 }
 
 DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store,
-                               CompanyDirectory* companies, const SecretBox* box,
-                               const EventPlanner* planner, Channels* channels,
-                               metrics::Registry* registry)
+                               CompanyDirectory* companies, const EventPlanner* planner,
+                               Channels* channels, prometheus::Registry* registry)
     : options_(std::move(options)),
       store_(store),
       companies_(companies),
-      box_(box),
       planner_(planner),
       channels_(channels),
-      events_processed_(registry->AddCounter("notify_events_processed_total",
-                                             "Events turned into deliveries, by outcome.",
-                                             {"outcome"})),
-      deliveries_(registry->AddCounter(
-          "notify_deliveries_total",
-          "Delivery attempts and settlements, by channel and outcome (sent, retrying, dead, "
-          "skipped, deferred).",
-          {"channel", "outcome"})),
-      send_latency_(registry->AddHistogram("notify_send_seconds",
-                                           "Time a provider took to take a message, by channel.",
-                                           {"channel"})) {}
+      events_processed_(metrics::Counters(*registry, "notify_events_processed_total",
+                                          "Events turned into deliveries, by outcome.",
+                                          {"outcome"})),
+      deliveries_(metrics::Counters(*registry, "notify_deliveries_total",
+                                    "Delivery attempts and settlements, by channel and outcome "
+                                    "(sent, retrying, dead, skipped, deferred).",
+                                    {"channel", "outcome"})),
+      send_latency_(metrics::Latencies(*registry, "notify_send_seconds",
+                                       "Time a provider took to take a message, by channel.",
+                                       {"channel"})) {}
 
 DeliveryEngine::~DeliveryEngine() { Stop(); }
 
@@ -434,11 +431,8 @@ absl::StatusOr<CompanyContext> DeliveryEngine::LoadCompany(const std::string& id
                          record->logo_url,
                          record->icon_url,
                          record->website};
-  if (!record->sealed_platform_token.empty()) {
-    absl::StatusOr<std::string> token =
-        box_->Open(record->sealed_platform_token, Lifecycle::TokenContext(record->id));
-    if (token.ok()) company.platform_token = *std::move(token);
-  }
+  absl::StatusOr<std::string> token = companies_->PlatformToken(*record);
+  if (token.ok()) company.platform_token = *std::move(token);
   if (out != nullptr) *out = *std::move(record);
   return company;
 }
@@ -607,7 +601,7 @@ DeliveryEngine::Outcome DeliveryEngine::Attempt(const DeliveryJob& job) {
   const absl::Time started = absl::Now();
   SendResult result = channels_->Send(job);
   const absl::Duration took = absl::Now() - started;
-  send_latency_.With({job.type}).Observe(took);
+  metrics::Observe(send_latency_.With({job.type}), took);
 
   DeliveryAttempt attempt{started, took, result.outcome == SendOutcome::kSent,
                           result.provider_status, result.detail};

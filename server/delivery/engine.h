@@ -22,12 +22,11 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/auth/authorizer.h"
 #include "server/common/clock.h"
-#include "server/common/crypto.h"
 #include "server/common/metrics.h"
 #include "server/core/event_planner.h"
 #include "server/delivery/channels.h"
+#include "server/store/company_directory.h"
 #include "server/store/company_store.h"
 #include "server/store/delivery_store.h"
 
@@ -66,11 +65,10 @@ absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGe
 
 class DeliveryEngine {
  public:
-  // Companies are read through `companies` (the directory the authorization fills), so a change
-  // made on this replica counts at once and others within its ttl.
+  // Companies are read through `companies` (the company directory, which also opens their platform
+  // tokens), so a change made on this replica counts at once and others within its ttl.
   DeliveryEngine(EngineOptions options, DeliveryStore* store, CompanyDirectory* companies,
-                 const SecretBox* box, const EventPlanner* planner, Channels* channels,
-                 metrics::Registry* registry);
+                 const EventPlanner* planner, Channels* channels, prometheus::Registry* registry);
   ~DeliveryEngine();
 
   void Start();
@@ -169,13 +167,12 @@ class DeliveryEngine {
   EngineOptions options_;
   DeliveryStore* store_;
   CompanyDirectory* companies_;
-  const SecretBox* box_;
   const EventPlanner* planner_;
   Channels* channels_;
 
-  metrics::Family<metrics::Counter>& events_processed_;
-  metrics::Family<metrics::Counter>& deliveries_;
-  metrics::Family<metrics::Histogram>& send_latency_;
+  metrics::Series<prometheus::Counter> events_processed_;
+  metrics::Series<prometheus::Counter> deliveries_;
+  metrics::Series<prometheus::Histogram> send_latency_;
 
   std::atomic<bool> stopping_{false};
   std::mutex event_mu_;

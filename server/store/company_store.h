@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -38,6 +39,15 @@ struct CompanyRecord {
   absl::Time created;
   absl::Time updated;
 };
+
+// The contexts a company's sealed columns are sealed under (SecretBox): each opens only for its
+// company and column.
+inline std::string PlatformTokenContext(absl::string_view company) {
+  return absl::StrCat("companies.platform_token:", company);
+}
+inline std::string WebhookSecretContext(absl::string_view company) {
+  return absl::StrCat("companies.webhook_secret:", company);
+}
 
 // Errors: NotFound for an unknown company, Unavailable when the database is down. Thread-safe.
 class CompanyStore {

@@ -28,10 +28,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "gateway/http_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/common/http_server.h"
 #include "server/delivery/senders.h"
 #include "tests/support/subprocess.h"
 
@@ -51,9 +51,9 @@ struct Recorded {
   std::string body;
 };
 
-gateway::HttpResponse Reply(unsigned status, std::string body,
-                            std::vector<std::pair<std::string, std::string>> headers = {}) {
-  gateway::HttpResponse response;
+HttpResponse Reply(unsigned status, std::string body,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse response;
   response.status = status;
   response.body = std::move(body);
   response.headers = std::move(headers);
@@ -64,11 +64,11 @@ gateway::HttpResponse Reply(unsigned status, std::string body,
 // (Hold) never answers.
 class Peer {
  public:
-  using Script = std::function<gateway::HttpResponse(const Recorded&)>;
+  using Script = std::function<HttpResponse(const Recorded&)>;
 
   Peer()
       : server_({.listen = "127.0.0.1:0", .threads = 2},
-                [this](const gateway::HttpRequest& request, gateway::Responder respond) {
+                [this](const HttpRequest& request, HttpResponder respond) {
                   Handle(request, std::move(respond));
                 }) {
     const absl::Status started = server_.Start();
@@ -91,7 +91,7 @@ class Peer {
   }
   void Answer(unsigned status, std::string body,
               std::vector<std::pair<std::string, std::string>> headers = {}) {
-    gateway::HttpResponse response = Reply(status, std::move(body), std::move(headers));
+    HttpResponse response = Reply(status, std::move(body), std::move(headers));
     Answer([response](const Recorded&) { return response; });
   }
   void Hold() {
@@ -110,7 +110,7 @@ class Peer {
   }
 
  private:
-  void Handle(const gateway::HttpRequest& request, gateway::Responder respond) {
+  void Handle(const HttpRequest& request, HttpResponder respond) {
     Recorded recorded;
     recorded.method = std::string(request.method_string());
     recorded.target = std::string(request.target());
@@ -136,8 +136,8 @@ class Peer {
   std::vector<Recorded> requests_;
   Script script_;
   bool hold_ = false;
-  std::vector<gateway::Responder> held_;
-  gateway::HttpServer server_;  // Last: stops before the state its handler uses goes away.
+  std::vector<HttpResponder> held_;
+  HttpServer server_;  // Last: stops before the state its handler uses goes away.
 };
 
 // A port on 127.0.0.1 that nothing listens on.
@@ -505,7 +505,7 @@ class FcmTest : public ::testing::Test {
     peer_.Answer([this](const Recorded& request) { return Serve(request); });
   }
 
-  gateway::HttpResponse Serve(const Recorded& request) {
+  HttpResponse Serve(const Recorded& request) {
     if (request.target == "/token") return Exchange(request);
     if (request.target != "/v1/projects/my-project/messages:send") return Reply(404, "{}");
     {
@@ -518,8 +518,8 @@ class FcmTest : public ::testing::Test {
     return Reply(200, R"({"name": "projects/my-project/messages/1"})");
   }
 
-  gateway::HttpResponse Exchange(const Recorded& request) {
-    const gateway::HttpResponse refused =
+  HttpResponse Exchange(const Recorded& request) {
+    const HttpResponse refused =
         Reply(400, R"({"error": "invalid_grant", "error_description": "Invalid JWT Signature."})");
     const auto form = ParseForm(request.body);
     EXPECT_EQ(request.headers.at("content-type"), "application/x-www-form-urlencoded");

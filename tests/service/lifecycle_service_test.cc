@@ -160,9 +160,9 @@ TEST_F(LifecycleServiceTest, ActivationStoresTheCompanySubscribesAndEncryptsTheS
   // At rest: ciphertext that opens to the token and the secret, under their own contexts only.
   const std::string sealed_token = Sealed("acme", "platform_token");
   EXPECT_EQ(sealed_token.find(kAcmeAdmin), std::string::npos);
-  EXPECT_EQ(Open(sealed_token, Lifecycle::TokenContext("acme")), kAcmeAdmin);
-  EXPECT_EQ(Open(Sealed("acme", "webhook_secret"), Lifecycle::SecretContext("acme")), secret);
-  EXPECT_NE(Open(sealed_token, Lifecycle::TokenContext("globex")), kAcmeAdmin);
+  EXPECT_EQ(Open(sealed_token, PlatformTokenContext("acme")), kAcmeAdmin);
+  EXPECT_EQ(Open(Sealed("acme", "webhook_secret"), WebhookSecretContext("acme")), secret);
+  EXPECT_NE(Open(sealed_token, PlatformTokenContext("globex")), kAcmeAdmin);
 }
 
 TEST_F(LifecycleServiceTest, ActivatingTwiceChangesNothing) {
@@ -172,7 +172,7 @@ TEST_F(LifecycleServiceTest, ActivatingTwiceChangesNothing) {
   ASSERT_TRUE(Activate(kAcmeService, &again).ok());
   EXPECT_TRUE(again.active());
   EXPECT_EQ(platform_->subscriptions("acme").size(), PlatformEventNames().size());
-  EXPECT_EQ(Open(Sealed("acme", "webhook_secret"), Lifecycle::SecretContext("acme")), secret);
+  EXPECT_EQ(Open(Sealed("acme", "webhook_secret"), WebhookSecretContext("acme")), secret);
 }
 
 // A plain user of the company can neither deactivate it nor rotate its token.
@@ -335,7 +335,7 @@ TEST_F(AuthorizedCallsTest, RotateDoesNotGiveADeactivatedCompanyATokenAgain) {
 
 TEST_F(AuthorizedCallsTest, RotateReplacesTheStoredToken) {
   ASSERT_TRUE(Rotate(kAcmeService).ok());
-  EXPECT_EQ(Open(Sealed("acme", "platform_token"), Lifecycle::TokenContext("acme")), kAcmeService);
+  EXPECT_EQ(Open(Sealed("acme", "platform_token"), PlatformTokenContext("acme")), kAcmeService);
   EXPECT_EQ(Rotate("bogus").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Rotate(kAcmeUser).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }

@@ -9,7 +9,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "gateway/http_server.h"
+#include "server/common/http_server.h"
 #include "server/common/log.h"
 #include "server/common/runtime.h"
 #include "server/common/signals.h"
@@ -29,11 +29,11 @@ int Main() {
   std::atomic<int64_t> requests = 0;
   const unsigned status = static_cast<unsigned>(absl::GetFlag(FLAGS_status));
   const std::string body = absl::GetFlag(FLAGS_body);
-  gateway::HttpServer server(
+  HttpServer server(
       {.listen = absl::GetFlag(FLAGS_listen), .threads = absl::GetFlag(FLAGS_threads)},
-      [&](const gateway::HttpRequest&, gateway::Responder respond) {
+      [&](const HttpRequest&, HttpResponder respond) {
         requests.fetch_add(1, std::memory_order_relaxed);
-        gateway::HttpResponse response;
+        HttpResponse response;
         response.status = status;
         response.body = body;
         respond(std::move(response));

@@ -7,6 +7,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libabsl-dev libpqxx-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libjemalloc-dev
+  prometheus-cpp-dev
   postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd curl
   # The Go client, built offline from Debian's Go modules. Name protobuf 1.5 explicitly: apt would
   # otherwise pick the 1.3 one, and the first RPC would panic.

@@ -1,7 +1,7 @@
 // An asynchronous HTTP/1.1 server on Boost.Beast: a few threads serve many keep-alive connections,
 // and a handler may answer later from any thread (for example from a gRPC callback).
-#ifndef NOTIFY_GATEWAY_HTTP_SERVER_H_
-#define NOTIFY_GATEWAY_HTTP_SERVER_H_
+#ifndef NOTIFY_SERVER_COMMON_HTTP_SERVER_H_
+#define NOTIFY_SERVER_COMMON_HTTP_SERVER_H_
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/message.hpp>
@@ -15,10 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include <prometheus/registry.h>
+
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
-namespace notify::gateway {
+namespace notify {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
@@ -31,11 +33,14 @@ struct HttpResponse {
 
 // Sends the response. Call it once, from any thread; calls after the first are ignored. If every
 // copy of it is destroyed without a call, the client gets a 500.
-using Responder = std::function<void(HttpResponse)>;
+using HttpResponder = std::function<void(HttpResponse)>;
 
 // Handles one request. Runs on a server thread: it must not block; slow work answers through the
-// Responder later.
-using Handler = std::function<void(const HttpRequest&, Responder)>;
+// HttpResponder later.
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponder)>;
+
+// The answer to GET /metrics in both programs: `registry` in Prometheus's text format.
+HttpResponse MetricsPage(const prometheus::Registry& registry);
 
 class HttpServer {
  public:
@@ -47,7 +52,7 @@ class HttpServer {
     absl::Duration idle_timeout = absl::Seconds(60);
   };
 
-  HttpServer(Options options, Handler handler);
+  HttpServer(Options options, HttpHandler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -60,8 +65,8 @@ class HttpServer {
 
   // Stops accepting, lets requests in flight finish for up to `timeout`, then stops. Idle
   // keep-alive connections are closed. Responses that arrive later are dropped. The destructor then
-  // waits until no handler holds a Responder any more, so handlers must answer or drop theirs in
-  // bounded time.
+  // waits until no handler holds a HttpResponder any more, so handlers must answer or drop theirs
+  // in bounded time.
   void Shutdown(absl::Duration timeout);
 
   struct Core;
@@ -73,6 +78,6 @@ class HttpServer {
   std::string address_;
 };
 
-}  // namespace notify::gateway
+}  // namespace notify
 
-#endif  // NOTIFY_GATEWAY_HTTP_SERVER_H_
+#endif  // NOTIFY_SERVER_COMMON_HTTP_SERVER_H_

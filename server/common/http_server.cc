@@ -1,4 +1,4 @@
-#include "gateway/http_server.h"
+#include "server/common/http_server.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -16,8 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
+#include "server/common/metrics.h"
 
-namespace notify::gateway {
+namespace notify {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -28,7 +29,7 @@ using tcp = net::ip::tcp;
 // kept alive by handlers never keep it alive.
 struct HttpServer::Core {
   HttpServer::Options options;
-  Handler handler;
+  HttpHandler handler;
   std::optional<tcp::acceptor> acceptor;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
 
@@ -226,7 +227,14 @@ void Accept(const std::shared_ptr<HttpServer::Core>& core, net::io_context& ioc)
 
 }  // namespace
 
-HttpServer::HttpServer(Options options, Handler handler)
+HttpResponse MetricsPage(const prometheus::Registry& registry) {
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4";
+  response.body = metrics::Render(registry);
+  return response;
+}
+
+HttpServer::HttpServer(Options options, HttpHandler handler)
     : core_(std::make_shared<Core>()), ioc_(std::make_unique<net::io_context>(options.threads)) {
   core_->options = std::move(options);
   core_->handler = std::move(handler);
@@ -234,7 +242,8 @@ HttpServer::HttpServer(Options options, Handler handler)
 
 HttpServer::~HttpServer() {
   if (!threads_.empty()) Shutdown(absl::ZeroDuration());
-  // Handlers still holding a Responder hold a session whose socket belongs to ioc_: wait for them.
+  // Handlers still holding a HttpResponder hold a session whose socket belongs to ioc_: wait for
+  // them.
   std::unique_lock<std::mutex> lock(core_->mu);
   core_->changed.wait(lock, [this] { return core_->pending == 0; });
 }
@@ -308,4 +317,4 @@ void HttpServer::Shutdown(absl::Duration timeout) {
   core_->acceptor.reset();
 }
 
-}  // namespace notify::gateway
+}  // namespace notify
