@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "notifications/v1/webhook_service.grpc.pb.h"
@@ -63,8 +64,8 @@ class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
   notifications::v1::WebhookService::Stub* const stub_;
   const Options options_;
   std::mutex mu_;
-  std::deque<Pending> queue_;
-  int in_flight_ = 0;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> batches_unsupported_{false};
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "server/auth/platform_client.h"
 
@@ -62,7 +63,7 @@ class HttpPlatformClient final : public PlatformClient {
 
   const Options options_;
   std::mutex mu_;
-  std::vector<void*> idle_handles_;
+  std::vector<void*> idle_handles_ ABSL_GUARDED_BY(mu_);
 };
 
 // The status a platform answer means (see PlatformClient). `what` names the call in messages.

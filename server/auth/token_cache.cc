@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "server/common/crypto.h"
 
 namespace notify {
@@ -11,8 +12,8 @@ namespace notify {
 struct TokenCache::Flight {
   std::mutex mu;
   std::condition_variable done_cv;
-  bool done = false;
-  std::optional<absl::StatusOr<PlatformUser>> result;
+  bool done ABSL_GUARDED_BY(mu) = false;
+  std::optional<absl::StatusOr<PlatformUser>> result ABSL_GUARDED_BY(mu);
 };
 
 TokenCache::TokenCache(Options options, const Clock* clock) : options_(options), clock_(clock) {}

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/auth/platform_client.h"
@@ -58,9 +59,9 @@ class TokenCache {
   const Options options_;
   const Clock* const clock_;
   mutable std::mutex mu_;
-  std::list<Entry> lru_;  // Most recently used first.
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
+  std::list<Entry> lru_ ABSL_GUARDED_BY(mu_);  // Most recently used first.
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
   std::atomic<int> waiting_{0};
 };
 

@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -40,7 +41,7 @@ class FakeClock final : public Clock {
 
  private:
   mutable std::mutex mu_;
-  absl::Time now_;
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace notify

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -187,13 +188,14 @@ class GroupCommit {
   mutable std::mutex mu_;
   std::condition_variable done_;  // A batch was written.
   std::condition_variable work_;  // The writer's: an async item, a free writer, or the end.
-  std::deque<Slot*> queue_;
-  int writing_ = 0;
-  size_t async_queued_ = 0;  // Items of SubmitAsync queued, being written, or awaiting `done`.
-  bool stopping_ = false;
+  std::deque<Slot*> queue_ ABSL_GUARDED_BY(mu_);
+  int writing_ ABSL_GUARDED_BY(mu_) = 0;
+  // Items of SubmitAsync queued, being written, or awaiting `done`.
+  size_t async_queued_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
-  size_t batches_ = 0;
-  size_t items_ = 0;
+  size_t batches_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t items_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace notify

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/log.h"
@@ -35,10 +36,14 @@ struct HttpServer::Core {
 
   std::mutex mu;
   std::condition_variable changed;
-  int active = 0;         // Requests read whose response is not yet written (or dropped).
-  int pending = 0;        // Responders alive; each holds its session.
-  bool stopping = false;  // Finish what is in flight, take nothing new, keep no connection alive.
-  bool stopped = false;   // The io_context no longer runs: responses are dropped.
+  // Requests read whose response is not yet written (or dropped).
+  int active ABSL_GUARDED_BY(mu) = 0;
+  // Responders alive; each holds its session.
+  int pending ABSL_GUARDED_BY(mu) = 0;
+  // Finish what is in flight, take nothing new, keep no connection alive.
+  bool stopping ABSL_GUARDED_BY(mu) = false;
+  // The io_context no longer runs: responses are dropped.
+  bool stopped ABSL_GUARDED_BY(mu) = false;
 
   void Done(int& counter) {
     {

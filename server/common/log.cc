@@ -8,6 +8,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -20,8 +21,8 @@ std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 
 struct Output {
   std::mutex mu;
-  Sink sink;
-  std::string service;
+  Sink sink ABSL_GUARDED_BY(mu);
+  std::string service ABSL_GUARDED_BY(mu);
 };
 
 Output& GetOutput() {

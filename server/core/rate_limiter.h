@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "server/common/clock.h"
@@ -29,7 +30,7 @@ class RateLimiter {
   const double rate_;
   const Clock* const clock_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace notify

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/common/clock.h"
@@ -66,7 +67,7 @@ class Channels {
   FcmPushSender fcm_;
 
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const Providers>> cache_;
+  std::map<std::string, std::shared_ptr<const Providers>> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace notify::delivery

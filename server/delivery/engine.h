@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/random/bit_gen_ref.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
@@ -177,22 +178,22 @@ class DeliveryEngine {
   std::atomic<bool> stopping_{false};
   std::mutex event_mu_;
   std::condition_variable event_cv_;
-  uint64_t event_generation_ = 0;
+  uint64_t event_generation_ ABSL_GUARDED_BY(event_mu_) = 0;
   std::mutex send_mu_;
   std::condition_variable send_cv_;
-  uint64_t send_generation_ = 0;
-  // Deliveries handed from the event workers to the senders, not yet taken (guarded by send_mu_).
-  std::map<std::string, std::deque<Handed*>> handed_;
+  uint64_t send_generation_ ABSL_GUARDED_BY(send_mu_) = 0;
+  // Deliveries handed from the event workers to the senders, not yet taken.
+  std::map<std::string, std::deque<Handed*>> handed_ ABSL_GUARDED_BY(send_mu_);
   // Signalled when a sender finishes the last delivery an event worker waits for (with send_mu_).
   std::condition_variable handed_done_cv_;
   // Whether sender threads run (Start to Stop): only then do event workers hand deliveries over.
-  bool senders_running_ = false;
-  std::map<std::string, bool> claim_due_;
-  std::map<std::string, absl::Time> last_poll_;
+  bool senders_running_ ABSL_GUARDED_BY(send_mu_) = false;
+  std::map<std::string, bool> claim_due_ ABSL_GUARDED_BY(send_mu_);
+  std::map<std::string, absl::Time> last_poll_ ABSL_GUARDED_BY(send_mu_);
   std::vector<std::thread> threads_;
 
   std::mutex random_mu_;
-  absl::BitGen random_;
+  absl::BitGen random_ ABSL_GUARDED_BY(random_mu_);
 };
 
 }  // namespace notify::delivery

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -31,8 +32,8 @@ namespace notify::delivery {
 struct FcmPushSender::TokenCache {
   struct Entry {
     std::mutex mu;
-    std::string access_token;  // Empty: none (yet, or dropped after a 401).
-    absl::Time refresh_at;     // 60 s before the token expires.
+    std::string access_token ABSL_GUARDED_BY(mu);  // Empty: none (yet, or dropped after a 401).
+    absl::Time refresh_at ABSL_GUARDED_BY(mu);     // 60 s before the token expires.
   };
 
   std::shared_ptr<Entry> Get(const std::string& key) {
@@ -43,7 +44,7 @@ struct FcmPushSender::TokenCache {
   }
 
   std::mutex mu;
-  std::map<std::string, std::shared_ptr<Entry>> entries;
+  std::map<std::string, std::shared_ptr<Entry>> entries ABSL_GUARDED_BY(mu);
 };
 
 namespace {
