@@ -16,12 +16,6 @@ namespace v1 = notifications::v1;
 // What answers show instead of a secret that is set. Sent back in an update, it keeps the secret.
 constexpr char kMasked[] = "********";
 
-absl::Status Invalid(absl::string_view field, absl::string_view message) {
-  return WithField(
-      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), "INVALID_FIELD"),
-      field);
-}
-
 std::string TypeName(v1::Credential::SettingsCase settings) {
   switch (settings) {
     case v1::Credential::kSmtp:
@@ -81,46 +75,47 @@ absl::Status Validate(const v1::Credential& c) {
     case v1::Credential::kSmtp:
       if (!absl::StartsWith(c.smtp().url(), "smtp://") &&
           !absl::StartsWith(c.smtp().url(), "smtps://")) {
-        return Invalid("smtp.url", "must be smtp://host:port or smtps://host:port");
+        return InvalidField("smtp.url", "must be smtp://host:port or smtps://host:port");
       }
       if (c.smtp().url().find('@') != std::string::npos) {
-        return Invalid("smtp.url", "must not hold a user or password; use username and password");
+        return InvalidField("smtp.url",
+                            "must not hold a user or password; use username and password");
       }
       if (!c.smtp().username().empty() && c.smtp().password().empty()) {
-        return Invalid("smtp.password", "a username needs a password");
+        return InvalidField("smtp.password", "a username needs a password");
       }
       return absl::OkStatus();
     case v1::Credential::kSendgrid:
-      if (c.sendgrid().api_key().empty()) return Invalid("sendgrid.api_key", "is required");
+      if (c.sendgrid().api_key().empty()) return InvalidField("sendgrid.api_key", "is required");
       if (!c.sendgrid().from_email().empty() && !IsEmailAddress(c.sendgrid().from_email())) {
-        return Invalid("sendgrid.from_email", "not an email address");
+        return InvalidField("sendgrid.from_email", "not an email address");
       }
       return absl::OkStatus();
     case v1::Credential::kTwilio:
       if (!absl::StartsWith(c.twilio().account_sid(), "AC")) {
-        return Invalid("twilio.account_sid", "must be an account SID (AC...)");
+        return InvalidField("twilio.account_sid", "must be an account SID (AC...)");
       }
-      if (c.twilio().auth_token().empty()) return Invalid("twilio.auth_token", "is required");
+      if (c.twilio().auth_token().empty()) return InvalidField("twilio.auth_token", "is required");
       if (!IsE164Number(c.twilio().from_number()) &&
           !absl::StartsWith(c.twilio().from_number(), "MG")) {
-        return Invalid("twilio.from_number",
-                       "must be a number in E.164 form or a messaging service SID (MG...)");
+        return InvalidField("twilio.from_number",
+                            "must be a number in E.164 form or a messaging service SID (MG...)");
       }
       return absl::OkStatus();
     case v1::Credential::kFcm: {
-      if (c.fcm().project_id().empty()) return Invalid("fcm.project_id", "is required");
+      if (c.fcm().project_id().empty()) return InvalidField("fcm.project_id", "is required");
       const nlohmann::json account =
           nlohmann::json::parse(c.fcm().service_account_json(), nullptr, false);
       if (!account.is_object() || !account.contains("client_email") ||
           !account.contains("private_key")) {
-        return Invalid("fcm.service_account_json",
-                       "must be a service account key file's JSON, with client_email and "
-                       "private_key");
+        return InvalidField("fcm.service_account_json",
+                            "must be a service account key file's JSON, with client_email and "
+                            "private_key");
       }
       return absl::OkStatus();
     }
     default:
-      return Invalid("credential", "give exactly one of smtp, sendgrid, twilio or fcm");
+      return InvalidField("credential", "give exactly one of smtp, sendgrid, twilio or fcm");
   }
 }
 
@@ -265,7 +260,7 @@ grpc::Status AdminServiceImpl::UpdateCredential(grpc::ServerContext* context,
               NOTIFY_RETURN_IF_ERROR(ApplyUpdateMask(request->credential(), request->update_mask(),
                                                      *kOutputOnly, &stored));
               if (stored.settings_case() != before.settings_case()) {
-                return Invalid("credential", "a credential's provider cannot change");
+                return InvalidField("credential", "a credential's provider cannot change");
               }
               // Write-only secrets: left empty or masked, they keep their stored value, unless the
               // endpoint they unlock changed: a stored secret never follows a new server.
@@ -280,7 +275,7 @@ grpc::Status AdminServiceImpl::UpdateCredential(grpc::ServerContext* context,
               for (size_t i = 0; i < new_secrets.size(); ++i) {
                 if (new_secrets[i].second->empty() || *new_secrets[i].second == kMasked) {
                   if (endpoint_changed && !old_secrets[i].second->empty()) {
-                    return Invalid(
+                    return InvalidField(
                         absl::StrCat(TypeName(stored.settings_case()), ".", new_secrets[i].first),
                         "send the secret again when the server or account changes");
                   }

@@ -23,12 +23,6 @@ using json = nlohmann::json;
 // Most users one trigger sends to.
 constexpr int kMaxTriggerUsers = 1000;
 
-absl::Status Invalid(absl::string_view field, absl::string_view message) {
-  return WithField(
-      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), "INVALID_FIELD"),
-      field);
-}
-
 json DataOf(const google::protobuf::Struct& data) {
   std::string text;
   if (!google::protobuf::util::MessageToJsonString(data, &text).ok()) return json::object();
@@ -61,7 +55,7 @@ grpc::Status AdminServiceImpl::PreviewNotification(grpc::ServerContext* context,
         break;
       }
       default:
-        return Invalid("source", "give a notification or the id of a saved one");
+        return InvalidField("source", "give a notification or the id of a saved one");
     }
     NOTIFY_ASSIGN_OR_RETURN(CompanyContext company, deps_.load_company(caller.company));
     const json context_json = EventPlanner::Context(company, DataOf(request->data()));
@@ -85,12 +79,12 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
                                                    v1::TriggerNotificationResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
     if (request->user_ids().empty() && request->groups().empty()) {
-      return Invalid("user_ids", "give at least one user id or group");
+      return InvalidField("user_ids", "give at least one user id or group");
     }
     std::vector<std::string> users;
     std::set<std::string> seen;
     for (const std::string& id : request->user_ids()) {
-      if (id.empty() || id.size() > 200) return Invalid("user_ids", "each must be a user id");
+      if (id.empty() || id.size() > 200) return InvalidField("user_ids", "each must be a user id");
       if (seen.insert(id).second) users.push_back(id);
     }
     NOTIFY_ASSIGN_OR_RETURN(v1::Notification notification,
@@ -99,7 +93,7 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
     // What the group listings say of their users spares a lookup per user.
     std::map<std::string, nlohmann::json> known;
     for (const std::string& group : request->groups()) {
-      if (group.empty()) return Invalid("groups", "each must be a group name");
+      if (group.empty()) return InvalidField("groups", "each must be a group name");
       if (company.platform_token.empty()) {
         return absl::FailedPreconditionError("the company has no platform token");
       }
@@ -111,8 +105,8 @@ grpc::Status AdminServiceImpl::TriggerNotification(grpc::ServerContext* context,
       }
     }
     if (static_cast<int>(users.size()) > kMaxTriggerUsers) {
-      return Invalid("groups", absl::StrCat("a trigger sends to at most ", kMaxTriggerUsers,
-                                            " users; these name ", users.size()));
+      return InvalidField("groups", absl::StrCat("a trigger sends to at most ", kMaxTriggerUsers,
+                                                 " users; these name ", users.size()));
     }
     const json data = DataOf(request->data());
     const std::string event_uuid = TimeOrderedUuid(absl::Now());
@@ -147,10 +141,10 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
     const std::string& to = request->recipient();
     if (!to.empty()) {
       if (d.type == "email" && !IsEmailAddress(to)) {
-        return Invalid("recipient", "must be an email address for an email");
+        return InvalidField("recipient", "must be an email address for an email");
       }
       if (d.type == "sms" && !IsE164Number(to)) {
-        return Invalid("recipient", "must be a mobile number in E.164 form (+15551234567)");
+        return InvalidField("recipient", "must be a mobile number in E.164 form (+15551234567)");
       }
       if (d.type == "email" || d.type == "sms") {
         d.recipient = to;
@@ -162,13 +156,13 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
         // Push: to the other user's newest device.
         NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Device> devices,
                                 deps_.devices->List(caller.company, to, "", 1, 0));
-        if (devices.empty()) return Invalid("recipient", "that user has no registered device");
+        if (devices.empty()) return InvalidField("recipient", "that user has no registered device");
         d.user_id = to;
         d.device_id = devices[0].id();
         d.recipient = devices[0].name().empty() ? devices[0].id() : devices[0].name();
       }
     } else if (d.type == "push" && d.device_id.empty()) {
-      return Invalid("recipient", "the original device is gone; give a user id");
+      return InvalidField("recipient", "the original device is gone; give a user id");
     }
     NOTIFY_ASSIGN_OR_RETURN(*response->mutable_log(),
                             deps_.deliveries->InsertOne(caller.company, d));

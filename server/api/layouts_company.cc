@@ -25,12 +25,6 @@ const std::set<std::string>& CompanyOutputOnly() {
   return *kFields;
 }
 
-absl::Status InvalidCompanyField(absl::string_view field, absl::string_view message) {
-  return WithField(
-      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), "INVALID_FIELD"),
-      field);
-}
-
 bool ContainsIgnoringCase(absl::string_view text, absl::string_view part) {
   return part.empty() ||
          absl::StrContains(absl::AsciiStrToLower(text), absl::AsciiStrToLower(part));
@@ -67,16 +61,16 @@ v1::Template WithLayoutSummary(v1::Template t) {
 
 absl::Status ValidateCompany(const v1::Company& c) {
   if (absl::StripAsciiWhitespace(c.name()).empty()) {
-    return InvalidCompanyField("name", "a name is required");
+    return InvalidField("name", "a name is required");
   }
   if (!c.system_email().empty() && !IsEmailAddress(c.system_email())) {
-    return InvalidCompanyField("system_email", "not an email address");
+    return InvalidField("system_email", "not an email address");
   }
   if (!c.support_email().empty() && !IsEmailAddress(c.support_email())) {
-    return InvalidCompanyField("support_email", "not an email address");
+    return InvalidField("support_email", "not an email address");
   }
   if (!c.contact_email().empty() && !IsEmailAddress(c.contact_email())) {
-    return InvalidCompanyField("contact_email", "not an email address");
+    return InvalidField("contact_email", "not an email address");
   }
   for (const auto& [field, url] :
        {std::pair<const char*, const std::string*>{"logo_url", &c.logo_url()},
@@ -84,23 +78,23 @@ absl::Status ValidateCompany(const v1::Company& c) {
         {"website", &c.website()}}) {
     if (!url->empty() && !absl::StartsWith(*url, "https://") &&
         !absl::StartsWith(*url, "http://")) {
-      return InvalidCompanyField(field, "must be an http:// or https:// URL");
+      return InvalidField(field, "must be an http:// or https:// URL");
     }
-    if (url->size() > 2000) return InvalidCompanyField(field, "must be at most 2000 characters");
+    if (url->size() > 2000) return InvalidField(field, "must be at most 2000 characters");
   }
   // A header value: one line of printable text.
   if (c.bimi_selector_header().size() > 500 ||
       std::any_of(c.bimi_selector_header().begin(), c.bimi_selector_header().end(),
                   [](char ch) { return static_cast<unsigned char>(ch) < 0x20; })) {
-    return InvalidCompanyField("bimi_selector_header",
-                               "must be one line of at most 500 characters, such as "
-                               "\"v=BIMI1; s=acme;\"");
+    return InvalidField("bimi_selector_header",
+                        "must be one line of at most 500 characters, such as "
+                        "\"v=BIMI1; s=acme;\"");
   }
   for (const auto& [field, value] :
        {std::pair<const char*, int>{"email_daily_quota", c.email_daily_quota()},
         {"sms_daily_quota", c.sms_daily_quota()},
         {"push_daily_quota", c.push_daily_quota()}}) {
-    if (value < 0) return InvalidCompanyField(field, "must be 0 (no limit) or more");
+    if (value < 0) return InvalidField(field, "must be 0 (no limit) or more");
   }
   return absl::OkStatus();
 }

@@ -28,7 +28,7 @@ std::string Context(absl::string_view list, absl::string_view company) {
   return absl::StrCat("page_token:", list, ":", company);
 }
 
-absl::Status Invalid() {
+absl::Status BadPageToken() {
   return WithField(WithReason(absl::InvalidArgumentError(
                                   "The page_token is not one this list gave for this request."),
                               "INVALID_PAGE_TOKEN"),
@@ -68,12 +68,12 @@ absl::StatusOr<nlohmann::json> PageTokens::Read(absl::string_view list, absl::st
                                                 absl::string_view token) const {
   if (token.empty()) return nlohmann::json(nullptr);
   std::string sealed;
-  if (!absl::WebSafeBase64Unescape(token, &sealed)) return Invalid();
+  if (!absl::WebSafeBase64Unescape(token, &sealed)) return BadPageToken();
   absl::StatusOr<std::string> opened = box_->Open(sealed, Context(list, company));
-  if (!opened.ok()) return Invalid();
+  if (!opened.ok()) return BadPageToken();
   nlohmann::json body = nlohmann::json::parse(*opened, nullptr, false);
   if (!body.is_object() || body.value("f", "") != Fingerprint(request) || !body.contains("c")) {
-    return Invalid();
+    return BadPageToken();
   }
   return body["c"];
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace notify {
 namespace {
@@ -17,6 +18,12 @@ absl::Status WithField(absl::Status status, absl::string_view field) {
   if (status.ok()) return status;
   status.SetPayload(kFieldPayloadUrl, absl::Cord(field));
   return status;
+}
+
+absl::Status InvalidField(absl::string_view field, absl::string_view message,
+                          absl::string_view reason) {
+  return WithField(
+      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), reason), field);
 }
 
 std::string FieldOf(const absl::Status& status) {

@@ -28,6 +28,11 @@ std::string ReasonOf(const absl::Status& status);
 absl::Status WithField(absl::Status status, absl::string_view field);
 std::string FieldOf(const absl::Status& status);
 
+// InvalidArgument "FIELD: MESSAGE" naming `field`, with `reason` (INVALID_FIELD by default): the
+// error of every request field that fails its check.
+absl::Status InvalidField(absl::string_view field, absl::string_view message,
+                          absl::string_view reason = "INVALID_FIELD");
+
 // Attaches how long the caller should wait before trying again (whole seconds), and reads it back.
 absl::Status WithRetryAfter(absl::Status status, absl::Duration wait);
 std::optional<absl::Duration> RetryAfterOf(const absl::Status& status);

@@ -16,12 +16,6 @@ namespace {
 
 namespace v1 = notifications::v1;
 
-absl::Status Invalid(absl::string_view field, absl::string_view message,
-                     absl::string_view reason = "INVALID_FIELD") {
-  return WithField(
-      WithReason(absl::InvalidArgumentError(absl::StrCat(field, ": ", message)), reason), field);
-}
-
 bool Blank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
 
 bool IsTemplate(absl::string_view text) {
@@ -45,7 +39,7 @@ absl::Status CheckTemplate(const TemplateChecker& templates, absl::string_view f
                            absl::string_view text) {
   absl::Status status = templates.Check(text);
   if (status.ok()) return status;
-  return Invalid(field, status.message(), "TEMPLATE_INVALID");
+  return InvalidField(field, status.message(), "TEMPLATE_INVALID");
 }
 
 }  // namespace
@@ -150,47 +144,51 @@ bool IsE164Number(absl::string_view text) {
 
 absl::Status ValidateNotification(const v1::Notification& n, const TemplateChecker& templates) {
   if (n.type() == v1::NOTIFICATION_TYPE_UNSPECIFIED) {
-    return Invalid("type", "a type is required: EMAIL, SMS, PUSH or SYSTEM");
+    return InvalidField("type", "a type is required: EMAIL, SMS, PUSH or SYSTEM");
   }
-  if (Blank(n.name())) return Invalid("name", "a name is required");
-  if (Blank(n.event())) return Invalid("event", "an event is required, such as transaction.create");
+  if (Blank(n.name())) return InvalidField("name", "a name is required");
+  if (Blank(n.event()))
+    return InvalidField("event", "an event is required, such as transaction.create");
   if (!IsKnownEvent(n.event())) {
-    return Invalid("event", absl::StrCat("\"", n.event(), "\" is not an event the platform sends"));
+    return InvalidField("event",
+                        absl::StrCat("\"", n.event(), "\" is not an event the platform sends"));
   }
   switch (n.type()) {
     case v1::NOTIFICATION_TYPE_EMAIL:
-      if (Blank(n.subject())) return Invalid("subject", "an email needs a subject");
+      if (Blank(n.subject())) return InvalidField("subject", "an email needs a subject");
       if (Blank(n.text_message()) && Blank(n.html_message())) {
-        return Invalid("text_message", "an email needs a text_message or an html_message");
+        return InvalidField("text_message", "an email needs a text_message or an html_message");
       }
       break;
     case v1::NOTIFICATION_TYPE_SMS:
-      if (Blank(n.sms_message())) return Invalid("sms_message", "an SMS needs an sms_message");
+      if (Blank(n.sms_message())) return InvalidField("sms_message", "an SMS needs an sms_message");
       break;
     case v1::NOTIFICATION_TYPE_PUSH:
-      if (Blank(n.push_message())) return Invalid("push_message", "a push needs a push_message");
+      if (Blank(n.push_message()))
+        return InvalidField("push_message", "a push needs a push_message");
       break;
     case v1::NOTIFICATION_TYPE_SYSTEM:
       if (Blank(n.subject()) && Blank(n.text_message())) {
-        return Invalid("text_message", "an in-app message needs a subject or a text_message");
+        return InvalidField("text_message", "an in-app message needs a subject or a text_message");
       }
       break;
     default:
-      return Invalid("type", "unknown type");
+      return InvalidField("type", "unknown type");
   }
   if (!n.to_email().empty() && !IsTemplate(n.to_email()) && !IsEmailAddress(n.to_email())) {
-    return Invalid("to_email", absl::StrCat("\"", n.to_email(), "\" is not an email address"));
+    return InvalidField("to_email", absl::StrCat("\"", n.to_email(), "\" is not an email address"));
   }
   if (!n.from_email().empty() && !IsTemplate(n.from_email()) && !IsEmailAddress(n.from_email())) {
-    return Invalid("from_email", absl::StrCat("\"", n.from_email(), "\" is not an email address"));
+    return InvalidField("from_email",
+                        absl::StrCat("\"", n.from_email(), "\" is not an email address"));
   }
   if (!n.to_mobile().empty() && !IsTemplate(n.to_mobile()) && !IsE164Number(n.to_mobile())) {
-    return Invalid("to_mobile",
-                   absl::StrCat("\"", n.to_mobile(),
-                                "\" is not a mobile number in E.164 form (+27821234567)"));
+    return InvalidField("to_mobile",
+                        absl::StrCat("\"", n.to_mobile(),
+                                     "\" is not a mobile number in E.164 form (+27821234567)"));
   }
   if (!n.to_user().empty() && !IsTemplate(n.to_user()) && !IsUuid(n.to_user())) {
-    return Invalid("to_user", "a user is given by their platform id, a UUID");
+    return InvalidField("to_user", "a user is given by their platform id, a UUID");
   }
   const std::vector<std::pair<const char*, const std::string*>> fields = {
       {"subject", &n.subject()},           {"text_message", &n.text_message()},
@@ -201,13 +199,13 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
   for (const auto& [field, text] : fields)
     NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
   if (absl::Status s = templates.Check(n.expression()); !s.ok()) {
-    return Invalid("expression", s.message(), "EXPRESSION_INVALID");
+    return InvalidField("expression", s.message(), "EXPRESSION_INVALID");
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateLayout(const v1::Layout& layout, const TemplateChecker& templates) {
-  if (Blank(layout.name())) return Invalid("name", "a name is required");
+  if (Blank(layout.name())) return InvalidField("name", "a name is required");
   const std::vector<std::pair<const char*, const std::string*>> fields = {
       {"html_message", &layout.html_message()},
       {"text_message", &layout.text_message()},
