@@ -11,9 +11,11 @@
 #include "grpcpp/server_builder.h"
 #include "server/auth/http_platform_client.h"
 #include "server/common/log.h"
+#include "server/common/retry.h"
 #include "server/common/runtime.h"
 #include "server/store/pg/errors.h"
 #include "server/store/pg/migrations.h"
+#include "server/store/pg/sessions.h"
 
 namespace notify {
 namespace {
@@ -23,54 +25,37 @@ constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
 
-// A pool's options: statements prepared on every connection, and for the queues' pool generic
-// plans (see App::queue_pool_).
-pg::PgPool::Options PoolOptions(const ServerConfig& config, bool generic_plans) {
-  return {.url = config.database_url,
-          .size = config.db_pool_size,
-          .acquire_timeout = config.db_acquire_timeout,
-          .on_connect = [generic_plans](pqxx::connection& conn) {
-            if (generic_plans) {
-              // A generic plan is made once, often while the queues are nearly empty and reading
-              // a small table whole looks cheaper than its index; as the table grows that plan
-              // would go on reading all of it. Every queue statement finds its rows through an
-              // index, so sequential scans are ruled out on these connections.
-              pqxx::nontransaction(conn).exec(
-                  "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off");
-            }
-            pg::PgEventStore::Prepare(conn);
-            pg::PgDeliveryStore::Prepare(conn);
-          }};
-}
-
 }  // namespace
 
 absl::Status MigrateWithRetry(pg::PgPool& pool, absl::Duration max_delay,
                               const InterruptibleSleep& sleep) {
-  absl::Duration delay = absl::Milliseconds(500);
-  for (int attempt = 1;; ++attempt) {
-    absl::StatusOr<pg::MigrationReport> report =
-        pg::ApplyMigrations(pool, pg::EmbeddedMigrations());
-    const absl::Status& status = report.status();
-    if (status.ok()) {
-      log::Info("database schema is up to date", {{"applied", report->applied.size()},
-                                                  {"already_applied", report->already_applied}});
-      return absl::OkStatus();
-    }
-    if (!absl::IsUnavailable(status)) return status;
-    log::Warn("database unavailable at start-up; retrying",
-              {{"attempt", attempt},
-               {"retry_in_ms", absl::ToInt64Milliseconds(delay)},
-               {"error", std::string(status.message())}});
-    if (!sleep(delay)) return absl::CancelledError("stopped while waiting for the database");
-    delay = std::min(delay * 2, max_delay);
-  }
+  bool stopped = false;
+  absl::StatusOr<pg::MigrationReport> report =
+      RetryWhileUnavailable([&] { return pg::ApplyMigrations(pool, pg::EmbeddedMigrations()); },
+                            [&](const absl::Status& failure, int attempt, absl::Duration pause) {
+                              log::Warn("database unavailable at start-up; retrying",
+                                        {{"attempt", attempt},
+                                         {"retry_in_ms", absl::ToInt64Milliseconds(pause)},
+                                         {"error", std::string(failure.message())}});
+                              stopped = !sleep(pause);
+                              return !stopped;
+                            },
+                            Backoff{.first = absl::Milliseconds(500), .longest = max_delay});
+  if (stopped) return absl::CancelledError("stopped while waiting for the database");
+  if (!report.ok()) return report.status();
+  log::Info("database schema is up to date",
+            {{"applied", report->applied.size()}, {"already_applied", report->already_applied}});
+  return absl::OkStatus();
 }
 
 App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
     : config_(std::move(config)),
-      pool_(std::make_unique<pg::PgPool>(PoolOptions(config_, /*generic_plans=*/false))),
-      queue_pool_(std::make_unique<pg::PgPool>(PoolOptions(config_, /*generic_plans=*/true))),
+      pool_(std::make_unique<pg::PgPool>(
+          pg::StorePoolOptions(config_.database_url, config_.db_pool_size,
+                               config_.db_acquire_timeout, pg::PoolRole::kApi))),
+      queue_pool_(std::make_unique<pg::PgPool>(
+          pg::StorePoolOptions(config_.database_url, config_.db_pool_size,
+                               config_.db_acquire_timeout, pg::PoolRole::kQueues))),
       // ServerConfigFromSettings checked the key; only --migrate-only runs without one, and it
       // never seals or opens anything.
       box_(SecretBox::FromHex(config_.secret_key_hex.empty() ? std::string(64, '0')

@@ -11,24 +11,28 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 }
 
 Series<prometheus::Counter> Counters(prometheus::Registry& registry, const std::string& name,
-                                     const std::string& help,
-                                     std::vector<std::string> label_names) {
+                                     const std::string& help, std::vector<std::string> label_names,
+                                     const std::vector<std::vector<std::string>>& known) {
   auto& family = prometheus::BuildCounter().Name(name).Help(help).Register(registry);
   return Series<prometheus::Counter>(
-      std::move(label_names), [&family](const prometheus::Labels& labels) -> prometheus::Counter& {
+      std::move(label_names),
+      [&family](const prometheus::Labels& labels) -> prometheus::Counter& {
         return family.Add(labels);
-      });
+      },
+      known);
 }
 
 Series<prometheus::Histogram> Latencies(prometheus::Registry& registry, const std::string& name,
                                         const std::string& help,
-                                        std::vector<std::string> label_names) {
+                                        std::vector<std::string> label_names,
+                                        const std::vector<std::vector<std::string>>& known) {
   auto& family = prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
   return Series<prometheus::Histogram>(
       std::move(label_names),
       [&family](const prometheus::Labels& labels) -> prometheus::Histogram& {
         return family.Add(labels, LatencyBuckets());
-      });
+      },
+      known);
 }
 
 std::string Render(const prometheus::Registry& registry) {

@@ -25,47 +25,58 @@ namespace notify::metrics {
 // Latency buckets in seconds, from 1 ms to 10 s.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets();
 
-// A family's series by their label values, in the order of the family's label names. A series is
-// made on first use and then found again without making a metric (prometheus::Family::Add makes
-// one on every call). Thread-safe; references stay valid for the registry's life.
+// A family's series by their label values, in the order of the family's label names. The series
+// of `known` label values are made at construction and found without a lock; others are made on
+// first use and found again under a lock (prometheus::Family::Add would make a metric on every
+// call). Thread-safe; references stay valid for the registry's life.
 template <typename Metric>
 class Series {
  public:
   using Add = std::function<Metric&(const prometheus::Labels&)>;
+  using Values = std::vector<std::string>;
 
-  Series(std::vector<std::string> label_names, Add add)
-      : label_names_(std::move(label_names)), add_(std::move(add)) {}
+  Series(std::vector<std::string> label_names, Add add, const std::vector<Values>& known = {})
+      : label_names_(std::move(label_names)), add_(std::move(add)) {
+    for (const Values& values : known) known_.emplace(values, &Make(values));
+  }
   Series(const Series&) = delete;
   Series& operator=(const Series&) = delete;
 
-  Metric& With(const std::vector<std::string>& values) {
+  Metric& With(const Values& values) {
+    if (auto it = known_.find(values); it != known_.end()) return *it->second;
     std::lock_guard<std::mutex> lock(mu_);
     auto it = made_.find(values);
-    if (it == made_.end()) {
-      prometheus::Labels labels;
-      for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i) {
-        labels.emplace(label_names_[i], values[i]);
-      }
-      it = made_.emplace(values, &add_(labels)).first;
-    }
+    if (it == made_.end()) it = made_.emplace(values, &Make(values)).first;
     return *it->second;
   }
 
  private:
+  Metric& Make(const Values& values) {
+    prometheus::Labels labels;
+    for (size_t i = 0; i < label_names_.size() && i < values.size(); ++i) {
+      labels.emplace(label_names_[i], values[i]);
+    }
+    return add_(labels);
+  }
+
   const std::vector<std::string> label_names_;
   const Add add_;
+  std::map<Values, Metric*> known_;  // Filled at construction, read-only after.
   std::mutex mu_;
-  std::map<std::vector<std::string>, Metric*> made_ ABSL_GUARDED_BY(mu_);
+  std::map<Values, Metric*> made_ ABSL_GUARDED_BY(mu_);
 };
 
-// Registers a counter family `name` in `registry`.
+// Registers a counter family `name` in `registry`, with the series of `known` label values.
 Series<prometheus::Counter> Counters(prometheus::Registry& registry, const std::string& name,
-                                     const std::string& help, std::vector<std::string> label_names);
+                                     const std::string& help, std::vector<std::string> label_names,
+                                     const std::vector<std::vector<std::string>>& known = {});
 
-// Registers a latency histogram family `name` (seconds, LatencyBuckets()) in `registry`.
+// Registers a latency histogram family `name` (seconds, LatencyBuckets()) in `registry`, with the
+// series of `known` label values.
 Series<prometheus::Histogram> Latencies(prometheus::Registry& registry, const std::string& name,
                                         const std::string& help,
-                                        std::vector<std::string> label_names);
+                                        std::vector<std::string> label_names,
+                                        const std::vector<std::vector<std::string>>& known = {});
 
 // Records `d` in seconds.
 inline void Observe(prometheus::Histogram& histogram, absl::Duration d) {

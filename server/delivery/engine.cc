@@ -11,9 +11,25 @@
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
 #include "server/common/log.h"
+#include "server/common/retry.h"
 
 namespace notify::delivery {
 namespace {
+
+// The channels and the outcomes a delivery is counted by: their series are made at start, so that
+// counting one takes no lock.
+std::vector<std::vector<std::string>> KnownChannels() {
+  return {{"email"}, {"sms"}, {"push"}, {"system"}};
+}
+std::vector<std::vector<std::string>> KnownChannelOutcomes() {
+  std::vector<std::vector<std::string>> out;
+  for (const char* channel : {"email", "sms", "push", "system"}) {
+    for (const char* outcome : {"sent", "retrying", "dead", "skipped", "deferred"}) {
+      out.push_back({channel, outcome});
+    }
+  }
+  return out;
+}
 
 // Longest error text kept on an event.
 constexpr size_t kMaxEventError = 2000;
@@ -82,10 +98,10 @@ DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store,
       deliveries_(metrics::Counters(*registry, "notify_deliveries_total",
                                     "Delivery attempts and settlements, by channel and outcome "
                                     "(sent, retrying, dead, skipped, deferred).",
-                                    {"channel", "outcome"})),
+                                    {"channel", "outcome"}, KnownChannelOutcomes())),
       send_latency_(metrics::Latencies(*registry, "notify_send_seconds",
                                        "Time a provider took to take a message, by channel.",
-                                       {"channel"})) {}
+                                       {"channel"}, KnownChannels())) {}
 
 DeliveryEngine::~DeliveryEngine() { Stop(); }
 
@@ -310,10 +326,7 @@ std::deque<DeliveryEngine::Handed> DeliveryEngine::HandOver(std::vector<Finished
           continue;
         }
         d.id = TimeOrderedUuid(absl::Now());  // Ordered: the key's index grows at one end.
-        DeliveryJob job{
-            e.company,      d.id,           d.type,         d.user_id, d.recipient,
-            d.device_id,    d.device_token, d.from_email,   d.subject, d.text_message,
-            d.html_message, d.sms_message,  d.push_message, d.event,   d.notification_name};
+        DeliveryJob job{static_cast<const DeliveryMessage&>(d), e.company, d.id};
         handed.push_back(Handed{std::move(job), &e, &d, batch});
         handed_[d.type].push_back(&handed.back());
         ++batch->not_done;
@@ -357,13 +370,13 @@ void DeliveryEngine::WriteFinished(const std::vector<FinishedEvent>& finished,
   // the events' lease ends (after that they are processed again).
   const absl::Time give_up =
       claimed + options_.event_lease - (options_.event_lease - options_.send_timeout) / 4;
-  absl::Duration pause = absl::Milliseconds(100);
-  absl::StatusOr<int> created;
-  while (!(created = store_->FinishEvents(rest)).ok() && absl::IsUnavailable(created.status()) &&
-         at_stake && absl::Now() + pause < give_up) {
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Seconds(2));
-  }
+  const absl::StatusOr<int> created =
+      RetryWhileUnavailable([&] { return store_->FinishEvents(rest); },
+                            [&](const absl::Status&, int, absl::Duration pause) {
+                              if (!at_stake || absl::Now() + pause >= give_up) return false;
+                              absl::SleepFor(pause);
+                              return true;
+                            });
   std::set<std::string> recorded;  // Event ids.
   if (created.ok()) {
     for (const FinishedEvent& e : rest) recorded.insert(e.id);
@@ -655,15 +668,16 @@ bool DeliveryEngine::Record(const DeliveryJob& job, const Outcome& outcome) {
   // be restarting), so that it is not sent again. Failing that, the lease runs out and it is tried
   // again: at least once, never lost.
   const absl::Time give_up = absl::Now() + options_.send_lease / 2;
-  absl::Duration pause = absl::Milliseconds(100);
-  absl::Status recorded;
-  while (!(recorded = store_->RecordAttempt(job.company, job.id, *outcome.attempt, outcome.status,
-                                            outcome.retry_in))
-              .ok() &&
-         absl::IsUnavailable(recorded) && !stopping_ && absl::Now() + pause < give_up) {
-    absl::SleepFor(pause);
-    pause = std::min(pause * 2, absl::Seconds(2));
-  }
+  const absl::Status recorded = RetryWhileUnavailable(
+      [&] {
+        return store_->RecordAttempt(job.company, job.id, *outcome.attempt, outcome.status,
+                                     outcome.retry_in);
+      },
+      [&](const absl::Status&, int, absl::Duration pause) {
+        if (stopping_ || absl::Now() + pause >= give_up) return false;
+        absl::SleepFor(pause);
+        return true;
+      });
   if (!recorded.ok()) {
     log::Warn("could not record a delivery attempt",
               {{"delivery", job.id}, {"error", std::string(recorded.message())}});

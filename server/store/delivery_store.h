@@ -41,32 +41,36 @@ struct DeliveryAttempt {
   std::string error;  // Redacted.
 };
 
-// A message to create. For messages an event produced, `dedupe_key` names (event, notification,
-// recipient, channel), so creating it twice creates it once.
-struct NewDelivery {
-  std::string dedupe_key;
-  std::string event_id;  // The server's event id; empty for none.
-  std::string notification_id;
-  std::string notification_name;
-  std::string event;
+// What a message says and where it goes: what a planned delivery and a job to send share.
+struct DeliveryMessage {
   std::string type;  // email, sms, push, system
   std::string user_id;
-  std::string recipient;  // Address, number, device name, or the user id (in-app).
-  std::string device_id;  // Push only.
+  std::string recipient;     // Address, number, device name, or the user id (in-app).
+  std::string device_id;     // Push only.
+  std::string device_token;  // Push: the device's token (planned: not stored; claimed: current).
   std::string from_email;
   std::string subject;
   std::string text_message;
   std::string html_message;
   std::string sms_message;
   std::string push_message;
+  std::string event;
+  std::string notification_name;
+};
+
+// A message to create. For messages an event produced, `dedupe_key` names (event, notification,
+// recipient, channel), so creating it twice creates it once.
+struct NewDelivery : DeliveryMessage {
+  std::string dedupe_key;
+  std::string event_id;  // The server's event id; empty for none.
+  std::string notification_id;
   std::string status = "pending";  // pending; sent (in-app); skipped or dead (with last_error)
   std::string last_error;
   std::string resend_of;
   // A message sent before it is written (FinishEvents only; the others ignore these): its id, the
   // attempts made so far, oldest first, and when it is due (a retry, a deferral). Its status is
   // then the outcome: sent, retrying, dead, deferred or skipped, or pending when it was not tried.
-  std::string id;            // Empty: one is made (time-ordered) when it is written.
-  std::string device_token;  // Push: the device's token when the message was planned; not stored.
+  std::string id;  // Empty: one is made (time-ordered) when it is written.
   std::vector<DeliveryAttempt> attempts;
   absl::Time next_attempt = absl::InfinitePast();  // InfinitePast: due now.
 };
@@ -80,23 +84,10 @@ struct FinishedEvent {
   std::vector<NewDelivery> deliveries;
 };
 
-// A delivery claimed for sending.
-struct DeliveryJob {
+// A delivery claimed for sending (or handed to a sender before it is written).
+struct DeliveryJob : DeliveryMessage {
   std::string company;
   std::string id;
-  std::string type;
-  std::string user_id;
-  std::string recipient;
-  std::string device_id;
-  std::string device_token;  // Push: the device's current token; empty if it was removed.
-  std::string from_email;
-  std::string subject;
-  std::string text_message;
-  std::string html_message;
-  std::string sms_message;
-  std::string push_message;
-  std::string event;
-  std::string notification_name;
   int attempt_count = 0;  // Attempts already recorded.
 };
 
