@@ -1,5 +1,6 @@
-// The gRPC services of notifications.v1. Methods a later piece of work implements answer
-// UNIMPLEMENTED (the generated base class's answer) until then.
+// The gRPC services of notifications.v1: AdminService, UserService and WebhookService over what
+// ServiceDeps holds. Each method's contract (fields, errors, reasons) is in its .proto; these
+// classes check the caller, convert between messages and records, and convert errors once.
 #ifndef NOTIFY_SERVER_API_SERVICES_H_
 #define NOTIFY_SERVER_API_SERVICES_H_
 

@@ -1,10 +1,16 @@
 // Settings from command-line flags with environment-variable twins.
 //
 // Every setting is a flag (`--database-url=...` or `--database-url ...`) with a twin in the
-// environment
-// (`NOTIFY_DATABASE_URL`). A flag wins over its twin; the twin wins over the default. Parsing is a
-// pure function of the arguments and an environment lookup, so it can be tested without touching
-// the process.
+// environment (`NOTIFY_DATABASE_URL`). A flag wins over its twin; the twin wins over the default.
+// Parsing is a pure function of the arguments and an environment lookup, so it can be tested
+// without touching the process.
+//
+// Why not absl flags (which the benchmarks' load generators use): their flags are process-wide
+// globals, defined at link time, so the unit tests (which link the server's and the gateway's
+// settings together and parse many sets of them, in parallel) could neither keep the two apart nor
+// parse without touching the process; and the twins, the settings that must never be flags (the
+// secret key, passwords: other users can read flags with ps), and errors that name the flag with
+// its twin would be a layer as large as this one on top.
 #ifndef NOTIFY_SERVER_COMMON_SETTINGS_H_
 #define NOTIFY_SERVER_COMMON_SETTINGS_H_
 

@@ -22,19 +22,6 @@ bool IsTemplate(absl::string_view text) {
   return absl::StrContains(text, "{{") || absl::StrContains(text, "{%");
 }
 
-// Line and column (1-based) of a byte offset.
-std::string Position(absl::string_view text, size_t offset) {
-  int line = 1;
-  size_t line_start = 0;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      line_start = i + 1;
-    }
-  }
-  return absl::StrCat("line ", line, ", column ", offset - line_start + 1);
-}
-
 absl::Status CheckTemplate(const TemplateChecker& templates, absl::string_view field,
                            absl::string_view text) {
   absl::Status status = templates.Check(text);
@@ -43,82 +30,6 @@ absl::Status CheckTemplate(const TemplateChecker& templates, absl::string_view f
 }
 
 }  // namespace
-
-absl::Status DelimiterTemplateChecker::Check(absl::string_view text) const {
-  std::vector<std::pair<std::string, size_t>> open_blocks;  // (tag, offset)
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t start = text.find('{', i);
-    if (start == absl::string_view::npos || start + 1 >= text.size()) break;
-    const char kind = text[start + 1];
-    if (kind != '{' && kind != '%') {
-      i = start + 1;
-      continue;
-    }
-    const absl::string_view closer = kind == '{' ? "}}" : "%}";
-    const size_t end = text.find(closer, start + 2);
-    if (end == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": \"",
-                                                     kind == '{' ? "{{" : "{%",
-                                                     "\" is never closed with \"", closer, "\""));
-    }
-    absl::string_view inner = text.substr(start + 2, end - start - 2);
-    if (kind == '%') {
-      inner = absl::StripAsciiWhitespace(absl::StripPrefix(absl::StripSuffix(inner, "-"), "-"));
-      const std::string tag(inner.substr(0, inner.find_first_of(" \t\n")));
-      if (tag.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": empty tag"));
-      }
-      static const std::vector<std::string> kBlocks = {"if",      "for",     "unless", "case",
-                                                       "capture", "comment", "raw"};
-      if (std::find(kBlocks.begin(), kBlocks.end(), tag) != kBlocks.end()) {
-        open_blocks.emplace_back(tag, start);
-        if (tag == "raw" || tag == "comment") {
-          // Nothing inside is parsed until the matching end tag.
-          const std::string end_tag = absl::StrCat("end", tag);
-          size_t search = end + 2;
-          size_t found = absl::string_view::npos;
-          while ((search = text.find("{%", search)) != absl::string_view::npos) {
-            const size_t close = text.find("%}", search);
-            if (close == absl::string_view::npos) break;
-            absl::string_view candidate = absl::StripAsciiWhitespace(absl::StripPrefix(
-                absl::StripSuffix(text.substr(search + 2, close - search - 2), "-"), "-"));
-            if (candidate == end_tag) {
-              found = close;
-              break;
-            }
-            search = close + 2;
-          }
-          if (found == absl::string_view::npos) {
-            return absl::InvalidArgumentError(
-                absl::StrCat(Position(text, start), ": {% ", tag, " %} is never closed"));
-          }
-          open_blocks.pop_back();
-          i = found + 2;
-          continue;
-        }
-      } else if (absl::StartsWith(tag, "end")) {
-        const std::string opened = tag.substr(3);
-        if (open_blocks.empty() || open_blocks.back().first != opened) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              Position(text, start), ": {% ", tag, " %} closes ",
-              open_blocks.empty() ? std::string("nothing")
-                                  : absl::StrCat("{% ", open_blocks.back().first, " %}")));
-        }
-        open_blocks.pop_back();
-      }
-    } else if (Blank(inner)) {
-      return absl::InvalidArgumentError(absl::StrCat(Position(text, start), ": empty {{ }}"));
-    }
-    i = end + 2;
-  }
-  if (!open_blocks.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(Position(text, open_blocks.back().second),
-                                                   ": {% ", open_blocks.back().first,
-                                                   " %} is never closed"));
-  }
-  return absl::OkStatus();
-}
 
 bool IsEmailAddress(absl::string_view text) {
   const size_t at = text.find('@');

@@ -16,14 +16,6 @@ class TemplateChecker {
   virtual absl::Status Check(absl::string_view text) const = 0;
 };
 
-// Checks what every template language of the Django/Liquid family shares: `{{ ... }}` and
-// `{% ... %}` are closed, and block tags (if, for, unless, case, capture, comment, raw) are closed
-// in order. The full engine replaces it once delivery renders templates.
-class DelimiterTemplateChecker final : public TemplateChecker {
- public:
-  absl::Status Check(absl::string_view text) const override;
-};
-
 // InvalidArgument naming the field at fault (reason INVALID_FIELD, or TEMPLATE_INVALID for a
 // template that does not parse): a type and a name are required; the event must be one the platform
 // sends; an email needs a subject and a text or html message, an SMS an sms_message, a push a

@@ -60,21 +60,6 @@ TEST(ReadyMadeTemplatesTest, LayoutsAreValidAndEveryTemplateNamesOneOfItsType) {
   EXPECT_EQ(with_layout, 8);
 }
 
-TEST(NotificationRulesTest, DelimiterCheckerReportsPositions) {
-  DelimiterTemplateChecker checker;
-  EXPECT_TRUE(checker.Check("Hi {{ name }} {% if x %}a{% elif y %}b{% else %}c{% endif %}").ok());
-  EXPECT_TRUE(checker.Check("{% raw %}{{ not parsed {% endraw %}").ok());
-  EXPECT_TRUE(checker.Check("{%- for x in xs -%}{{ x }}{%- endfor -%}").ok());
-  EXPECT_TRUE(checker.Check("plain { braces } are fine").ok());
-  EXPECT_EQ(checker.Check("ab\ncd {{ x").message(),
-            "line 2, column 4: \"{{\" is never closed with \"}}\"");
-  EXPECT_EQ(checker.Check("{% for x in y %}").message(),
-            "line 1, column 1: {% for %} is never closed");
-  EXPECT_EQ(checker.Check("{% if a %}{% endfor %}").message(),
-            "line 1, column 11: {% endfor %} closes {% if %}");
-  EXPECT_EQ(checker.Check("{{ }}").message(), "line 1, column 1: empty {{ }}");
-}
-
 TEST(NotificationRulesTest, AddressesAndNumbers) {
   EXPECT_TRUE(IsEmailAddress("keiko@example.org"));
   for (const char* bad :
