@@ -250,9 +250,9 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   NOTIFY_ASSIGN_OR_RETURN(int64_t send_queue, settings.GetInt("send-queue", 1, 100000));
   e.handoff_limit = static_cast<int>(send_queue);
   NOTIFY_ASSIGN_OR_RETURN(int64_t attempts, settings.GetInt("delivery-max-attempts", 1, 100));
-  e.max_attempts = static_cast<int>(attempts);
-  NOTIFY_ASSIGN_OR_RETURN(e.retry_base, settings.GetDuration("retry-base", absl::Milliseconds(10)));
-  NOTIFY_ASSIGN_OR_RETURN(e.retry_max, settings.GetDuration("retry-max", absl::Milliseconds(10)));
+  e.retry.max_attempts = static_cast<int>(attempts);
+  NOTIFY_ASSIGN_OR_RETURN(e.retry.base, settings.GetDuration("retry-base", absl::Milliseconds(10)));
+  NOTIFY_ASSIGN_OR_RETURN(e.retry.max, settings.GetDuration("retry-max", absl::Milliseconds(10)));
   NOTIFY_ASSIGN_OR_RETURN(e.poll_interval,
                           settings.GetDuration("poll-interval", absl::Milliseconds(10)));
   NOTIFY_ASSIGN_OR_RETURN(config.sender.timeout,

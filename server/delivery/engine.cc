@@ -78,12 +78,6 @@ void DeliveryEngine::SetOutcome(NewDelivery& row, const Outcome& outcome, absl::
   if (next_attempt != absl::InfinitePast()) row.next_attempt = next_attempt;
 }
 
-absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random) {
-  const double factor = std::pow(3.0, std::max(0, attempt - 1));
-  absl::Duration delay = std::min(options.retry_base * factor, options.retry_max);
-  return std::min(delay * absl::Uniform(random, 0.8, 1.2), options.retry_max);
-}
-
 DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store,
                                CompanyDirectory* companies, const EventPlanner* planner,
                                Channels* channels, prometheus::Registry* registry)
@@ -466,10 +460,10 @@ std::optional<FinishedEvent> DeliveryEngine::ProcessEvent(const ClaimedEvent& ev
     absl::Duration delay;
     {
       std::lock_guard<std::mutex> lock(random_mu_);
-      EngineOptions o = options_;
-      o.retry_base = std::max(options_.poll_interval, absl::Seconds(1));
-      o.retry_max = absl::Minutes(10);
-      delay = RetryDelay(o, event.attempts, random_);
+      const RetryPolicy events{.max_attempts = options_.max_event_attempts,
+                               .base = std::max(options_.poll_interval, absl::Seconds(1)),
+                               .max = absl::Minutes(10)};
+      delay = RetryDelay(events, event.attempts, random_);
     }
     log::Warn("event postponed", {{"company", event.company},
                                   {"event", event.id},
@@ -595,17 +589,16 @@ DeliveryEngine::Outcome DeliveryEngine::Attempt(const DeliveryJob& job) {
   absl::StatusOr<CompanyRecord> company = companies_->Get(job.company);
   if (company.ok()) {
     if (const int quota = QuotaOf(*company, job.type); quota > 0) {
+      const absl::Time now = absl::Now();
       const absl::TimeZone utc = absl::UTCTimeZone();
-      const absl::CivilDay today = absl::ToCivilDay(absl::Now(), utc);
-      absl::StatusOr<int> sent =
-          store_->CountSent(job.company, job.type, absl::FromCivil(today, utc));
-      if (sent.ok() && *sent >= quota) {
-        const absl::Time tomorrow = absl::FromCivil(today + 1, utc);
+      absl::StatusOr<int> sent = store_->CountSent(
+          job.company, job.type, absl::FromCivil(absl::ToCivilDay(now, utc), utc));
+      std::optional<Deferral> deferral =
+          sent.ok() ? QuotaDeferral(job.type, quota, *sent, now) : std::nullopt;
+      if (deferral.has_value()) {
         outcome.status = "deferred";
-        outcome.reason = absl::StrCat("the company's daily ", job.type, " quota (", quota,
-                                      ") is reached; deferred to ",
-                                      absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc));
-        outcome.until = tomorrow;
+        outcome.reason = std::move(deferral->reason);
+        outcome.until = deferral->until;
         return outcome;
       }
     }
@@ -616,39 +609,31 @@ DeliveryEngine::Outcome DeliveryEngine::Attempt(const DeliveryJob& job) {
   const absl::Duration took = absl::Now() - started;
   metrics::Observe(send_latency_.With({job.type}), took);
 
-  DeliveryAttempt attempt{started, took, result.outcome == SendOutcome::kSent,
-                          result.provider_status, result.detail};
-  const int number = job.attempt_count + 1;
-  switch (result.outcome) {
-    case SendOutcome::kSent:
+  Decision decision;
+  {
+    std::lock_guard<std::mutex> lock(random_mu_);
+    decision = Decide(result, job.attempt_count + 1, options_.retry, random_);
+  }
+  switch (decision.status) {
+    case Decision::Status::kSent:
       outcome.status = "sent";
       break;
-    case SendOutcome::kTemporary:
-      if (number >= options_.max_attempts) {
-        outcome.status = "dead";
-        attempt.error = absl::StrCat(result.detail, " (gave up after ", number, " attempts)");
-      } else {
-        outcome.status = "retrying";
-        std::lock_guard<std::mutex> lock(random_mu_);
-        outcome.retry_in = RetryDelay(options_, number, random_);
-        if (result.retry_after.has_value()) {
-          outcome.retry_in =
-              std::min(std::max(outcome.retry_in, *result.retry_after), options_.retry_max);
-        }
-      }
+    case Decision::Status::kRetrying:
+      outcome.status = "retrying";
+      outcome.retry_in = decision.retry_in;
       break;
-    case SendOutcome::kPermanent:
+    case Decision::Status::kDead:
       outcome.status = "dead";
-      break;
-    case SendOutcome::kUnregistered:
-      outcome.status = "dead";
-      attempt.error = absl::StrCat(result.detail, " (the device was removed)");
-      if (absl::Status s = store_->RemoveDevice(job.company, job.device_id); !s.ok()) {
-        log::Warn("could not remove an unregistered device",
-                  {{"device", job.device_id}, {"error", std::string(s.message())}});
-      }
       break;
   }
+  if (decision.remove_device) {
+    if (absl::Status s = store_->RemoveDevice(job.company, job.device_id); !s.ok()) {
+      log::Warn("could not remove an unregistered device",
+                {{"device", job.device_id}, {"error", std::string(s.message())}});
+    }
+  }
+  DeliveryAttempt attempt{started, took, result.outcome == SendOutcome::kSent,
+                          result.provider_status, std::move(decision.error)};
   outcome.attempt = std::move(attempt);
   return outcome;
 }

@@ -27,6 +27,7 @@
 #include "server/common/metrics.h"
 #include "server/core/event_planner.h"
 #include "server/delivery/channels.h"
+#include "server/delivery/outcome_policy.h"
 #include "server/store/company_directory.h"
 #include "server/store/company_store.h"
 #include "server/store/delivery_store.h"
@@ -43,11 +44,8 @@ struct EngineOptions {
   std::map<std::string, int> senders = {{"email", 4}, {"sms", 2}, {"push", 2}};
   int send_batch = 5;
   absl::Duration send_lease = absl::Seconds(120);
-  // Attempts at one delivery before it is dead, and the backoff between them: base * 3^(n-1) with
-  // +-20% jitter, at most max (the defaults span about 18 hours).
-  int max_attempts = 8;
-  absl::Duration retry_base = absl::Seconds(60);
-  absl::Duration retry_max = absl::Hours(12);
+  // Attempts at one delivery before it is dead, and the backoff between them.
+  RetryPolicy retry;
   // How often idle workers look for work that other processes queued.
   absl::Duration poll_interval = absl::Milliseconds(500);
   // The longest a provider call takes (the senders' timeout): an event worker stops handing a
@@ -60,9 +58,6 @@ struct EngineOptions {
   // pending, to be claimed.
   int handoff_limit = 1000;
 };
-
-// The wait before attempt `attempt + 1`, after `attempt` failed (attempt >= 1).
-absl::Duration RetryDelay(const EngineOptions& options, int attempt, absl::BitGenRef random);
 
 class DeliveryEngine {
  public:

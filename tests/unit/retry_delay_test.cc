@@ -6,13 +6,13 @@
 
 #include "absl/random/random.h"
 #include "gtest/gtest.h"
-#include "server/delivery/engine.h"
+#include "server/delivery/outcome_policy.h"
 
 namespace notify::delivery {
 namespace {
 
 TEST(RetryDelayTest, GrowsThreefoldWithinTwentyPercentJitter) {
-  EngineOptions options;  // 60 s base, 12 h cap.
+  RetryPolicy options;  // 60 s base, 12 h cap.
   absl::BitGen random;
   for (int attempt = 1; attempt <= 6; ++attempt) {
     const double nominal = 60.0 * std::pow(3.0, attempt - 1);
@@ -25,7 +25,7 @@ TEST(RetryDelayTest, GrowsThreefoldWithinTwentyPercentJitter) {
 }
 
 TEST(RetryDelayTest, NeverExceedsTheCap) {
-  EngineOptions options;
+  RetryPolicy options;
   absl::BitGen random;
   for (int attempt = 7; attempt <= 30; ++attempt) {
     EXPECT_LE(RetryDelay(options, attempt, random), absl::Hours(12));
@@ -44,7 +44,7 @@ struct FixedBits {
 };
 
 TEST(RetryDelayTest, TheDefaultsSpanFourteenToEighteenHoursOverEightAttempts) {
-  EngineOptions options;
+  RetryPolicy options;
   ASSERT_EQ(options.max_attempts, 8);
   // The seven waits between eight attempts, nominally 60, 180, 540, 1620, 4860, 14580 s and the
   // 12 h cap (43740 s capped); with jitter, 0.8 to 1.2 of that.
@@ -65,7 +65,7 @@ TEST(RetryDelayTest, TheDefaultsSpanFourteenToEighteenHoursOverEightAttempts) {
 }
 
 TEST(RetryDelayTest, JitterSpreadsRetriesApart) {
-  EngineOptions options;
+  RetryPolicy options;
   absl::BitGen random;
   std::set<int64_t> distinct;
   for (int i = 0; i < 50; ++i) {

@@ -37,8 +37,8 @@ TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
   EXPECT_EQ(config->log_level, log::Level::kInfo);
   EXPECT_FALSE(config->migrate_only);
   EXPECT_TRUE(config->deliver);
-  EXPECT_EQ(config->engine.max_attempts, 8);
-  EXPECT_EQ(config->engine.retry_base, absl::Seconds(60));
+  EXPECT_EQ(config->engine.retry.max_attempts, 8);
+  EXPECT_EQ(config->engine.retry.base, absl::Seconds(60));
   EXPECT_EQ(config->engine.send_lease, absl::Minutes(2));
   EXPECT_EQ(config->engine.handoff_limit, 1000);
   EXPECT_EQ(config->engine.event_batch, 100);
@@ -60,7 +60,7 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_EQ(config->channels.twilio.url, "http://peer:1") << "no trailing slash";
   EXPECT_EQ(config->channels.twilio.auth_token, "t0ken");
   EXPECT_EQ(config->engine.senders.at("sms"), 7);
-  EXPECT_EQ(config->engine.max_attempts, 3);
+  EXPECT_EQ(config->engine.retry.max_attempts, 3);
   EXPECT_EQ(config->engine.event_lease, absl::Seconds(90));
   EXPECT_EQ(config->engine.handoff_limit, 250);
   EXPECT_EQ(config->engine.event_batch, 200);
