@@ -1,7 +1,6 @@
 #include "server/delivery/engine.h"
 
 #include <algorithm>
-#include <cmath>
 #include <set>
 #include <utility>
 
