@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/common/status.h"
+#include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
@@ -54,6 +55,8 @@ CompanyRecord FromRow(const pqxx::row& row) {
   c.bimi_selector_header = row[20].as<std::string>();
   return c;
 }
+
+constexpr TableRows<CompanyRecord> kCompanies{"companies", kColumns, FromRow};
 
 absl::Status UnknownCompany(absl::string_view id) {
   return WithReason(absl::NotFoundError(absl::StrCat("Unknown company \"", id, "\".")),
@@ -179,29 +182,21 @@ absl::Status PgCompanyStore::ReplaceToken(absl::string_view id,
 
 absl::StatusOr<CompanyRecord> PgCompanyStore::UpdateSettings(
     absl::string_view id, const std::function<absl::Status(CompanyRecord&)>& change) {
-  absl::Status verdict;
-  absl::StatusOr<CompanyRecord> updated = OneCompany("updating a company", id, [&](pqxx::work& tx) {
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM companies WHERE id = $1 FOR UPDATE"),
-        std::string(id));
-    if (rows.empty()) return rows;
-    CompanyRecord record = FromRow(rows[0]);
-    verdict = change(record);
-    if (!verdict.ok()) return pqxx::result();
-    return tx.exec_params(
-        absl::StrCat("UPDATE companies SET name = $2, system_email = $3, support_email = $4,"
-                     " logo_url = $5, push_enabled = $6, email_daily_quota = $7,"
-                     " sms_daily_quota = $8, push_daily_quota = $9, website = $10,"
-                     " contact_email = $11, icon_url = $12, bimi_selector_header = $13,"
-                     " updated = clock_timestamp() WHERE id = $1 RETURNING ",
-                     kColumns),
-        std::string(id), record.name, record.system_email, record.support_email, record.logo_url,
-        record.push_enabled, record.email_daily_quota, record.sms_daily_quota,
-        record.push_daily_quota, record.website, record.contact_email, record.icon_url,
-        record.bimi_selector_header);
-  });
-  NOTIFY_RETURN_IF_ERROR(verdict);
-  return updated;
+  return UpdateLockedRow(
+      *pool_, "updating a company", kCompanies, "id = $1", {std::string(id)}, UnknownCompany(id),
+      change, [&](pqxx::work& tx, const CompanyRecord& record) {
+        return tx.exec_params(
+            absl::StrCat("UPDATE companies SET name = $2, system_email = $3, support_email = $4,"
+                         " logo_url = $5, push_enabled = $6, email_daily_quota = $7,"
+                         " sms_daily_quota = $8, push_daily_quota = $9, website = $10,"
+                         " contact_email = $11, icon_url = $12, bimi_selector_header = $13,"
+                         " updated = clock_timestamp() WHERE id = $1 RETURNING ",
+                         kColumns),
+            std::string(id), record.name, record.system_email, record.support_email,
+            record.logo_url, record.push_enabled, record.email_daily_quota, record.sms_daily_quota,
+            record.push_daily_quota, record.website, record.contact_email, record.icon_url,
+            record.bimi_selector_header);
+      });
 }
 
 }  // namespace notify::pg

@@ -28,6 +28,8 @@ CredentialRecord FromRow(const pqxx::row& row) {
   return c;
 }
 
+constexpr TableRows<CredentialRecord> kCredentials{"credentials", kColumns, FromRow};
+
 absl::Status NotFound() {
   return WithReason(absl::NotFoundError("No such credential."), "CREDENTIAL_NOT_FOUND");
 }
@@ -116,35 +118,17 @@ absl::StatusOr<int> PgCredentialStore::Count(absl::string_view company, absl::st
 absl::StatusOr<CredentialRecord> PgCredentialStore::Update(
     absl::string_view company, absl::string_view id,
     const std::function<absl::Status(CredentialRecord&)>& change) {
-  if (!IsUuid(id)) return NotFound();
-  std::optional<CredentialRecord> updated;
-  absl::Status verdict;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("updating a credential", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM credentials WHERE company_id = $1 AND id = $2::uuid FOR UPDATE"),
-        std::string(company), std::string(id));
-    if (rows.empty()) {
-      verdict = NotFound();
-      return absl::OkStatus();
-    }
-    CredentialRecord c = FromRow(rows[0]);
-    verdict = change(c);
-    if (!verdict.ok()) return absl::OkStatus();
-    rows = tx.exec_params(
-        absl::StrCat("UPDATE credentials SET name = $3, enabled = $4, settings = $5::jsonb,"
-                     " secrets = $6, updated = clock_timestamp()"
-                     " WHERE company_id = $1 AND id = $2::uuid RETURNING ",
-                     kColumns),
-        std::string(company), std::string(id), c.name, c.enabled, c.settings_json,
-        Binary(c.sealed_secrets));
-    tx.commit();
-    updated = FromRow(rows[0]);
-    return absl::OkStatus();
-  }));
-  NOTIFY_RETURN_IF_ERROR(verdict);
-  return *updated;
+  return UpdateCompanyRow(
+      *pool_, "updating a credential", kCredentials, company, id, NotFound(), change,
+      [&](pqxx::work& tx, const CredentialRecord& c) {
+        return tx.exec_params(
+            absl::StrCat("UPDATE credentials SET name = $3, enabled = $4, settings = $5::jsonb,"
+                         " secrets = $6, updated = clock_timestamp()"
+                         " WHERE company_id = $1 AND id = $2::uuid RETURNING ",
+                         kColumns),
+            std::string(company), std::string(id), c.name, c.enabled, c.settings_json,
+            Binary(c.sealed_secrets));
+      });
 }
 
 absl::Status PgCredentialStore::Delete(absl::string_view company, absl::string_view id) {

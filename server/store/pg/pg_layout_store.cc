@@ -33,6 +33,8 @@ v1::Layout FromRow(const pqxx::row& row) {
   return l;
 }
 
+constexpr TableRows<v1::Layout> kLayouts{"layouts", kColumns, FromRow};
+
 absl::Status NotFound() {
   return WithReason(absl::NotFoundError("No such layout."), "LAYOUT_NOT_FOUND");
 }
@@ -111,36 +113,18 @@ absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, const Layout
 absl::StatusOr<v1::Layout> PgLayoutStore::Update(
     absl::string_view company, absl::string_view id,
     const std::function<absl::Status(v1::Layout&)>& change) {
-  if (!IsUuid(id)) return NotFound();
-  std::optional<v1::Layout> updated;
-  absl::Status verdict;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("updating a layout", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM layouts WHERE company_id = $1 AND id = $2::uuid FOR UPDATE"),
-        std::string(company), std::string(id));
-    if (rows.empty()) {
-      verdict = NotFound();
-      return absl::OkStatus();
-    }
-    v1::Layout l = FromRow(rows[0]);
-    verdict = change(l);
-    if (!verdict.ok()) return absl::OkStatus();
-    rows = tx.exec_params(
-        absl::StrCat("UPDATE layouts SET name = $3, description = $4, html_message = $5,"
-                     " text_message = $6, sms_message = $7, push_message = $8, type = $9,"
-                     " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid"
-                     " RETURNING ",
-                     kColumns),
-        std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
-        l.text_message(), l.sms_message(), l.push_message(), NotificationTypeName(l.type()));
-    tx.commit();
-    updated = FromRow(rows[0]);
-    return absl::OkStatus();
-  }));
-  NOTIFY_RETURN_IF_ERROR(verdict);
-  return *updated;
+  return UpdateCompanyRow(
+      *pool_, "updating a layout", kLayouts, company, id, NotFound(), change,
+      [&](pqxx::work& tx, const v1::Layout& l) {
+        return tx.exec_params(
+            absl::StrCat("UPDATE layouts SET name = $3, description = $4, html_message = $5,"
+                         " text_message = $6, sms_message = $7, push_message = $8, type = $9,"
+                         " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid"
+                         " RETURNING ",
+                         kColumns),
+            std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
+            l.text_message(), l.sms_message(), l.push_message(), NotificationTypeName(l.type()));
+      });
 }
 
 absl::Status PgLayoutStore::Delete(absl::string_view company, absl::string_view id) {

@@ -66,6 +66,8 @@ v1::Notification FromRow(const pqxx::row& row) {
   return n;
 }
 
+constexpr TableRows<v1::Notification> kNotifications{"notifications n", kColumns, FromRow};
+
 // A company's ($1) enabled notifications with one user's ($2) preference as column kColumnCount.
 const std::string& UserView() {
   static const std::string* const kView =
@@ -221,43 +223,25 @@ absl::StatusOr<int> PgNotificationStore::Count(absl::string_view company,
 absl::StatusOr<v1::Notification> PgNotificationStore::Update(
     absl::string_view company, absl::string_view id,
     const std::function<absl::Status(v1::Notification&)>& change) {
-  if (!IsUuid(id)) return NotFound();
-  std::optional<v1::Notification> updated;
-  absl::Status verdict;
-  NOTIFY_RETURN_IF_ERROR(pool_->Run("updating a notification", [&](pqxx::connection& conn) {
-    pqxx::work tx(conn);
-    pqxx::result rows = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns,
-                     " FROM notifications n WHERE company_id = $1 AND id = $2::uuid FOR UPDATE"),
-        std::string(company), std::string(id));
-    if (rows.empty()) {
-      verdict = NotFound();
-      return absl::OkStatus();
-    }
-    v1::Notification n = FromRow(rows[0]);
-    verdict = change(n);
-    if (verdict.ok()) verdict = CheckLayout(tx, company, n);
-    if (!verdict.ok()) return absl::OkStatus();
-    rows = tx.exec_params(
-        absl::StrCat(
-            "UPDATE notifications AS n SET type = $3, name = $4, description = $5, event = $6,"
-            " subject = $7, text_message = $8, html_message = $9, sms_message = $10,"
-            " push_message = $11, enabled = $12, preference_enabled = $13, to_email = $14,"
-            " to_mobile = $15, to_user = $16, from_email = $17, expression = $18,"
-            " layout_id = $19::uuid, template = $20, system_enabled = $21,"
-            " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid RETURNING ",
-            kColumns),
-        std::string(company), std::string(id), NotificationTypeName(n.type()), n.name(),
-        n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
-        n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
-        n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n), n.template_(),
-        n.system_enabled());
-    tx.commit();
-    updated = FromRow(rows[0]);
-    return absl::OkStatus();
-  }));
-  NOTIFY_RETURN_IF_ERROR(verdict);
-  return *updated;
+  return UpdateCompanyRow(
+      *pool_, "updating a notification", kNotifications, company, id, NotFound(), change,
+      [&](pqxx::work& tx, const v1::Notification& n) {
+        return tx.exec_params(
+            absl::StrCat(
+                "UPDATE notifications AS n SET type = $3, name = $4, description = $5, event = $6,"
+                " subject = $7, text_message = $8, html_message = $9, sms_message = $10,"
+                " push_message = $11, enabled = $12, preference_enabled = $13, to_email = $14,"
+                " to_mobile = $15, to_user = $16, from_email = $17, expression = $18,"
+                " layout_id = $19::uuid, template = $20, system_enabled = $21,"
+                " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid RETURNING ",
+                kColumns),
+            std::string(company), std::string(id), NotificationTypeName(n.type()), n.name(),
+            n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
+            n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
+            n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n),
+            n.template_(), n.system_enabled());
+      },
+      [&](pqxx::work& tx, const v1::Notification& n) { return CheckLayout(tx, company, n); });
 }
 
 absl::Status PgNotificationStore::Delete(absl::string_view company, absl::string_view id) {
