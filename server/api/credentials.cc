@@ -5,6 +5,7 @@
 #include "server/api/field_mask.h"
 #include "server/api/grpc_status.h"
 #include "server/api/services.h"
+#include "server/common/json.h"
 #include "server/common/status.h"
 #include "server/core/notification_rules.h"
 
@@ -138,23 +139,18 @@ absl::StatusOr<v1::Credential> ToCredential(const CredentialRecord& record,
                             box.Open(record.sealed_secrets, Context(company, record.type)));
     secrets = nlohmann::json::parse(opened, nullptr, false);
   }
-  auto text = [](const nlohmann::json& json, const char* key) {
-    return json.is_object() && json.contains(key) && json[key].is_string()
-               ? json[key].get<std::string>()
-               : std::string();
-  };
   if (record.type == "smtp") {
-    c.mutable_smtp()->set_url(text(settings, "url"));
-    c.mutable_smtp()->set_username(text(settings, "username"));
+    c.mutable_smtp()->set_url(StringField(settings, "url"));
+    c.mutable_smtp()->set_username(StringField(settings, "username"));
   } else if (record.type == "sendgrid") {
-    c.mutable_sendgrid()->set_from_email(text(settings, "from_email"));
+    c.mutable_sendgrid()->set_from_email(StringField(settings, "from_email"));
   } else if (record.type == "twilio") {
-    c.mutable_twilio()->set_account_sid(text(settings, "account_sid"));
-    c.mutable_twilio()->set_from_number(text(settings, "from_number"));
+    c.mutable_twilio()->set_account_sid(StringField(settings, "account_sid"));
+    c.mutable_twilio()->set_from_number(StringField(settings, "from_number"));
   } else if (record.type == "fcm") {
-    c.mutable_fcm()->set_project_id(text(settings, "project_id"));
+    c.mutable_fcm()->set_project_id(StringField(settings, "project_id"));
   }
-  for (auto& [name, value] : Secrets(c)) *value = text(secrets, name.c_str());
+  for (auto& [name, value] : Secrets(c)) *value = StringField(secrets, name);
   ToTimestamp(record.created, c.mutable_created());
   ToTimestamp(record.updated, c.mutable_updated());
   return c;

@@ -1,15 +1,17 @@
 #include "server/auth/http_platform_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <random>
+#include <string>
 
-#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "server/common/http_client.h"
+#include "server/common/json.h"
 #include "server/common/log.h"
 #include "server/common/status.h"
 
@@ -18,73 +20,30 @@ namespace {
 
 constexpr absl::string_view kPlatformUnavailable = "PLATFORM_UNAVAILABLE";
 
-size_t AppendBody(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
+// Retry-After as the platform sends it: delta-seconds only (an HTTP-date is not read).
+std::optional<absl::Duration> RetryAfterSeconds(const std::map<std::string, std::string>& headers) {
+  auto it = headers.find("retry-after");
+  int64_t seconds = 0;
+  if (it == headers.end() || !absl::SimpleAtoi(it->second, &seconds) || seconds < 0) {
+    return std::nullopt;
+  }
+  return absl::Seconds(seconds);
 }
 
-size_t ReadRetryAfter(char* data, size_t size, size_t count, void* out) {
-  absl::string_view line(data, size * count);
-  if (absl::StartsWithIgnoreCase(line, "retry-after:")) {
-    line.remove_prefix(12);
-    int64_t seconds = 0;
-    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &seconds) && seconds >= 0) {
-      *static_cast<std::optional<absl::Duration>*>(out) = absl::Seconds(seconds);
-    }
-  }
-  return size * count;
-}
-
-bool Retryable(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
-      return true;
-    default:
-      return false;
-  }
+// One attempt's request, without its timeouts. The token travels in the Authorization header only.
+HttpCall PlatformCall(const std::string& method, const std::string& url, absl::string_view token,
+                      const std::string& body) {
+  HttpCall call;
+  call.method = method;
+  call.url = url;
+  call.headers = {absl::StrCat("Authorization: Token ", token), "Accept: application/json"};
+  if (!body.empty()) call.headers.push_back("Content-Type: application/json");
+  call.body = body;
+  return call;
 }
 
 std::string PlatformMessage(const std::string& body) {
-  nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_object() && json.contains("message") && json["message"].is_string()) {
-    return json["message"].get<std::string>();
-  }
-  return "";
-}
-
-std::string UrlEncode(absl::string_view text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&out, "%", absl::Hex(c, absl::kZeroPad2));
-    }
-  }
-  return out;
-}
-
-// A string member of a JSON object, or "" for anything else (the platform's shapes are not
-// trusted).
-std::string Text(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-void InitCurlOnce() {
-  static const bool initialized = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)initialized;
+  return StringField(nlohmann::json::parse(body, nullptr, false), "message");
 }
 
 }  // namespace
@@ -123,27 +82,6 @@ HttpPlatformClient::HttpPlatformClient(Options options) : options_(std::move(opt
   InitCurlOnce();
 }
 
-HttpPlatformClient::~HttpPlatformClient() {
-  for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));
-}
-
-void* HttpPlatformClient::AcquireHandle() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_handles_.empty()) {
-      void* handle = idle_handles_.back();
-      idle_handles_.pop_back();
-      return handle;
-    }
-  }
-  return curl_easy_init();
-}
-
-void HttpPlatformClient::ReleaseHandle(void* handle) {
-  std::lock_guard<std::mutex> lock(mu_);
-  idle_handles_.push_back(handle);
-}
-
 absl::StatusOr<HttpPlatformClient::Answer> HttpPlatformClient::Send(const std::string& method,
                                                                     const std::string& path,
                                                                     absl::string_view token,
@@ -156,47 +94,20 @@ absl::StatusOr<HttpPlatformClient::Answer> HttpPlatformClient::Send(const std::s
   for (int attempt = 0;; ++attempt) {
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) break;
-    CURL* curl = static_cast<CURL*>(AcquireHandle());
-    curl_easy_reset(curl);  // Keeps the connection cache.
-    Answer answer;
-    const std::string authorization = absl::StrCat("Authorization: Token ", token);
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, authorization.c_str());
-    headers = curl_slist_append(headers, "Accept: application/json");
-    if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    if (!body.empty()) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "rehive-notifications/" NOTIFY_VERSION);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(
-        curl, CURLOPT_CONNECTTIMEOUT_MS,
-        static_cast<long>(absl::ToInt64Milliseconds(std::min(options_.connect_timeout, left))));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                     std::max(1L, static_cast<long>(absl::ToInt64Milliseconds(left))));
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadRetryAfter);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &answer.retry_after);
-    const CURLcode code = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
-    if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
-    ReleaseHandle(curl);
+    HttpCall call = PlatformCall(method, url, token, body);
+    call.connect_timeout = std::min(options_.connect_timeout, left);
+    call.timeout = left;  // The attempt gets what is left of the budget.
+    HttpReply reply = PerformHttp(call);
 
     bool retry;
-    if (code != CURLE_OK) {
-      last_error = curl_easy_strerror(code);
-      retry = Retryable(code);
-    } else if (answer.status >= 500) {
-      last_error = absl::StrCat("HTTP ", answer.status);
+    if (reply.status == 0) {
+      last_error = reply.error_class;  // Names no host: this goes into the caller's status.
+      retry = reply.retryable;
+    } else if (reply.status >= 500) {
+      last_error = absl::StrCat("HTTP ", reply.status);
       retry = true;
     } else {
-      return answer;
+      return Answer{reply.status, std::move(reply.body), RetryAfterSeconds(reply.headers)};
     }
     if (!retry || attempt >= options_.retries) break;
     // Full jitter: a random wait up to backoff * 2^attempt.
@@ -247,10 +158,8 @@ absl::StatusOr<PlatformCompany> HttpPlatformClient::GetCompany(absl::string_view
   NOTIFY_ASSIGN_OR_RETURN(nlohmann::json data, Call("GET", "/3/admin/company/", token));
   PlatformCompany company;
   company.id = data.value("id", "");
-  company.name =
-      data.contains("name") && data["name"].is_string() ? data["name"].get<std::string>() : "";
-  company.mode =
-      data.contains("mode") && data["mode"].is_string() ? data["mode"].get<std::string>() : "";
+  company.name = StringField(data, "name");
+  company.mode = StringField(data, "mode");
   if (company.id.empty()) {
     return WithReason(absl::UnavailableError("The platform's company answer has no id."),
                       kPlatformUnavailable);
@@ -279,7 +188,7 @@ absl::StatusOr<std::vector<PlatformWebhook>> HttpPlatformClient::ListWebhooks(
     NOTIFY_ASSIGN_OR_RETURN(
         nlohmann::json data,
         Call("GET",
-             absl::StrCat("/3/admin/webhooks/?url=", UrlEncode(url), "&page_size=250&page=", page),
+             absl::StrCat("/3/admin/webhooks/?url=", UrlEscape(url), "&page_size=250&page=", page),
              token));
     if (!data.is_object()) break;
     auto results = data.find("results");
@@ -288,8 +197,8 @@ absl::StatusOr<std::vector<PlatformWebhook>> HttpPlatformClient::ListWebhooks(
       if (!item.is_object() || !item.contains("id")) continue;
       PlatformWebhook webhook;
       webhook.id = item["id"].is_string() ? item["id"].get<std::string>() : item["id"].dump();
-      webhook.url = Text(item, "url");
-      webhook.event = Text(item, "event");
+      webhook.url = StringField(item, "url");
+      webhook.event = StringField(item, "event");
       if (webhook.url == url) webhooks.push_back(std::move(webhook));
     }
     if (!data.is_object() || !data.contains("next") || data["next"].is_null()) break;
@@ -298,14 +207,14 @@ absl::StatusOr<std::vector<PlatformWebhook>> HttpPlatformClient::ListWebhooks(
 }
 
 absl::Status HttpPlatformClient::DeleteWebhook(absl::string_view token, absl::string_view id) {
-  return Call("DELETE", absl::StrCat("/3/admin/webhooks/", UrlEncode(id), "/"), token).status();
+  return Call("DELETE", absl::StrCat("/3/admin/webhooks/", UrlEscape(id), "/"), token).status();
 }
 
 absl::StatusOr<PlatformUser> HttpPlatformClient::GetUser(absl::string_view token,
                                                          absl::string_view user_id) {
   NOTIFY_ASSIGN_OR_RETURN(
       nlohmann::json data,
-      Call("GET", absl::StrCat("/3/admin/users/", UrlEncode(user_id), "/"), token));
+      Call("GET", absl::StrCat("/3/admin/users/", UrlEscape(user_id), "/"), token));
   absl::StatusOr<PlatformUser> user = ParsePlatformUser(data);
   if (!user.ok()) return absl::NotFoundError("The platform's user answer has no id.");
   return user;
@@ -318,7 +227,7 @@ absl::StatusOr<std::vector<PlatformUser>> HttpPlatformClient::ListGroupUsers(
   for (int page = 1;; ++page) {
     NOTIFY_ASSIGN_OR_RETURN(nlohmann::json data,
                             Call("GET",
-                                 absl::StrCat("/3/admin/users/?group=", UrlEncode(group),
+                                 absl::StrCat("/3/admin/users/?group=", UrlEscape(group),
                                               "&page_size=", kPageSize, "&page=", page),
                                  token));
     if (!data.is_object()) break;

@@ -1,13 +1,11 @@
-// PlatformClient over HTTP with libcurl.
+// PlatformClient over HTTP, through the server's HTTP client (server/common/http_client.h).
 #ifndef NOTIFY_SERVER_AUTH_HTTP_PLATFORM_CLIENT_H_
 #define NOTIFY_SERVER_AUTH_HTTP_PLATFORM_CLIENT_H_
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "server/auth/platform_client.h"
 
@@ -28,7 +26,6 @@ class HttpPlatformClient final : public PlatformClient {
   };
 
   explicit HttpPlatformClient(Options options);
-  ~HttpPlatformClient() override;
   HttpPlatformClient(const HttpPlatformClient&) = delete;
   HttpPlatformClient& operator=(const HttpPlatformClient&) = delete;
 
@@ -58,12 +55,7 @@ class HttpPlatformClient final : public PlatformClient {
   absl::StatusOr<nlohmann::json> Call(const std::string& method, const std::string& path,
                                       absl::string_view token, const std::string& body = "");
 
-  void* AcquireHandle();
-  void ReleaseHandle(void* handle);
-
   const Options options_;
-  std::mutex mu_;
-  std::vector<void*> idle_handles_ ABSL_GUARDED_BY(mu_);
 };
 
 // The status a platform answer means (see PlatformClient). `what` names the call in messages.

@@ -4,8 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include <curl/curl.h>
-
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +19,8 @@
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
+#include "server/common/http_client.h"
+#include "server/common/json.h"
 #include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
 
@@ -78,12 +78,6 @@ SendResult Fail(SendOutcome outcome, absl::string_view detail,
   return result;
 }
 
-std::string StringField(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // The service account fields we need, or a detail saying what is wrong (never quoting the key).
 std::optional<ServiceAccount> ParseServiceAccount(absl::string_view text, std::string* error) {
   const nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
@@ -135,13 +129,6 @@ std::optional<std::string> SignRs256(EVP_PKEY* key, absl::string_view data) {
   }
   signature.resize(length);
   return signature;
-}
-
-std::string Escape(absl::string_view text) {
-  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
-  std::string out = escaped != nullptr ? escaped : "";
-  curl_free(escaped);
-  return out;
 }
 
 // OAuth2 errors: {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}.
@@ -241,13 +228,12 @@ SendResult FcmPushSender::Send(const FcmSettings& settings, const PushMessage& m
         return Fail(SendOutcome::kPermanent,
                     "the FCM service account's private_key is not an RSA private key in PEM form");
       }
-      internal::HttpPost post;
-      post.url = token_url;
-      post.content_type = "application/x-www-form-urlencoded";
-      post.body = absl::StrCat("grant_type=", Escape("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                               "&assertion=", Escape(*assertion));
+      const HttpCall exchange = internal::ProviderPost(
+          options_, token_url, "application/x-www-form-urlencoded",
+          absl::StrCat("grant_type=", UrlEscape("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                       "&assertion=", UrlEscape(*assertion)));
       const absl::Time asked = absl::Now();
-      const internal::HttpAnswer answer = internal::Perform(options_, post);
+      const HttpReply answer = PerformHttp(exchange);
       const std::vector<absl::string_view> secrets = {*assertion};
       if (answer.status == 400 || answer.status == 401) {
         SendResult result =
@@ -283,14 +269,14 @@ SendResult FcmPushSender::Send(const FcmSettings& settings, const PushMessage& m
   if (!message.title.empty()) notification["title"] = message.title;
   nlohmann::json fcm_message = {{"token", message.device_token}, {"notification", notification}};
   if (!message.data.empty()) fcm_message["data"] = message.data;
-  internal::HttpPost post;
-  post.url = absl::StrCat(absl::StripSuffix(absl::StripAsciiWhitespace(settings.url), "/"),
-                          "/v1/projects/", Escape(project_id), "/messages:send");
-  post.content_type = "application/json";
-  post.body = nlohmann::json{{"message", fcm_message}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
-  post.headers.push_back(absl::StrCat("Authorization: Bearer ", access_token));
-  const internal::HttpAnswer answer = internal::Perform(options_, post);
+  const HttpReply answer = PerformHttp(internal::ProviderPost(
+      options_,
+      absl::StrCat(absl::StripSuffix(absl::StripAsciiWhitespace(settings.url), "/"),
+                   "/v1/projects/", UrlEscape(project_id), "/messages:send"),
+      "application/json",
+      nlohmann::json{{"message", fcm_message}}.dump(-1, ' ', false,
+                                                    nlohmann::json::error_handler_t::replace),
+      {absl::StrCat("Authorization: Bearer ", access_token)}));
   const std::vector<absl::string_view> secrets = {access_token};
   const GoogleError google = ParseGoogleError(answer.body);
 

@@ -1,20 +1,18 @@
 // The HTTP providers (SendGrid, Twilio) and the HTTP plumbing every HTTP sender shares.
-#include <curl/curl.h>
-
-#include <algorithm>
-#include <ctime>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "server/common/http_client.h"
+#include "server/common/json.h"
 #include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
 
@@ -24,73 +22,8 @@ namespace {
 // Bodies past this are not kept: only error messages and ids are read from them.
 constexpr size_t kMaxBody = 1 << 20;
 
-void InitCurlOnce() {
-  static const bool initialized = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)initialized;
-}
-
-// One easy handle per thread, reset before each call: calls stay independent while connections to
-// the same provider are reused.
-CURL* ThreadHandle() {
-  struct Handle {
-    Handle() : curl(curl_easy_init()) {}
-    ~Handle() { curl_easy_cleanup(curl); }
-    CURL* curl;
-  };
-  thread_local Handle handle;
-  if (handle.curl != nullptr) curl_easy_reset(handle.curl);
-  return handle.curl;
-}
-
-size_t AppendBody(char* data, size_t size, size_t count, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  body->append(data, std::min(size * count, kMaxBody - std::min(kMaxBody, body->size())));
-  return size * count;
-}
-
-size_t ReadHeader(char* data, size_t size, size_t count, void* out) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(out);
-  const absl::string_view line(data, size * count);
-  if (absl::StartsWith(line, "HTTP/")) {
-    headers->clear();  // A new response (after a 100 Continue, say).
-    return size * count;
-  }
-  const size_t colon = line.find(':');
-  if (colon != absl::string_view::npos) {
-    (*headers)[absl::AsciiStrToLower(line.substr(0, colon))] =
-        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-  }
-  return size * count;
-}
-
-long Milliseconds(absl::Duration duration) {
-  return std::max(1L, static_cast<long>(absl::ToInt64Milliseconds(duration)));
-}
-
-// Retry-After as delta-seconds or an HTTP-date.
-std::optional<absl::Duration> ParseRetryAfter(const std::string& value) {
-  int64_t seconds = 0;
-  if (absl::SimpleAtoi(value, &seconds)) {
-    if (seconds < 0) return std::nullopt;
-    return absl::Seconds(std::min<int64_t>(seconds, 24 * 3600));
-  }
-  const time_t when = curl_getdate(value.c_str(), nullptr);
-  if (when < 0) return std::nullopt;
-  return std::max(absl::ZeroDuration(), absl::FromTimeT(when) - absl::Now());
-}
-
 std::string BaseUrl(absl::string_view url) {
   return std::string(absl::StripSuffix(absl::StripAsciiWhitespace(url), "/"));
-}
-
-std::string Escape(absl::string_view text) {
-  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
-  std::string out = escaped != nullptr ? escaped : "";
-  curl_free(escaped);
-  return out;
 }
 
 SendResult Refuse(absl::string_view detail) {
@@ -98,12 +31,6 @@ SendResult Refuse(absl::string_view detail) {
   result.outcome = SendOutcome::kPermanent;
   result.detail = internal::SafeDetail(detail, {});
   return result;
-}
-
-std::string StringField(const nlohmann::json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
 // SendGrid: {"errors": [{"message": ..., "field": ...}, ...]}.
@@ -148,75 +75,32 @@ std::string SafeDetail(absl::string_view text, const std::vector<absl::string_vi
   return out;
 }
 
-HttpAnswer Perform(const SenderOptions& options, const HttpPost& post) {
-  InitCurlOnce();
-  HttpAnswer answer;
-  CURL* curl = ThreadHandle();
-  if (curl == nullptr) {
-    answer.error = "could not create a curl handle";
-    return answer;
-  }
-  curl_slist* headers = nullptr;
-  for (const std::string& header : post.headers)
-    headers = curl_slist_append(headers, header.c_str());
-  const std::string content_type = absl::StrCat("Content-Type: ", post.content_type);
-  headers = curl_slist_append(headers, content_type.c_str());
-  headers = curl_slist_append(headers, "Accept: application/json");
-  headers = curl_slist_append(headers, "Expect:");  // No 100-continue round trip.
-  char error[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, post.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, post.body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post.body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (!post.basic_user.empty()) {
-    curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(curl, CURLOPT_USERNAME, post.basic_user.c_str());
-    curl_easy_setopt(curl, CURLOPT_PASSWORD, post.basic_password.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "rehive-notifications/" NOTIFY_VERSION);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   Milliseconds(std::min(options.connect_timeout, options.timeout)));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Milliseconds(options.timeout));
-  if (!options.verify_tls) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &ReadHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &answer.headers);
-  const CURLcode code = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  // The handle outlives this call: leave it pointing at nothing of ours.
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  if (code == CURLE_OK) {
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    answer.status = static_cast<int>(status);
-  }
-  if (answer.status == 0) {
-    answer.error = error[0] != '\0' ? std::string(error) : curl_easy_strerror(code);
-    answer.body.clear();
-    answer.headers.clear();
-  }
-  return answer;
+HttpCall ProviderPost(const SenderOptions& options, std::string url, absl::string_view content_type,
+                      std::string body, std::vector<std::string> headers) {
+  HttpCall call;
+  call.method = "POST";
+  call.url = std::move(url);
+  call.headers = std::move(headers);
+  call.headers.push_back(absl::StrCat("Content-Type: ", content_type));
+  call.headers.push_back("Accept: application/json");
+  call.body = std::move(body);
+  call.connect_timeout = options.connect_timeout;
+  call.timeout = options.timeout;
+  call.verify_tls = options.verify_tls;
+  call.max_body = kMaxBody;
+  return call;
 }
 
-SendResult ClassifyHttp(absl::string_view provider, const HttpAnswer& answer,
+SendResult ClassifyHttp(absl::string_view provider, const HttpReply& reply,
                         absl::string_view provider_message,
                         const std::vector<absl::string_view>& secrets) {
   SendResult result;
-  result.provider_status = answer.status;
-  const int status = answer.status;
+  result.provider_status = reply.status;
+  const int status = reply.status;
   std::string detail;
   if (status == 0) {
     result.outcome = SendOutcome::kTemporary;
-    detail = absl::StrCat(provider, " could not be reached: ", answer.error);
+    detail = absl::StrCat(provider, " could not be reached: ", reply.error);
   } else if (status >= 200 && status < 300) {
     result.outcome = SendOutcome::kSent;
     detail = absl::StrCat(provider, " accepted it (HTTP ", status, ")");
@@ -226,8 +110,8 @@ SendResult ClassifyHttp(absl::string_view provider, const HttpAnswer& answer,
     detail = absl::StrCat(provider, " answered HTTP ", status);
     if (!provider_message.empty()) absl::StrAppend(&detail, ": ", provider_message);
     if (status == 429 || status == 503) {
-      auto it = answer.headers.find("retry-after");
-      if (it != answer.headers.end()) result.retry_after = ParseRetryAfter(it->second);
+      auto it = reply.headers.find("retry-after");
+      if (it != reply.headers.end()) result.retry_after = ParseRetryAfter(it->second, absl::Now());
     }
   }
   result.detail = SafeDetail(detail, secrets);
@@ -268,18 +152,16 @@ SendResult SendGridMailer::Send(const SendGridSettings& settings,
   };
   if (!message.reference.empty()) body["custom_args"] = {{"reference", message.reference}};
 
-  internal::HttpPost post;
-  post.url = BaseUrl(settings.url) + "/v3/mail/send";
-  post.content_type = "application/json";
   // Invalid UTF-8 is replaced rather than thrown on.
-  post.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  post.headers.push_back(absl::StrCat("Authorization: Bearer ", settings.api_key));
-  const internal::HttpAnswer answer = internal::Perform(options_, post);
+  const HttpReply reply = PerformHttp(
+      internal::ProviderPost(options_, BaseUrl(settings.url) + "/v3/mail/send", "application/json",
+                             body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                             {absl::StrCat("Authorization: Bearer ", settings.api_key)}));
   SendResult result =
-      internal::ClassifyHttp("SendGrid", answer, SendGridError(answer.body), {settings.api_key});
+      internal::ClassifyHttp("SendGrid", reply, SendGridError(reply.body), {settings.api_key});
   if (result.outcome == SendOutcome::kSent) {
-    auto it = answer.headers.find("x-message-id");
-    if (it != answer.headers.end()) result.provider_id = it->second;
+    auto it = reply.headers.find("x-message-id");
+    if (it != reply.headers.end()) result.provider_id = it->second;
   }
   return result;
 }
@@ -294,21 +176,22 @@ SendResult TwilioSmsSender::Send(const TwilioSettings& settings, const SmsMessag
   }
   if (message.to.empty()) return Refuse("no recipient phone number");
 
-  internal::HttpPost post;
-  post.url = absl::StrCat(BaseUrl(settings.url), "/2010-04-01/Accounts/",
-                          Escape(settings.account_sid), "/Messages.json");
-  post.content_type = "application/x-www-form-urlencoded";
   // A messaging service picks the sender itself.
   const bool service = absl::StartsWith(settings.from, "MG");
-  post.body = absl::StrCat("To=", Escape(message.to), "&", service ? "MessagingServiceSid" : "From",
-                           "=", Escape(settings.from), "&Body=", Escape(message.body));
-  post.basic_user = settings.account_sid;
-  post.basic_password = settings.auth_token;
-  const internal::HttpAnswer answer = internal::Perform(options_, post);
+  HttpCall call = internal::ProviderPost(
+      options_,
+      absl::StrCat(BaseUrl(settings.url), "/2010-04-01/Accounts/", UrlEscape(settings.account_sid),
+                   "/Messages.json"),
+      "application/x-www-form-urlencoded",
+      absl::StrCat("To=", UrlEscape(message.to), "&", service ? "MessagingServiceSid" : "From", "=",
+                   UrlEscape(settings.from), "&Body=", UrlEscape(message.body)));
+  call.basic_user = settings.account_sid;
+  call.basic_password = settings.auth_token;
+  const HttpReply reply = PerformHttp(call);
   SendResult result =
-      internal::ClassifyHttp("Twilio", answer, TwilioError(answer.body), {settings.auth_token});
+      internal::ClassifyHttp("Twilio", reply, TwilioError(reply.body), {settings.auth_token});
   if (result.outcome == SendOutcome::kSent) {
-    const nlohmann::json json = nlohmann::json::parse(answer.body, nullptr, false);
+    const nlohmann::json json = nlohmann::json::parse(reply.body, nullptr, false);
     result.provider_id = StringField(json, "sid");
   }
   return result;

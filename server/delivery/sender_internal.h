@@ -1,14 +1,15 @@
-// What the channel senders share: address parsing, one HTTP POST over libcurl, and the
-// classification of HTTP answers into the retry policy's outcomes. Internal to server/delivery.
+// What the channel senders share: address parsing, the POST every HTTP sender makes (over the
+// server's HTTP client), and the classification of HTTP answers into the retry policy's outcomes.
+// Internal to server/delivery.
 #ifndef NOTIFY_SERVER_DELIVERY_SENDER_INTERNAL_H_
 #define NOTIFY_SERVER_DELIVERY_SENDER_INTERNAL_H_
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "server/common/http_client.h"
 #include "server/delivery/senders.h"
 
 namespace notify::delivery {
@@ -27,29 +28,16 @@ std::optional<MailAddress> ParseMailAddress(absl::string_view text);
 // `text` on one line: control characters (CR and LF included) become spaces, ends trimmed.
 std::string OneLine(absl::string_view text);
 
-struct HttpAnswer {
-  int status = 0;     // 0 when nothing answered; `error` then says why.
-  std::string error;  // The transport error (curl's words), when status is 0.
-  std::string body;
-  std::map<std::string, std::string> headers;  // Names in lower case.
-};
-
-struct HttpPost {
-  std::string url;
-  std::string content_type;
-  std::string body;
-  std::vector<std::string> headers;  // "Name: value" lines.
-  std::string basic_user;            // HTTP basic auth when not empty.
-  std::string basic_password;
-};
-
-// Performs `post` with the options' timeouts. Thread-safe.
-HttpAnswer Perform(const SenderOptions& options, const HttpPost& post);
+// A POST to a provider with the options' timeouts and TLS checking, its body kept to 1 MiB (only
+// error messages and ids are read from it). Headers: `headers` ("Name: value" lines), then
+// Content-Type: `content_type` and Accept: application/json.
+HttpCall ProviderPost(const SenderOptions& options, std::string url, absl::string_view content_type,
+                      std::string body, std::vector<std::string> headers = {});
 
 // The classification all HTTP senders share: 2xx sent; no answer, 408, 429 and 5xx temporary
 // (with Retry-After for 429/503); anything else permanent. `provider_message` (the provider's own
 // words, may be empty) goes into the detail, which never contains any of `secrets`.
-SendResult ClassifyHttp(absl::string_view provider, const HttpAnswer& answer,
+SendResult ClassifyHttp(absl::string_view provider, const HttpReply& reply,
                         absl::string_view provider_message,
                         const std::vector<absl::string_view>& secrets);
 

@@ -13,19 +13,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "server/common/http_client.h"
 #include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
 
 namespace notify::delivery {
 namespace {
-
-void InitCurlOnce() {
-  static const bool initialized = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)initialized;
-}
 
 long Milliseconds(absl::Duration duration) {
   return std::max(1L, static_cast<long>(absl::ToInt64Milliseconds(duration)));
@@ -97,7 +90,7 @@ SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& me
   const std::optional<internal::MailAddress> to = internal::ParseMailAddress(message.to);
   if (!to.has_value()) return Refuse(absl::StrCat("invalid recipient address: ", message.to));
 
-  InitCurlOnce();
+  InitCurlOnce();  // The process's one curl_global_init, shared with the HTTP client.
   CURL* curl = curl_easy_init();
   if (curl == nullptr) {
     SendResult result;

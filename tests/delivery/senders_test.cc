@@ -31,6 +31,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "server/common/http_client.h"
 #include "server/common/http_server.h"
 #include "server/delivery/senders.h"
 #include "tests/support/subprocess.h"
@@ -187,6 +188,71 @@ SenderOptions FastOptions() {
   options.timeout = absl::Seconds(5);
   options.verify_tls = false;
   return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP client under every HTTP sender (and the platform client)
+
+TEST(HttpClientTest, SendsTheCallAsWrittenAndKeepsTheBodyToItsCap) {
+  Peer peer;
+  peer.Answer(202, std::string(100, 'x'), {{"X-Request-Id", "r1"}});
+  HttpCall call;
+  call.method = "DELETE";
+  call.url = peer.url() + "/things/1/?page=2";
+  call.headers = {"Authorization: Token t0k", "Accept: application/json"};
+  call.max_body = 10;
+  const HttpReply reply = PerformHttp(call);
+  EXPECT_EQ(reply.status, 202) << reply.error;
+  EXPECT_EQ(reply.body, std::string(10, 'x'));
+  EXPECT_EQ(reply.headers.at("x-request-id"), "r1");
+
+  Recorded request = peer.last();
+  EXPECT_EQ(request.method, "DELETE");
+  EXPECT_EQ(request.target, "/things/1/?page=2");
+  EXPECT_EQ(request.headers["authorization"], "Token t0k");
+  EXPECT_EQ(request.headers["accept"], "application/json");
+  EXPECT_THAT(request.headers["user-agent"], StartsWith("rehive-notifications/"));
+  EXPECT_EQ(request.body, "");
+}
+
+TEST(HttpClientTest, APostSendsItsBody) {
+  Peer peer;
+  HttpCall call;
+  call.url = peer.url() + "/in";
+  call.headers = {"Content-Type: application/json"};
+  call.body = std::string(4000, 'b');
+  EXPECT_EQ(PerformHttp(call).status, 200);
+  Recorded request = peer.last();
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.body, call.body);
+  EXPECT_EQ(request.headers["content-length"], "4000");
+}
+
+TEST(HttpClientTest, SaysWhyNothingAnsweredAndWhetherTryingAgainMayHelp) {
+  HttpCall refused;
+  refused.url = "http://" + ClosedAddress() + "/";
+  HttpReply reply = PerformHttp(refused);
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_TRUE(reply.retryable);
+  EXPECT_EQ(reply.error_class, "Couldn't connect to server");
+  EXPECT_THAT(reply.error, HasSubstr("127.0.0.1"));
+
+  Peer peer;
+  peer.Hold();
+  HttpCall slow;
+  slow.url = peer.url() + "/";
+  slow.timeout = absl::Milliseconds(200);
+  reply = PerformHttp(slow);
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_TRUE(reply.retryable);
+  EXPECT_EQ(reply.error_class, "Timeout was reached");
+
+  HttpCall other_scheme;
+  other_scheme.url = "ftp://127.0.0.1/";
+  reply = PerformHttp(other_scheme);
+  EXPECT_EQ(reply.status, 0);
+  EXPECT_FALSE(reply.retryable) << reply.error;
+  EXPECT_FALSE(reply.error.empty());
 }
 
 // ---------------------------------------------------------------------------------------------
