@@ -13,6 +13,7 @@
 #include "server/common/log.h"
 #include "server/common/retry.h"
 #include "server/common/runtime.h"
+#include "server/core/company_context.h"
 #include "server/store/pg/errors.h"
 #include "server/store/pg/migrations.h"
 #include "server/store/pg/sessions.h"
@@ -112,7 +113,8 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .templates = &templates_,
             .deliveries = &deliveries_,
             .planner = &planner_,
-            .load_company = [this](const std::string& id) { return engine_.LoadCompany(id); },
+            .load_company =
+                [this](const std::string& id) { return LoadCompanyContext(directory_, id); },
             .list_group_users =
                 [this](const std::string& token, const std::string& group) {
                   return platform_->ListGroupUsers(token, group, 1000);

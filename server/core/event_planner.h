@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "notifications/v1/resources.pb.h"
 #include "server/auth/platform_client.h"
+#include "server/core/company_context.h"
 #include "server/core/template.h"
 #include "server/store/delivery_store.h"
 #include "server/store/inbox_store.h"
@@ -22,20 +23,6 @@
 #include "server/store/notification_store.h"
 
 namespace notify {
-
-// What the planner needs of the company.
-struct CompanyContext {
-  std::string id;
-  std::string name;
-  std::string system_email;
-  bool push_enabled = false;
-  std::string platform_token;  // In clear; empty when the company has none.
-  // Public details templates and layouts may show (context.company.*).
-  std::string support_email;
-  std::string logo;
-  std::string icon;
-  std::string website;
-};
 
 // Every part of a notification, rendered (inside its layout).
 struct RenderedParts {
@@ -57,7 +44,22 @@ struct EventPlan {
   std::vector<std::string> problems;
 };
 
-class EventPlanner {
+// What the event workers ask of the planner. Thread-safe.
+class MessagePlanner {
+ public:
+  virtual ~MessagePlanner() = default;
+  // The company's enabled notifications for `event_name`, in id order.
+  virtual absl::StatusOr<std::vector<notifications::v1::Notification>> EnabledNotifications(
+      absl::string_view company, absl::string_view event_name) const = 0;
+  // The messages the event produces given the company's enabled notifications for it (see
+  // EventPlanner::Plan).
+  virtual absl::StatusOr<EventPlan> Plan(
+      const CompanyContext& company, absl::string_view event_uuid, absl::string_view event_name,
+      const nlohmann::json& data,
+      const std::vector<notifications::v1::Notification>& notifications) const = 0;
+};
+
+class EventPlanner final : public MessagePlanner {
  public:
   struct Options {
     // The sender of emails whose notification and company give none.
@@ -94,11 +96,10 @@ class EventPlanner {
   absl::StatusOr<EventPlan> Plan(
       const CompanyContext& company, absl::string_view event_uuid, absl::string_view event_name,
       const nlohmann::json& data,
-      const std::vector<notifications::v1::Notification>& notifications) const;
+      const std::vector<notifications::v1::Notification>& notifications) const override;
 
-  // The company's enabled notifications for `event_name`, in id order.
   absl::StatusOr<std::vector<notifications::v1::Notification>> EnabledNotifications(
-      absl::string_view company, absl::string_view event_name) const;
+      absl::string_view company, absl::string_view event_name) const override;
 
   // The messages of one notification sent by an admin to `user_ids` with `data` (a trigger). Each
   // is rendered with its user as `user` (unless the data has one). `known` holds users already

@@ -29,7 +29,14 @@ struct ChannelDefaults {
   FcmSettings fcm;        // Used when service_account_json is set.
 };
 
-class Channels {
+// Hands a delivery to its channel's provider. Thread-safe.
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+  virtual SendResult Send(const DeliveryJob& job) = 0;
+};
+
+class Channels final : public Dispatcher {
  public:
   // `credentials` and `box` must outlive this. A company's credentials are read again after
   // `cache_ttl`.
@@ -38,7 +45,7 @@ class Channels {
 
   // Hands the job to its channel's provider. A company whose credentials cannot be read now is a
   // temporary failure.
-  SendResult Send(const DeliveryJob& job);
+  SendResult Send(const DeliveryJob& job) override;
 
   const ChannelDefaults& defaults() const { return defaults_; }
 

@@ -58,4 +58,16 @@ std::optional<Deferral> QuotaDeferral(absl::string_view channel, int quota, int 
                                          absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc))};
 }
 
+void ApplyOutcome(const Outcome& outcome, absl::Time next_attempt, NewDelivery& row) {
+  row.status = outcome.status;
+  if (outcome.attempt.has_value()) {
+    row.attempts.push_back(*outcome.attempt);
+    // The attempt keeps what the provider said; the log's last error is a failure's alone.
+    row.last_error = outcome.attempt->success ? "" : outcome.attempt->error;
+  } else {
+    row.last_error = outcome.reason;
+  }
+  if (next_attempt != absl::InfinitePast()) row.next_attempt = next_attempt;
+}
+
 }  // namespace notify::delivery

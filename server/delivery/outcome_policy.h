@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/delivery/senders.h"
+#include "server/store/delivery_store.h"
 
 namespace notify::delivery {
 
@@ -56,6 +57,19 @@ struct Deferral {
 // saying so.
 std::optional<Deferral> QuotaDeferral(absl::string_view channel, int quota, int sent_today,
                                       absl::Time now);
+
+// What one attempt at a delivery came to, as it is recorded.
+struct Outcome {
+  std::string status;                      // sent, retrying, dead, skipped or deferred
+  std::optional<DeliveryAttempt> attempt;  // None when skipped or deferred (nothing was sent).
+  absl::Duration retry_in;                 // retrying
+  std::string reason;                      // skipped, deferred
+  absl::Time until;                        // deferred
+};
+
+// Gives a delivery's row the outcome of its attempt: its status, the attempt, the error, and
+// `next_attempt` unless that is InfinitePast.
+void ApplyOutcome(const Outcome& outcome, absl::Time next_attempt, NewDelivery& row);
 
 }  // namespace notify::delivery
 

@@ -3,6 +3,7 @@
 
 #include "gtest/gtest.h"
 #include "server/common/status.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_company_store.h"
 #include "tests/fakes/fake_platform_client.h"
 

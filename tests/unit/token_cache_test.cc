@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace notify {
 namespace {

@@ -1,0 +1,35 @@
+// What the delivery workers count: events by outcome, deliveries by channel and outcome, and the
+// providers' latency; and the log line of each attempt.
+#ifndef NOTIFY_SERVER_DELIVERY_DELIVERY_METRICS_H_
+#define NOTIFY_SERVER_DELIVERY_DELIVERY_METRICS_H_
+
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "server/common/metrics.h"
+#include "server/delivery/outcome_policy.h"
+#include "server/store/delivery_store.h"
+
+namespace notify::delivery {
+
+// Thread-safe.
+class DeliveryMetrics {
+ public:
+  explicit DeliveryMetrics(prometheus::Registry& registry);
+
+  // An event's outcome: processed, failed, ignored, postponed, or error (not recorded).
+  void EventDone(const std::string& outcome);
+  // Counts and logs the outcome of an attempt at `job` once it is written.
+  void Report(const DeliveryJob& job, const Outcome& outcome);
+  // How long the provider of `channel` took.
+  void ProviderTook(const std::string& channel, absl::Duration took);
+
+ private:
+  metrics::Series<prometheus::Counter> events_processed_;
+  metrics::Series<prometheus::Counter> deliveries_;
+  metrics::Series<prometheus::Histogram> send_latency_;
+};
+
+}  // namespace notify::delivery
+
+#endif  // NOTIFY_SERVER_DELIVERY_DELIVERY_METRICS_H_

@@ -1,0 +1,281 @@
+// An event worker over fakes: what becomes of each event (processed, ignored, failed, postponed),
+// the hand-off to the senders and the take-back, replays, and recording through an outage.
+#include "server/delivery/event_worker.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "server/common/crypto.h"
+#include "server/delivery/sender.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_company_store.h"
+#include "tests/fakes/fake_delivery_store.h"
+#include "tests/fakes/fake_dispatcher.h"
+
+namespace notify::delivery {
+namespace {
+
+using ::notify::testing::FakeCompanyStore;
+using ::notify::testing::FakeDeliveryStore;
+using ::notify::testing::FakeDispatcher;
+
+// Plans one pending message per channel the event's data names ({"channels": ["email"]}); fails
+// as told.
+class FakePlanner final : public MessagePlanner {
+ public:
+  std::optional<absl::Status> fail_plans;
+
+  absl::StatusOr<std::vector<notifications::v1::Notification>> EnabledNotifications(
+      absl::string_view, absl::string_view) const override {
+    return std::vector<notifications::v1::Notification>(1);
+  }
+  absl::StatusOr<EventPlan> Plan(
+      const CompanyContext& company, absl::string_view event_uuid, absl::string_view,
+      const nlohmann::json& data,
+      const std::vector<notifications::v1::Notification>&) const override {
+    if (fail_plans.has_value()) return *fail_plans;
+    EventPlan plan;
+    for (const auto& channel : data.value("channels", nlohmann::json::array())) {
+      NewDelivery d;
+      d.type = channel.get<std::string>();
+      d.recipient = absl::StrCat("someone@", company.id);
+      d.event_id = std::string(event_uuid);
+      d.dedupe_key = absl::StrCat(event_uuid, ":", d.type);
+      plan.deliveries.push_back(std::move(d));
+    }
+    return plan;
+  }
+};
+
+class EventWorkerTest : public ::testing::Test {
+ protected:
+  EventWorkerTest()
+      : box_(*SecretBox::FromHex(std::string(64, 'c'))),
+        directory_(&companies_, &box_, &clock_, absl::Minutes(1)),
+        store_(&clock_),
+        metrics_(registry_),
+        queue_(/*limit=*/2, absl::Milliseconds(500), &clock_),
+        random_(11) {
+    for (const char* id : {"acme", "globex"}) {
+      CompanyRecord company;
+      company.id = id;
+      company.active = std::string(id) == "acme";
+      company.sealed_webhook_secret = box_.Seal("secret", WebhookSecretContext(id));
+      companies_.Put(company);
+    }
+  }
+
+  EventWorker Worker(absl::Duration lease = absl::Seconds(60)) {
+    EventOptions options;
+    options.batch = 10;
+    options.lease = lease;
+    options.max_attempts = 3;
+    options.send_timeout = absl::Seconds(30);
+    options.handed_channels = {"email"};
+    return EventWorker(options, &store_, &directory_, &planner_, &queue_, &metrics_, &clock_,
+                       &random_);
+  }
+
+  void AddEvent(const std::string& id, const std::string& data, const std::string& company = "acme",
+                int attempts = 0) {
+    FakeDeliveryStore::Event e;
+    e.company = company;
+    e.id = id;
+    e.name = "transaction.create";
+    e.data_json = data;
+    e.attempts = attempts;
+    store_.AddEvent(e);
+  }
+
+  // A sender thread for email, sending what is handed over until the test ends.
+  void StartSender() {
+    sender_ = std::make_unique<Sender>(SendOptions{}, &store_, &directory_, &providers_, &queue_,
+                                       &metrics_, &clock_, &random_);
+    sender_thread_ = std::thread([this] {
+      while (queue_.open()) {
+        if (*sender_->SendSome("email", /*claim=*/false, nullptr) == 0) std::this_thread::yield();
+      }
+    });
+  }
+
+  ~EventWorkerTest() override {
+    queue_.Close();
+    if (sender_thread_.joinable()) sender_thread_.join();
+  }
+
+  std::vector<FakeDeliveryStore::Delivery> Deliveries(const std::string& type) {
+    std::vector<FakeDeliveryStore::Delivery> out;
+    for (const auto& d : store_.deliveries()) {
+      if (d.row.type == type) out.push_back(d);
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  FakeCompanyStore companies_;
+  SecretBox box_;
+  CompanyDirectory directory_;
+  FakeDeliveryStore store_;
+  FakePlanner planner_;
+  FakeDispatcher providers_;
+  prometheus::Registry registry_;
+  DeliveryMetrics metrics_;
+  HandoffQueue queue_;
+  SharedRandom random_;
+  std::unique_ptr<Sender> sender_;
+  std::thread sender_thread_;
+};
+
+TEST_F(EventWorkerTest, WithoutSendersHereEveryDeliveryIsWrittenPending) {
+  EventWorker worker = Worker();
+  AddEvent("e1", R"({"channels": ["email", "sms"]})");
+  AddEvent("e2", R"({"channels": ["email"]})");
+  EXPECT_EQ(*worker.ProcessOnce(), 2);
+  EXPECT_EQ(store_.event("e1")->status, "processed");
+  EXPECT_EQ(store_.event("e2")->status, "processed");
+  ASSERT_EQ(Deliveries("email").size(), 2u);
+  for (const auto& d : store_.deliveries()) EXPECT_EQ(d.row.status, "pending");
+  EXPECT_TRUE(providers_.sent().empty());
+  EXPECT_EQ(*worker.ProcessOnce(), 0);  // Nothing more to claim.
+}
+
+TEST_F(EventWorkerTest, HandedDeliveriesGoOutBeforeTheEventIsRecorded) {
+  queue_.Open();
+  StartSender();
+  EventWorker worker = Worker();
+  AddEvent("e1", R"({"channels": ["email", "sms"]})");
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  EXPECT_EQ(store_.event("e1")->status, "processed");
+  // Email was handed over, sent and written with its outcome; sms has no sender here.
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  ASSERT_EQ(emails.size(), 1u);
+  EXPECT_EQ(emails[0].row.status, "sent");
+  EXPECT_EQ(emails[0].row.attempts.size(), 1u);
+  EXPECT_FALSE(emails[0].row.id.empty());
+  ASSERT_EQ(Deliveries("sms").size(), 1u);
+  EXPECT_EQ(Deliveries("sms")[0].row.status, "pending");
+  ASSERT_EQ(providers_.sent().size(), 1u);
+  EXPECT_EQ(providers_.sent()[0].id, emails[0].row.id);
+  // The sms written pending is due to be claimed.
+  EXPECT_TRUE(queue_.TakeClaimDue("sms"));
+}
+
+TEST_F(EventWorkerTest, WhatNoSenderStartsInTimeIsWrittenPendingAndDueToBeClaimed) {
+  queue_.Open();  // No sender takes anything.
+  // A lease no longer than the send timeout leaves no time to hand anything: all is taken back.
+  EventWorker worker = Worker(/*lease=*/absl::Seconds(30));
+  AddEvent("e1", R"({"channels": ["email"]})");
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  EXPECT_EQ(store_.event("e1")->status, "processed");
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  ASSERT_EQ(emails.size(), 1u);
+  EXPECT_EQ(emails[0].row.status, "pending");
+  EXPECT_EQ(queue_.Waiting("email"), 0);
+  EXPECT_TRUE(queue_.TakeClaimDue("email"));
+}
+
+TEST_F(EventWorkerTest, PastTheQueuesRoomDeliveriesAreWrittenPending) {
+  queue_.Open();
+  StartSender();
+  EventWorker worker = Worker();
+  for (int i = 0; i < 5; ++i) AddEvent(absl::StrCat("e", i), R"({"channels": ["email"]})");
+  EXPECT_EQ(*worker.ProcessOnce(), 5);
+  // Room for two: two sent from memory, three written pending for the senders to claim.
+  int sent = 0;
+  int pending = 0;
+  for (const auto& d : Deliveries("email")) {
+    sent += d.row.status == "sent";
+    pending += d.row.status == "pending";
+  }
+  EXPECT_EQ(sent, 2);
+  EXPECT_EQ(pending, 3);
+  EXPECT_EQ(providers_.sent().size(), 2u);
+}
+
+TEST_F(EventWorkerTest, AnInactiveCompanysEventIsIgnoredAndBadDataFails) {
+  EventWorker worker = Worker();
+  AddEvent("e1", R"({"channels": ["email"]})", "globex");
+  AddEvent("e2", "{not json");
+  EXPECT_EQ(*worker.ProcessOnce(), 2);
+  EXPECT_EQ(store_.event("e1")->status, "ignored");
+  EXPECT_EQ(store_.event("e1")->error, "the company is not active");
+  EXPECT_EQ(store_.event("e2")->status, "failed");
+  EXPECT_EQ(store_.event("e2")->error, "the event's data is not JSON");
+  EXPECT_TRUE(store_.deliveries().empty());
+}
+
+TEST_F(EventWorkerTest, AnEventWhoseDependenciesFailIsPostponedThenFailed) {
+  EventWorker worker = Worker();
+  planner_.fail_plans = absl::UnavailableError("the platform is down");
+  AddEvent("e1", R"({"channels": ["email"]})");
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  std::optional<FakeDeliveryStore::Event> e = store_.event("e1");
+  EXPECT_EQ(e->status, "pending");
+  EXPECT_EQ(e->error, "the platform is down");
+  // The first retry waits about the base (a second), with jitter.
+  EXPECT_GE(e->due - clock_.Now(), absl::Milliseconds(800));
+  EXPECT_LE(e->due - clock_.Now(), absl::Milliseconds(1200));
+  EXPECT_EQ(*worker.ProcessOnce(), 0);  // Not due yet.
+
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(*worker.ProcessOnce(), 1);  // Second attempt: postponed about three seconds.
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_EQ(*worker.ProcessOnce(), 1);  // Third of three: failed.
+  e = store_.event("e1");
+  EXPECT_EQ(e->status, "failed");
+  EXPECT_EQ(e->error, "gave up after 3 attempts: the platform is down");
+  EXPECT_EQ(store_.calls("PostponeEvent"), 2);
+}
+
+TEST_F(EventWorkerTest, AnEventProcessedAgainHandsOverOnlyWhatIsNotWrittenYet) {
+  queue_.Open();
+  StartSender();
+  EventWorker worker = Worker();
+  // Claimed once before (a process died): its email was written then.
+  AddEvent("e1", R"({"channels": ["email"]})", "acme", /*attempts=*/1);
+  NewDelivery earlier;
+  earlier.type = "email";
+  earlier.dedupe_key = "e1:email";
+  earlier.status = "sent";
+  store_.AddDelivery("acme", earlier);
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  EXPECT_EQ(store_.event("e1")->status, "processed");
+  EXPECT_EQ(Deliveries("email").size(), 1u);
+  EXPECT_TRUE(providers_.sent().empty());  // Not sent twice.
+  EXPECT_EQ(store_.calls("ExistingDedupeKeys"), 1);
+}
+
+TEST_F(EventWorkerTest, WhatWasSentIsRecordedThroughADatabaseOutage) {
+  queue_.Open();
+  StartSender();
+  EventWorker worker = Worker();
+  AddEvent("e1", R"({"channels": ["email"]})");
+  // The sender cannot write its outcome, and the first tries at recording the event fail.
+  store_.Fail("WriteSentAsync", absl::UnavailableError("the database restarts"));
+  store_.Fail("FinishEvents", absl::UnavailableError("the database restarts"), 2);
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  EXPECT_EQ(store_.event("e1")->status, "processed");
+  EXPECT_EQ(store_.calls("FinishEvents"), 3);
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  ASSERT_EQ(emails.size(), 1u);
+  EXPECT_EQ(emails[0].row.status, "sent");  // Written by the worker, with the sender's outcome.
+  EXPECT_EQ(emails[0].row.attempts.size(), 1u);
+  EXPECT_EQ(providers_.sent().size(), 1u);
+  EXPECT_GT(clock_.slept(), absl::ZeroDuration());
+}
+
+TEST_F(EventWorkerTest, NothingSentAtStakeMeansNoRetryingTheRecord) {
+  EventWorker worker = Worker();
+  AddEvent("e1", R"({"channels": ["email"]})");
+  store_.Fail("FinishEvents", absl::UnavailableError("the database restarts"), 2);
+  EXPECT_EQ(*worker.ProcessOnce(), 1);
+  // The batch and then the event alone failed: left claimed, for its lease to run out.
+  EXPECT_EQ(store_.calls("FinishEvents"), 2);
+  EXPECT_EQ(store_.event("e1")->status, "pending");
+  EXPECT_EQ(clock_.slept(), absl::ZeroDuration());
+}
+
+}  // namespace
+}  // namespace notify::delivery

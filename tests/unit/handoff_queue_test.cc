@@ -1,0 +1,196 @@
+// The hand-off queue between event workers and senders: room per channel, order, the wait for a
+// batch and the take-back, closing, and the senders' schedule for looking in the database.
+#include "server/delivery/handoff_queue.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/fakes/fake_clock.h"
+
+namespace notify::delivery {
+namespace {
+
+Handed Offer(const std::string& channel, const std::string& id, NewDelivery* row) {
+  Handed h{DeliveryJob{}, nullptr, row};
+  h.job.type = channel;
+  h.job.id = id;
+  return h;
+}
+
+Outcome Sent() {
+  Outcome outcome;
+  outcome.status = "sent";
+  outcome.attempt = DeliveryAttempt{absl::UnixEpoch(), absl::Milliseconds(3), true, 202, ""};
+  return outcome;
+}
+
+class HandoffQueueTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  NewDelivery rows_[4];
+};
+
+TEST_F(HandoffQueueTest, TakesWhatFitsEachChannelAndGivesItOutOldestFirst) {
+  HandoffQueue queue(/*limit=*/2, absl::Seconds(60), &clock_);
+  queue.Open();
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("email", "a", &rows_[0]));
+  offers.push_back(Offer("email", "b", &rows_[1]));
+  offers.push_back(Offer("email", "c", &rows_[2]));
+  offers.push_back(Offer("sms", "d", &rows_[3]));
+  EXPECT_EQ(queue.Hand(batch, std::move(offers)), std::vector<bool>({true, true, false, true}));
+  ASSERT_EQ(batch.entries().size(), 3u);
+  EXPECT_EQ(batch.entries()[2].row, &rows_[3]);
+
+  Handed* first = queue.Take("email");
+  Handed* second = queue.Take("email");
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(first->job.id, "a");
+  EXPECT_EQ(second->job.id, "b");
+  EXPECT_EQ(queue.Take("email"), nullptr);
+  EXPECT_EQ(queue.Take("push"), nullptr);
+  ASSERT_NE(queue.Take("sms"), nullptr);
+}
+
+TEST_F(HandoffQueueTest, TakesNothingBeforeOpenOrAfterClose) {
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("email", "a", &rows_[0]));
+  EXPECT_EQ(queue.Hand(batch, offers), std::vector<bool>({false}));
+  queue.Open();
+  queue.Close();
+  EXPECT_FALSE(queue.open());
+  EXPECT_EQ(queue.Hand(batch, offers), std::vector<bool>({false}));
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST_F(HandoffQueueTest, AwaitEndsWhenSendersFinishEveryEntry) {
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);
+  queue.Open();
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("email", "a", &rows_[0]));
+  offers.push_back(Offer("sms", "b", &rows_[1]));
+  queue.Hand(batch, std::move(offers));
+  const absl::Time due = clock_.Now() + absl::Minutes(5);
+  std::thread sender([&] {
+    Handed* email = queue.Take("email");
+    Handed* sms = queue.Take("sms");
+    queue.Finish(email, Sent(), absl::InfinitePast(), /*written=*/true);
+    Outcome retrying;
+    retrying.status = "retrying";
+    queue.Finish(sms, retrying, due, /*written=*/false);
+  });
+  // Far off: only the senders end this wait.
+  queue.Await(batch, clock_.Now() + absl::Hours(1));
+  sender.join();
+  ASSERT_TRUE(batch.entries()[0].outcome.has_value());
+  EXPECT_EQ(batch.entries()[0].outcome->status, "sent");
+  EXPECT_TRUE(batch.entries()[0].written);
+  ASSERT_TRUE(batch.entries()[1].outcome.has_value());
+  EXPECT_EQ(batch.entries()[1].outcome->status, "retrying");
+  EXPECT_EQ(batch.entries()[1].next_attempt, due);
+  EXPECT_FALSE(batch.entries()[1].written);
+}
+
+TEST_F(HandoffQueueTest, AwaitTakesBackWhatNoSenderStartedAndWaitsForWhatIsInFlight) {
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);
+  queue.Open();
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("email", "a", &rows_[0]));
+  offers.push_back(Offer("email", "b", &rows_[1]));
+  offers.push_back(Offer("sms", "c", &rows_[2]));
+  queue.Hand(batch, std::move(offers));
+  Handed* in_flight = queue.Take("email");
+  ASSERT_NE(in_flight, nullptr);
+
+  std::atomic<bool> returned{false};
+  std::thread worker([&] {
+    queue.Await(batch, clock_.Now());  // Time to stop handing already.
+    returned = true;
+  });
+  // The take-back empties the queue; the worker still waits for the delivery in flight.
+  while (queue.Waiting("email") + queue.Waiting("sms") > 0) std::this_thread::yield();
+  EXPECT_FALSE(returned);
+  queue.Finish(in_flight, Sent(), absl::InfinitePast(), /*written=*/true);
+  worker.join();
+  EXPECT_TRUE(batch.entries()[0].outcome.has_value());
+  EXPECT_FALSE(batch.entries()[1].outcome.has_value());
+  EXPECT_FALSE(batch.entries()[2].outcome.has_value());
+  EXPECT_EQ(queue.Take("email"), nullptr);
+  EXPECT_EQ(queue.Take("sms"), nullptr);
+}
+
+TEST_F(HandoffQueueTest, CloseEndsAWorkersWaitAndTheSendersForGood) {
+  HandoffQueue queue(10, absl::Hours(1), &clock_);
+  queue.Open();
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("email", "a", &rows_[0]));
+  queue.Hand(batch, std::move(offers));
+  std::thread worker([&] { queue.Await(batch, clock_.Now() + absl::Hours(1)); });
+  uint64_t seen = 0;
+  std::thread sender([&] { EXPECT_FALSE(queue.Wait(seen)); });
+  queue.Close();
+  worker.join();
+  sender.join();
+  EXPECT_FALSE(batch.entries()[0].outcome.has_value());
+  EXPECT_FALSE(queue.Wait(seen));
+}
+
+TEST_F(HandoffQueueTest, HandingOverWakesAWaitingSender) {
+  HandoffQueue queue(10, absl::Hours(1), &clock_);  // Woken, not timed out.
+  queue.Open();
+  uint64_t seen = 0;
+  std::atomic<bool> woken{false};
+  std::thread sender([&] {
+    EXPECT_TRUE(queue.Wait(seen));
+    woken = true;
+  });
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Offer("push", "a", &rows_[0]));
+  queue.Hand(batch, std::move(offers));
+  sender.join();
+  EXPECT_TRUE(woken);
+  ASSERT_NE(queue.Take("push"), nullptr);
+}
+
+TEST_F(HandoffQueueTest, EachChannelLooksInTheDatabaseOncePerPollInterval) {
+  HandoffQueue queue(10, absl::Milliseconds(500), &clock_);
+  EXPECT_TRUE(queue.PollDue("email"));
+  EXPECT_FALSE(queue.PollDue("email"));
+  EXPECT_TRUE(queue.PollDue("sms"));
+  clock_.Advance(absl::Milliseconds(440));
+  EXPECT_FALSE(queue.PollDue("email"));
+  clock_.Advance(absl::Milliseconds(20));  // 460 ms: within the tenth of slack.
+  EXPECT_TRUE(queue.PollDue("email"));
+  EXPECT_FALSE(queue.PollDue("email"));
+}
+
+TEST_F(HandoffQueueTest, AClaimDueIsTakenByOneSender) {
+  HandoffQueue queue(10, absl::Hours(1), &clock_);
+  queue.Open();
+  EXPECT_FALSE(queue.TakeClaimDue("email"));
+  queue.ClaimDue({"email"}, /*wake=*/false);
+  EXPECT_TRUE(queue.TakeClaimDue("email"));
+  EXPECT_FALSE(queue.TakeClaimDue("email"));
+  EXPECT_FALSE(queue.TakeClaimDue("sms"));
+  queue.CallInClaimer("sms");
+  EXPECT_TRUE(queue.TakeClaimDue("sms"));
+
+  // With `wake`, a waiting sender is woken (its wait would last an hour otherwise).
+  uint64_t seen = 0;
+  std::thread sender([&] { EXPECT_TRUE(queue.Wait(seen)); });
+  queue.ClaimDue({"push"}, /*wake=*/true);
+  sender.join();
+  EXPECT_TRUE(queue.TakeClaimDue("push"));
+}
+
+}  // namespace
+}  // namespace notify::delivery

@@ -1,0 +1,236 @@
+// A sender over fakes: what it decides before calling the provider (no device, the quota), what
+// the provider's answer becomes, how it records claimed deliveries through a database outage, and
+// how it writes the ones handed over in memory.
+#include "server/delivery/sender.h"
+
+#include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "server/common/crypto.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_company_store.h"
+#include "tests/fakes/fake_delivery_store.h"
+#include "tests/fakes/fake_dispatcher.h"
+
+namespace notify::delivery {
+namespace {
+
+using ::notify::testing::FakeCompanyStore;
+using ::notify::testing::FakeDeliveryStore;
+using ::notify::testing::FakeDispatcher;
+
+SendResult Answer(SendOutcome outcome, int status, std::string detail = "") {
+  SendResult result;
+  result.outcome = outcome;
+  result.provider_status = status;
+  result.detail = std::move(detail);
+  return result;
+}
+
+class SenderTest : public ::testing::Test {
+ protected:
+  SenderTest()
+      : box_(*SecretBox::FromHex(std::string(64, 'b'))),
+        directory_(&companies_, &box_, &clock_, absl::Minutes(1)),
+        store_(&clock_),
+        metrics_(registry_),
+        queue_(100, absl::Milliseconds(500), &clock_),
+        random_(7),
+        sender_(Options(), &store_, &directory_, &providers_, &queue_, &metrics_, &clock_,
+                &random_) {
+    CompanyRecord acme;
+    acme.id = "acme";
+    acme.active = true;
+    acme.sealed_webhook_secret = box_.Seal("secret", WebhookSecretContext("acme"));
+    companies_.Put(acme);
+    queue_.Open();
+  }
+
+  static SendOptions Options() {
+    SendOptions options;
+    options.batch = 5;
+    options.lease = absl::Seconds(120);
+    options.retry =
+        RetryPolicy{.max_attempts = 3, .base = absl::Seconds(60), .max = absl::Hours(1)};
+    return options;
+  }
+
+  void SetQuota(int email_daily_quota) {
+    CompanyRecord acme = *companies_.Get("acme");
+    acme.email_daily_quota = email_daily_quota;
+    companies_.Put(acme);
+    directory_.Forget("acme");
+  }
+
+  static NewDelivery Email(const std::string& key) {
+    NewDelivery d;
+    d.type = "email";
+    d.recipient = "ann@example.com";
+    d.subject = "Hello";
+    d.dedupe_key = key;
+    return d;
+  }
+
+  static DeliveryJob Job(const NewDelivery& d, const std::string& id) {
+    return DeliveryJob{static_cast<const DeliveryMessage&>(d), "acme", id};
+  }
+
+  FakeClock clock_;
+  FakeCompanyStore companies_;
+  SecretBox box_;
+  CompanyDirectory directory_;
+  FakeDeliveryStore store_;
+  FakeDispatcher providers_;
+  prometheus::Registry registry_;
+  DeliveryMetrics metrics_;
+  HandoffQueue queue_;
+  SharedRandom random_;
+  Sender sender_;
+};
+
+TEST_F(SenderTest, APushWithoutADeviceIsSkippedWithoutCallingTheProvider) {
+  NewDelivery push;
+  push.type = "push";
+  push.device_id = "device-1";
+  const Outcome outcome = sender_.Attempt(Job(push, "d1"));
+  EXPECT_EQ(outcome.status, "skipped");
+  EXPECT_EQ(outcome.reason, "the device is no longer registered");
+  EXPECT_FALSE(outcome.attempt.has_value());
+  EXPECT_TRUE(providers_.sent().empty());
+}
+
+TEST_F(SenderTest, TheDailyQuotaDefersToTheNextUtcMidnight) {
+  SetQuota(2);
+  // The clock stands at 08:00 UTC; one message went out an hour ago, one yesterday.
+  store_.AddDelivery("acme", Email("a"), clock_.Now() - absl::Hours(1));
+  store_.AddDelivery("acme", Email("b"), clock_.Now() - absl::Hours(10));
+  EXPECT_EQ(sender_.Attempt(Job(Email("c"), "d3")).status, "sent");
+  store_.AddDelivery("acme", Email("d"), clock_.Now());
+
+  const Outcome outcome = sender_.Attempt(Job(Email("e"), "d4"));
+  EXPECT_EQ(outcome.status, "deferred");
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  EXPECT_EQ(outcome.until, absl::FromCivil(absl::ToCivilDay(clock_.Now(), utc) + 1, utc));
+  EXPECT_NE(outcome.reason.find("daily email quota (2) is reached"), std::string::npos)
+      << outcome.reason;
+  EXPECT_EQ(providers_.sent().size(), 1u);
+}
+
+TEST_F(SenderTest, ATemporaryFailureIsRetriedAfterTheJitteredBackoff) {
+  providers_.Answer(Answer(SendOutcome::kTemporary, 503, "HTTP 503"));
+  const absl::Time before = clock_.Now();
+  const Outcome outcome = sender_.Attempt(Job(Email("a"), "d1"));
+  EXPECT_EQ(outcome.status, "retrying");
+  EXPECT_GE(outcome.retry_in, absl::Seconds(48));
+  EXPECT_LE(outcome.retry_in, absl::Seconds(72));
+  ASSERT_TRUE(outcome.attempt.has_value());
+  EXPECT_EQ(outcome.attempt->started, before);
+  EXPECT_FALSE(outcome.attempt->success);
+  EXPECT_EQ(outcome.attempt->provider_status, 503);
+  EXPECT_EQ(outcome.attempt->error, "HTTP 503");
+}
+
+TEST_F(SenderTest, TheLastAttemptIsDeadAndAnUnregisteredDeviceIsRemoved) {
+  providers_.Answer(Answer(SendOutcome::kTemporary, 500, "HTTP 500"));
+  DeliveryJob last = Job(Email("a"), "d1");
+  last.attempt_count = 2;  // Of three.
+  const Outcome dead = sender_.Attempt(last);
+  EXPECT_EQ(dead.status, "dead");
+  EXPECT_EQ(dead.attempt->error, "HTTP 500 (gave up after 3 attempts)");
+
+  providers_.Answer(Answer(SendOutcome::kUnregistered, 404, "UNREGISTERED"));
+  NewDelivery push;
+  push.type = "push";
+  push.device_id = "device-9";
+  push.device_token = "token";
+  const Outcome removed = sender_.Attempt(Job(push, "d2"));
+  EXPECT_EQ(removed.status, "dead");
+  EXPECT_EQ(store_.removed_devices(), std::vector<std::string>({"device-9"}));
+}
+
+TEST_F(SenderTest, ClaimedDeliveriesAreSentAndRecorded) {
+  const std::string first = store_.AddDelivery("acme", Email("a"));
+  const std::string second = store_.AddDelivery("acme", Email("b"));
+  providers_.Answer(Answer(SendOutcome::kSent, 202));
+  providers_.Answer(Answer(SendOutcome::kPermanent, 400, "bad address"));
+  bool from_database = false;
+  absl::StatusOr<int> sent = sender_.SendSome("email", /*claim=*/true, &from_database);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(*sent, 2);
+  EXPECT_TRUE(from_database);
+  EXPECT_EQ(store_.delivery(first)->row.status, "sent");
+  ASSERT_EQ(store_.delivery(first)->row.attempts.size(), 1u);
+  EXPECT_EQ(store_.delivery(second)->row.status, "dead");
+  EXPECT_EQ(store_.delivery(second)->row.last_error, "bad address");
+  // Nothing due now: the next claim finds nothing, and nothing was handed over.
+  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/true, &from_database), 0);
+  EXPECT_FALSE(from_database);
+}
+
+TEST_F(SenderTest, RecordingOutlastsAShortDatabaseOutage) {
+  const std::string id = store_.AddDelivery("acme", Email("a"));
+  store_.Fail("RecordAttempt", absl::UnavailableError("the database restarts"), 3);
+  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/true, nullptr), 1);
+  EXPECT_EQ(store_.calls("RecordAttempt"), 4);
+  EXPECT_EQ(store_.delivery(id)->row.status, "sent");
+  EXPECT_EQ(providers_.sent().size(), 1u);  // Sent once, however long the recording took.
+  EXPECT_GT(clock_.slept(), absl::ZeroDuration());
+}
+
+TEST_F(SenderTest, ALongOutageStopsTheBatchWithinHalfTheLease) {
+  const std::string first = store_.AddDelivery("acme", Email("a"));
+  store_.AddDelivery("acme", Email("b"));
+  store_.Fail("RecordAttempt", absl::UnavailableError("the database is gone"), -1);
+  absl::StatusOr<int> sent = sender_.SendSome("email", /*claim=*/true, nullptr);
+  EXPECT_TRUE(absl::IsUnavailable(sent.status())) << sent.status();
+  // The first was sent and could not be recorded; the second was not sent at all. Both stay
+  // leased, to be claimed again when the lease ends.
+  EXPECT_EQ(providers_.sent().size(), 1u);
+  EXPECT_EQ(store_.delivery(first)->row.status, "pending");
+  EXPECT_GT(store_.calls("RecordAttempt"), 2);
+  EXPECT_LT(clock_.slept(), absl::Seconds(60));
+  EXPECT_GT(clock_.slept(), absl::Seconds(30));
+}
+
+TEST_F(SenderTest, AHandedDeliveryIsWrittenWithItsOutcome) {
+  NewDelivery row = Email("event-1:email");
+  row.id = "handed-1";
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Handed{Job(row, row.id), nullptr, &row});
+  ASSERT_EQ(queue_.Hand(batch, std::move(offers)), std::vector<bool>({true}));
+  providers_.Answer(Answer(SendOutcome::kTemporary, 429, "HTTP 429"));
+
+  bool from_database = true;
+  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/false, &from_database), 1);
+  EXPECT_FALSE(from_database);
+  queue_.Await(batch, clock_.Now());  // Done already: returns at once.
+  const Handed& handed = batch.entries()[0];
+  ASSERT_TRUE(handed.outcome.has_value());
+  EXPECT_EQ(handed.outcome->status, "retrying");
+  EXPECT_TRUE(handed.written);
+  EXPECT_EQ(handed.next_attempt, clock_.Now() + handed.outcome->retry_in);
+  std::optional<FakeDeliveryStore::Delivery> stored = store_.delivery("handed-1");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->row.status, "retrying");
+  EXPECT_EQ(stored->row.next_attempt, handed.next_attempt);
+  EXPECT_EQ(stored->row.attempts.size(), 1u);
+  EXPECT_EQ(row.status, "pending");  // The event worker's row is the worker's to change.
+}
+
+TEST_F(SenderTest, AHandedDeliveryThatCannotBeWrittenIsLeftToItsWorker) {
+  NewDelivery row = Email("event-1:email");
+  row.id = "handed-1";
+  HandoffBatch batch;
+  std::vector<Handed> offers;
+  offers.push_back(Handed{Job(row, row.id), nullptr, &row});
+  queue_.Hand(batch, std::move(offers));
+  store_.Fail("WriteSentAsync", absl::UnavailableError("the database restarts"));
+  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/false, nullptr), 1);
+  queue_.Await(batch, clock_.Now());
+  EXPECT_EQ(batch.entries()[0].outcome->status, "sent");
+  EXPECT_FALSE(batch.entries()[0].written);
+  EXPECT_FALSE(store_.delivery("handed-1").has_value());
+}
+
+}  // namespace
+}  // namespace notify::delivery
