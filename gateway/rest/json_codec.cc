@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/common/enum_names.h"
 
 namespace notify::gateway {
 namespace {
@@ -157,7 +158,7 @@ void WriteOne(const RestViews& views, const RestField& field, const pb::Message&
       if (value == nullptr || value->number() == 0) {
         out->append("null");
       } else {
-        WriteJsonString(RestEnumName(value), out);
+        WriteJsonString(ShortName(value), out);
       }
       return;
     }
@@ -505,7 +506,7 @@ class Reader {
             !rep) {
           chosen = f->enum_type()->FindValueByNumber(0);
         } else if (value.is_string()) {
-          chosen = RestEnumValue(f->enum_type(), value.get_ref<const std::string&>());
+          chosen = FromShortName(f->enum_type(), value.get_ref<const std::string&>());
         }
         if (chosen == nullptr) {
           *error = absl::StrCat("\"", value.is_string() ? value.get<std::string>() : value.dump(),

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "server/common/enum_names.h"
 
 namespace notify::gateway {
 namespace {
@@ -57,7 +58,7 @@ class Writer {
         ojson values = ojson::array();
         const pb::EnumDescriptor* e = field.field()->enum_type();
         for (int i = 0; i < e->value_count(); ++i) {
-          if (e->value(i)->number() != 0) values.push_back(RestEnumName(e->value(i)));
+          if (e->value(i)->number() != 0) values.push_back(ShortName(e->value(i)));
         }
         if (input) values.push_back("");
         values.push_back(nullptr);

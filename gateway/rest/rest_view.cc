@@ -15,20 +15,6 @@ namespace {
 namespace pb = google::protobuf;
 namespace v1 = notifications::v1;
 
-// "NotificationType" -> "NOTIFICATION_TYPE": the prefix protobuf's style guide gives enum values.
-std::string UpperSnake(absl::string_view camel) {
-  std::string out;
-  for (size_t i = 0; i < camel.size(); ++i) {
-    const char c = camel[i];
-    if (i > 0 && absl::ascii_isupper(c) &&
-        (absl::ascii_islower(camel[i - 1]) || absl::ascii_isdigit(camel[i - 1]))) {
-      out.push_back('_');
-    }
-    out.push_back(absl::ascii_toupper(c));
-  }
-  return out;
-}
-
 bool IsWellKnown(const pb::Descriptor* message, absl::string_view name) {
   return message->full_name() == name;
 }
@@ -186,21 +172,6 @@ void RestViews::Build(const pb::Descriptor* descriptor) {
     add(std::move(field));
   }
   for (size_t i = 0; i < fields.size(); ++i) view->by_name_.emplace(fields[i].name, i);
-}
-
-std::string RestEnumName(const pb::EnumValueDescriptor* value) {
-  const std::string prefix = UpperSnake(value->type()->name()) + "_";
-  absl::string_view name = value->name();
-  absl::ConsumePrefix(&name, prefix);
-  return absl::AsciiStrToLower(name);
-}
-
-const pb::EnumValueDescriptor* RestEnumValue(const pb::EnumDescriptor* e, absl::string_view name) {
-  for (int i = 0; i < e->value_count(); ++i) {
-    const pb::EnumValueDescriptor* value = e->value(i);
-    if (value->number() != 0 && RestEnumName(value) == name) return value;
-  }
-  return nullptr;
 }
 
 }  // namespace notify::gateway

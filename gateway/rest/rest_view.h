@@ -22,7 +22,7 @@ enum class RestKind {
   kBool,       // bool: true or false.
   kInteger,    // any integer type: a JSON number without a fraction.
   kNumber,     // float, double: a JSON number.
-  kEnum,       // an enum: its REST spelling (see RestEnumName), null for the value 0.
+  kEnum,       // an enum: its short name (server/common/enum_names.h), null for the value 0.
   kTimestamp,  // google.protobuf.Timestamp: milliseconds since the Unix epoch, null when unset.
   kStruct,     // google.protobuf.Struct: any JSON object, null when unset.
   kMessage,    // any other message: an object of its own REST view, null when unset.
@@ -92,13 +92,6 @@ class RestViews {
   void Build(const google::protobuf::Descriptor* descriptor);
   std::map<const google::protobuf::Descriptor*, std::unique_ptr<RestView>> views_;
 };
-
-// The REST spelling of an enum value: its name without the enum's own prefix, lower-cased
-// (NOTIFICATION_TYPE_EMAIL is "email"). The value 0 has none: it is null on the REST face.
-std::string RestEnumName(const google::protobuf::EnumValueDescriptor* value);
-// The enum value with that REST spelling, or null.
-const google::protobuf::EnumValueDescriptor* RestEnumValue(
-    const google::protobuf::EnumDescriptor* e, absl::string_view name);
 
 // The JSON kind of a proto field (kGroup and kOneof are never a single field's).
 RestKind KindOf(const google::protobuf::FieldDescriptor* field);

@@ -54,7 +54,7 @@ grpc::Status AdminServiceImpl::ListEvents(grpc::ServerContext* context,
                             ReadPage(*page_tokens_, "events", caller.company, *request));
     EventFilter filter;
     filter.name = request->event();
-    filter.status = EventStatusName(request->status());
+    filter.status = request->status();
     if (request->has_start_time()) {
       NOTIFY_RETURN_IF_ERROR(CheckTimestamp(request->start_time(), "start_time"));
       filter.start = FromTimestamp(request->start_time());

@@ -68,29 +68,6 @@ absl::Status CheckTimestamp(const google::protobuf::Timestamp& timestamp, absl::
   return absl::OkStatus();
 }
 
-notifications::v1::EventStatus EventStatusFromName(absl::string_view name) {
-  if (name == "pending") return notifications::v1::EVENT_STATUS_PENDING;
-  if (name == "processed") return notifications::v1::EVENT_STATUS_PROCESSED;
-  if (name == "ignored") return notifications::v1::EVENT_STATUS_IGNORED;
-  if (name == "failed") return notifications::v1::EVENT_STATUS_FAILED;
-  return notifications::v1::EVENT_STATUS_UNSPECIFIED;
-}
-
-std::string EventStatusName(notifications::v1::EventStatus status) {
-  switch (status) {
-    case notifications::v1::EVENT_STATUS_PENDING:
-      return "pending";
-    case notifications::v1::EVENT_STATUS_PROCESSED:
-      return "processed";
-    case notifications::v1::EVENT_STATUS_IGNORED:
-      return "ignored";
-    case notifications::v1::EVENT_STATUS_FAILED:
-      return "failed";
-    default:
-      return "";
-  }
-}
-
 void ToProto(const EventRecord& record, notifications::v1::Event* out) {
   out->set_id(record.id);
   out->set_event_id(record.event_id);
@@ -98,7 +75,7 @@ void ToProto(const EventRecord& record, notifications::v1::Event* out) {
   // Stored data is always a JSON object (the webhook path checks it), so this parse cannot fail on
   // data we wrote; anything else is left empty rather than failing the whole answer.
   (void)google::protobuf::util::JsonStringToMessage(record.data_json, out->mutable_data());
-  out->set_status(EventStatusFromName(record.status));
+  out->set_status(record.status);
   out->set_error(record.error);
   out->set_delivery_count(record.delivery_count);
   ToTimestamp(record.received, out->mutable_received());

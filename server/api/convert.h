@@ -21,10 +21,6 @@ void ToProto(const CompanyRecord& record, notifications::v1::Company* out);
 // A stored event, its data as a Struct.
 void ToProto(const EventRecord& record, notifications::v1::Event* out);
 
-// "pending" and so on, and back; UNSPECIFIED maps to "" (any).
-notifications::v1::EventStatus EventStatusFromName(absl::string_view name);
-std::string EventStatusName(notifications::v1::EventStatus status);
-
 absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 
 // The company as its own admins see it: ToProto, and its webhook secret opened with `box` (left

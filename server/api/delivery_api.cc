@@ -128,7 +128,7 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
                                          v1::ResendLogResponse* response) {
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
     NOTIFY_ASSIGN_OR_RETURN(NewDelivery d, deps_.deliveries->Load(caller.company, request->id()));
-    if (d.status == "skipped" && d.recipient.empty() && request->recipient().empty()) {
+    if (d.status == v1::LOG_STATUS_SKIPPED && d.recipient.empty() && request->recipient().empty()) {
       return WithReason(
           absl::FailedPreconditionError("This log has no recipient to send to; give one."),
           "INVALID_FIELD");
@@ -136,20 +136,21 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
     const std::string original = request->id();
     d.resend_of = original;
     d.dedupe_key = absl::StrCat("resend/", TimeOrderedUuid(absl::Now()));
-    d.status = d.type == "system" ? "sent" : "pending";
+    d.status =
+        d.type == v1::NOTIFICATION_TYPE_SYSTEM ? v1::LOG_STATUS_SENT : v1::LOG_STATUS_PENDING;
     d.last_error.clear();
     const std::string& to = request->recipient();
     if (!to.empty()) {
-      if (d.type == "email" && !IsEmailAddress(to)) {
+      if (d.type == v1::NOTIFICATION_TYPE_EMAIL && !IsEmailAddress(to)) {
         return InvalidField("recipient", "must be an email address for an email");
       }
-      if (d.type == "sms" && !IsE164Number(to)) {
+      if (d.type == v1::NOTIFICATION_TYPE_SMS && !IsE164Number(to)) {
         return InvalidField("recipient", "must be a mobile number in E.164 form (+15551234567)");
       }
-      if (d.type == "email" || d.type == "sms") {
+      if (d.type == v1::NOTIFICATION_TYPE_EMAIL || d.type == v1::NOTIFICATION_TYPE_SMS) {
         d.recipient = to;
         d.user_id.clear();
-      } else if (d.type == "system") {
+      } else if (d.type == v1::NOTIFICATION_TYPE_SYSTEM) {
         d.user_id = to;
         d.recipient = to;
       } else {
@@ -161,7 +162,7 @@ grpc::Status AdminServiceImpl::ResendLog(grpc::ServerContext* context,
         d.device_id = devices[0].id();
         d.recipient = devices[0].name().empty() ? devices[0].id() : devices[0].name();
       }
-    } else if (d.type == "push" && d.device_id.empty()) {
+    } else if (d.type == v1::NOTIFICATION_TYPE_PUSH && d.device_id.empty()) {
       return InvalidField("recipient", "the original device is gone; give a user id");
     }
     NOTIFY_ASSIGN_OR_RETURN(*response->mutable_log(),

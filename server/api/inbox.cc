@@ -10,25 +10,6 @@ namespace {
 
 namespace v1 = notifications::v1;
 
-std::string LogStatusName(v1::LogStatus status) {
-  switch (status) {
-    case v1::LOG_STATUS_PENDING:
-      return "pending";
-    case v1::LOG_STATUS_RETRYING:
-      return "retrying";
-    case v1::LOG_STATUS_SENT:
-      return "sent";
-    case v1::LOG_STATUS_DEAD:
-      return "dead";
-    case v1::LOG_STATUS_SKIPPED:
-      return "skipped";
-    case v1::LOG_STATUS_DEFERRED:
-      return "deferred";
-    default:
-      return "";
-  }
-}
-
 // One page of logs newest first, with the next page's token (bound to `scope`) and the count.
 template <typename Request, typename Response>
 absl::Status ListLogPage(const ServiceDeps& deps, const std::string& company,
@@ -80,11 +61,10 @@ grpc::Status AdminServiceImpl::ListLogs(grpc::ServerContext* context,
     filter.user_id = request->user_id();
     filter.notification_id = request->notification_id();
     filter.recipient = request->recipient();
-    filter.type = NotificationTypeName(request->type());
-    for (int type : request->types()) {
-      filter.types.push_back(NotificationTypeName(static_cast<v1::NotificationType>(type)));
-    }
-    filter.status = LogStatusName(request->status());
+    filter.type = request->type();
+    for (int type : request->types())
+      filter.types.push_back(static_cast<v1::NotificationType>(type));
+    filter.status = request->status();
     NOTIFY_RETURN_IF_ERROR(
         TimeBound(request->has_start_time(), request->start_time(), "start_time", &filter.start));
     NOTIFY_RETURN_IF_ERROR(
@@ -117,7 +97,7 @@ grpc::Status UserServiceImpl::ListLogs(grpc::ServerContext* context,
   return WithCaller(deps_.authorizer->User(AuthorizationOf(context)), [&](const Caller& caller) {
     LogFilter filter;
     filter.user_id = caller.user.id;
-    filter.type = NotificationTypeName(request->type());
+    filter.type = request->type();
     if (request->has_received()) filter.received = request->received();
     NOTIFY_RETURN_IF_ERROR(TimeBound(request->has_created_after(), request->created_after(),
                                      "created_after", &filter.created_after));

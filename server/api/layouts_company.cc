@@ -161,8 +161,7 @@ grpc::Status AdminServiceImpl::ListLayouts(grpc::ServerContext* context,
   return WithCaller(authorizer_->Admin(AuthorizationOf(context)), [&](const Caller& caller) {
     NOTIFY_ASSIGN_OR_RETURN(const PageRequest page_request,
                             ReadPage(*page_tokens_, "layouts", caller.company, *request));
-    const LayoutFilter filter{.name_contains = request->name(),
-                              .type = NotificationTypeName(request->type())};
+    const LayoutFilter filter{.name_contains = request->name(), .type = request->type()};
     NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Layout> page,
                             deps_.layouts->List(caller.company, filter, page_request.after_id(),
                                                 page_request.size + 1, page_request.skip));

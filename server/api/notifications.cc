@@ -66,7 +66,7 @@ void Decorate(const std::string& company, v1::Notification* n) {
 NotificationFilter FilterOf(const v1::ListNotificationsRequest& request) {
   NotificationFilter filter;
   filter.event = request.event();
-  filter.type = NotificationTypeName(request.type());
+  if (request.type() != v1::NOTIFICATION_TYPE_UNSPECIFIED) filter.types = {request.type()};
   filter.name_contains = request.name();
   if (request.has_enabled()) filter.enabled = request.enabled();
   filter.layout = request.layout();
@@ -175,16 +175,16 @@ grpc::Status UserServiceImpl::ListNotifications(grpc::ServerContext* context,
                             ReadPage(*deps_.page_tokens, "user_notifications", scope, *request));
     // The types this user can receive: push only where the company turned push on.
     NOTIFY_ASSIGN_OR_RETURN(CompanyRecord company, deps_.companies->Get(caller.company));
-    std::vector<std::string> types;
+    std::vector<v1::NotificationType> types;
     for (v1::NotificationType type : {v1::NOTIFICATION_TYPE_EMAIL, v1::NOTIFICATION_TYPE_SMS,
                                       v1::NOTIFICATION_TYPE_PUSH, v1::NOTIFICATION_TYPE_SYSTEM}) {
       if (type == v1::NOTIFICATION_TYPE_PUSH && !company.push_enabled) continue;
       if (request->type() != v1::NOTIFICATION_TYPE_UNSPECIFIED && request->type() != type) continue;
-      types.push_back(NotificationTypeName(type));
+      types.push_back(type);
     }
     if (types.empty()) return absl::OkStatus();
     NotificationFilter filter;
-    filter.type = absl::StrJoin(types, ",");
+    filter.types = std::move(types);
     filter.event = request->event();
     filter.name_contains = request->name();
     filter.layout = request->layout();

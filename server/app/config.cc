@@ -244,9 +244,12 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   NOTIFY_ASSIGN_OR_RETURN(e.event_workers, Count(settings, "event-workers", 64));
   NOTIFY_ASSIGN_OR_RETURN(int64_t event_batch, settings.GetInt("event-batch", 1, 1000));
   e.event_batch = static_cast<int>(event_batch);
-  NOTIFY_ASSIGN_OR_RETURN(e.senders["email"], Count(settings, "email-senders", 256));
-  NOTIFY_ASSIGN_OR_RETURN(e.senders["sms"], Count(settings, "sms-senders", 256));
-  NOTIFY_ASSIGN_OR_RETURN(e.senders["push"], Count(settings, "push-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders[notifications::v1::NOTIFICATION_TYPE_EMAIL],
+                          Count(settings, "email-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders[notifications::v1::NOTIFICATION_TYPE_SMS],
+                          Count(settings, "sms-senders", 256));
+  NOTIFY_ASSIGN_OR_RETURN(e.senders[notifications::v1::NOTIFICATION_TYPE_PUSH],
+                          Count(settings, "push-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(int64_t send_queue, settings.GetInt("send-queue", 1, 100000));
   e.handoff_limit = static_cast<int>(send_queue);
   NOTIFY_ASSIGN_OR_RETURN(int64_t attempts, settings.GetInt("delivery-max-attempts", 1, 100));

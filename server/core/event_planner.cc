@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/core/expression.h"
 #include "server/core/notification_rules.h"
@@ -97,7 +98,7 @@ class EventPlanner::Run {
   // recipients when `user_ids` is null.
   absl::Status PlanNotification(const v1::Notification& n, const std::vector<std::string>* user_ids,
                                 std::vector<NewDelivery>& out) {
-    const std::string type = NotificationTypeName(n.type());
+    const v1::NotificationType type = n.type();
     NewDelivery base;
     base.event_id = event_uuid_;
     base.notification_id = n.id();
@@ -121,21 +122,21 @@ class EventPlanner::Run {
       base.push_message = parts->push_message;
     }
     auto add = [&](NewDelivery d, absl::string_view key) {
-      d.dedupe_key = absl::StrCat(event_uuid_, "/", n.id(), "/", d.type, "/", key);
-      if (!parts.ok() && d.status == "pending") {
-        d.status = "dead";
+      d.dedupe_key = absl::StrCat(event_uuid_, "/", n.id(), "/", ShortName(d.type), "/", key);
+      if (!parts.ok() && d.status == v1::LOG_STATUS_PENDING) {
+        d.status = v1::LOG_STATUS_DEAD;
         d.last_error = absl::StrCat("rendering failed: ", parts.status().message());
       }
       out.push_back(std::move(d));
     };
     auto skip = [&](NewDelivery d, absl::string_view key, std::string reason) {
-      d.status = "skipped";
+      d.status = v1::LOG_STATUS_SKIPPED;
       d.last_error = std::move(reason);
       add(std::move(d), key);
     };
 
     // Fixed addresses: the message goes there, to no user of the event.
-    if (user_ids == nullptr && type == "email" && !n.to_email().empty()) {
+    if (user_ids == nullptr && type == v1::NOTIFICATION_TYPE_EMAIL && !n.to_email().empty()) {
       NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_email()));
       NewDelivery d = base;
       d.recipient = to;
@@ -146,7 +147,7 @@ class EventPlanner::Run {
       }
       return absl::OkStatus();
     }
-    if (user_ids == nullptr && type == "sms" && !n.to_mobile().empty()) {
+    if (user_ids == nullptr && type == v1::NOTIFICATION_TYPE_SMS && !n.to_mobile().empty()) {
       NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_mobile()));
       NewDelivery d = base;
       d.recipient = to;
@@ -193,28 +194,28 @@ class EventPlanner::Run {
           continue;
         }
       }
-      if (type == "system") {
+      if (type == v1::NOTIFICATION_TYPE_SYSTEM) {
         d.recipient = id;
-        d.status = "sent";
+        d.status = v1::LOG_STATUS_SENT;
         add(d, id);
         continue;
       }
       if (n.system_enabled()) {
         // A copy in the user's in-app inbox, whatever becomes of the message itself.
         NewDelivery copy = d;
-        copy.type = "system";
+        copy.type = v1::NOTIFICATION_TYPE_SYSTEM;
         copy.recipient = id;
-        copy.status = "sent";
+        copy.status = v1::LOG_STATUS_SENT;
         if (copy.text_message.empty()) {
           copy.text_message = !copy.sms_message.empty() ? copy.sms_message : copy.push_message;
         }
         add(copy, id);
       }
-      if (type == "push") {
+      if (type == v1::NOTIFICATION_TYPE_PUSH) {
         NOTIFY_RETURN_IF_ERROR(PlanPush(d, id, add, skip));
         continue;
       }
-      const bool email = type == "email";
+      const bool email = type == v1::NOTIFICATION_TYPE_EMAIL;
       std::string address =
           event_user ? (email ? EventEmail(event_name_, data_) : EventMobile(event_name_, data_))
                      : "";

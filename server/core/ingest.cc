@@ -88,8 +88,11 @@ absl::StatusOr<IngestResult> Ingest::Receive(absl::string_view authorization,
     absl::StatusOr<StoredEvent> stored = events_->Insert(
         checked->company, checked->event_id, checked->name, checked->payload, checked->status);
     if (stored.ok()) {
-      result = IngestResult{stored->id, stored->duplicate, stored->status == "ignored"};
-      if (!stored->duplicate && checked->status == "pending" && on_new_event_) on_new_event_();
+      result = IngestResult{stored->id, stored->duplicate,
+                            stored->status == notifications::v1::EVENT_STATUS_IGNORED};
+      if (!stored->duplicate && checked->status == notifications::v1::EVENT_STATUS_PENDING &&
+          on_new_event_)
+        on_new_event_();
     } else {
       result = stored.status();
     }
@@ -125,8 +128,10 @@ std::vector<absl::StatusOr<IngestResult>> Ingest::ReceiveMany(
         continue;
       }
       results[positions[k]] =
-          IngestResult{stored[k]->id, stored[k]->duplicate, stored[k]->status == "ignored"};
-      woke = woke || (!stored[k]->duplicate && to_store[k].status == "pending");
+          IngestResult{stored[k]->id, stored[k]->duplicate,
+                       stored[k]->status == notifications::v1::EVENT_STATUS_IGNORED};
+      woke = woke || (!stored[k]->duplicate &&
+                      to_store[k].status == notifications::v1::EVENT_STATUS_PENDING);
     }
   }
   if (woke && on_new_event_) on_new_event_();
@@ -170,8 +175,9 @@ absl::StatusOr<NewEvent> Ingest::Check(absl::string_view authorization, absl::st
   NOTIFY_RETURN_IF_ERROR(directory_->CheckWebhookSecret(company, secret));
   if (limiter_ != nullptr) NOTIFY_RETURN_IF_ERROR(limiter_->Allow(company));
   const bool known = IsKnownEvent(event);
-  return NewEvent{std::move(company), std::move(id), std::move(event), std::string(payload),
-                  known ? "pending" : "ignored"};
+  return NewEvent{
+      std::move(company), std::move(id), std::move(event), std::string(payload),
+      known ? notifications::v1::EVENT_STATUS_PENDING : notifications::v1::EVENT_STATUS_IGNORED};
 }
 
 }  // namespace notify

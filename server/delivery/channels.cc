@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/common/enum_names.h"
 #include "server/common/log.h"
 
 namespace notify::delivery {
@@ -93,10 +94,17 @@ SendResult Channels::Send(const DeliveryJob& job) {
                 absl::StrCat("the company's credentials could not be read: ",
                              providers.status().message()));
   }
-  if (job.type == "email") return SendEmail(**providers, job);
-  if (job.type == "sms") return SendSms(**providers, job);
-  if (job.type == "push") return SendPush(**providers, job);
-  return Fail(SendOutcome::kPermanent, absl::StrCat("no channel sends \"", job.type, "\""));
+  switch (job.type) {
+    case notifications::v1::NOTIFICATION_TYPE_EMAIL:
+      return SendEmail(**providers, job);
+    case notifications::v1::NOTIFICATION_TYPE_SMS:
+      return SendSms(**providers, job);
+    case notifications::v1::NOTIFICATION_TYPE_PUSH:
+      return SendPush(**providers, job);
+    default:
+      return Fail(SendOutcome::kPermanent,
+                  absl::StrCat("no channel sends \"", ShortName(job.type), "\""));
+  }
 }
 
 SendResult Channels::SendEmail(const Providers& providers, const DeliveryJob& job) const {

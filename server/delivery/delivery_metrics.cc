@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "server/common/enum_names.h"
 #include "server/common/log.h"
 
 namespace notify::delivery {
@@ -10,14 +11,23 @@ namespace {
 
 // The channels and the outcomes a delivery is counted by: their series are made at start, so that
 // counting one takes no lock.
+namespace v1 = notifications::v1;
+
+constexpr v1::NotificationType kChannels[] = {v1::NOTIFICATION_TYPE_EMAIL,
+                                              v1::NOTIFICATION_TYPE_SMS, v1::NOTIFICATION_TYPE_PUSH,
+                                              v1::NOTIFICATION_TYPE_SYSTEM};
+
 std::vector<std::vector<std::string>> KnownChannels() {
-  return {{"email"}, {"sms"}, {"push"}, {"system"}};
+  std::vector<std::vector<std::string>> out;
+  for (v1::NotificationType channel : kChannels) out.push_back({ShortName(channel)});
+  return out;
 }
 std::vector<std::vector<std::string>> KnownChannelOutcomes() {
   std::vector<std::vector<std::string>> out;
-  for (const char* channel : {"email", "sms", "push", "system"}) {
-    for (const char* outcome : {"sent", "retrying", "dead", "skipped", "deferred"}) {
-      out.push_back({channel, outcome});
+  for (v1::NotificationType channel : kChannels) {
+    for (v1::LogStatus outcome : {v1::LOG_STATUS_SENT, v1::LOG_STATUS_RETRYING, v1::LOG_STATUS_DEAD,
+                                  v1::LOG_STATUS_SKIPPED, v1::LOG_STATUS_DEFERRED}) {
+      out.push_back({ShortName(channel), ShortName(outcome)});
     }
   }
   return out;
@@ -37,23 +47,27 @@ DeliveryMetrics::DeliveryMetrics(prometheus::Registry& registry)
                                        "Time a provider took to take a message, by channel.",
                                        {"channel"}, KnownChannels())) {}
 
-void DeliveryMetrics::EventDone(const std::string& outcome) {
-  events_processed_.With({outcome}).Increment();
+void DeliveryMetrics::EventDone(v1::EventStatus status) {
+  events_processed_.With({ShortName(status)}).Increment();
 }
 
-void DeliveryMetrics::ProviderTook(const std::string& channel, absl::Duration took) {
-  metrics::Observe(send_latency_.With({channel}), took);
+void DeliveryMetrics::EventPostponed() { events_processed_.With({"postponed"}).Increment(); }
+
+void DeliveryMetrics::EventNotRecorded() { events_processed_.With({"error"}).Increment(); }
+
+void DeliveryMetrics::ProviderTook(v1::NotificationType channel, absl::Duration took) {
+  metrics::Observe(send_latency_.With({ShortName(channel)}), took);
 }
 
 void DeliveryMetrics::Report(const DeliveryJob& job, const Outcome& outcome) {
-  deliveries_.With({job.type, outcome.status}).Increment();
+  deliveries_.With({ShortName(job.type), ShortName(outcome.status)}).Increment();
   if (!outcome.attempt.has_value()) return;
   log::Info("delivery attempt",
             {{"company", job.company},
              {"delivery", job.id},
-             {"channel", job.type},
+             {"channel", ShortName(job.type)},
              {"attempt", job.attempt_count + 1},
-             {"status", outcome.status},
+             {"status", ShortName(outcome.status)},
              {"provider_status", outcome.attempt->provider_status},
              {"took_ms", absl::ToInt64Milliseconds(outcome.attempt->duration)}});
 }

@@ -17,12 +17,15 @@ class DeliveryMetrics {
  public:
   explicit DeliveryMetrics(prometheus::Registry& registry);
 
-  // An event's outcome: processed, failed, ignored, postponed, or error (not recorded).
-  void EventDone(const std::string& outcome);
+  // An event's outcome: processed, failed or ignored, once recorded.
+  void EventDone(notifications::v1::EventStatus status);
+  // An event put off (its dependencies failed), or one whose outcome could not be recorded.
+  void EventPostponed();
+  void EventNotRecorded();
   // Counts and logs the outcome of an attempt at `job` once it is written.
   void Report(const DeliveryJob& job, const Outcome& outcome);
   // How long the provider of `channel` took.
-  void ProviderTook(const std::string& channel, absl::Duration took);
+  void ProviderTook(notifications::v1::NotificationType channel, absl::Duration took);
 
  private:
   metrics::Series<prometheus::Counter> events_processed_;

@@ -6,8 +6,8 @@
 namespace notify::delivery {
 namespace {
 
-std::set<std::string> SentHere(const EngineOptions& options) {
-  std::set<std::string> out;
+std::set<notifications::v1::NotificationType> SentHere(const EngineOptions& options) {
+  std::set<notifications::v1::NotificationType> out;
   for (const auto& [channel, count] : options.senders) {
     if (count > 0) out.insert(channel);
   }

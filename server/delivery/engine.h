@@ -36,7 +36,10 @@ struct EngineOptions {
   // Tries at processing an event whose dependencies (the platform, the database) keep failing.
   int max_event_attempts = 10;
   // Sender threads per channel; a channel with none is not sent here.
-  std::map<std::string, int> senders = {{"email", 4}, {"sms", 2}, {"push", 2}};
+  std::map<notifications::v1::NotificationType, int> senders = {
+      {notifications::v1::NOTIFICATION_TYPE_EMAIL, 4},
+      {notifications::v1::NOTIFICATION_TYPE_SMS, 2},
+      {notifications::v1::NOTIFICATION_TYPE_PUSH, 2}};
   int send_batch = 5;
   absl::Duration send_lease = absl::Seconds(120);
   // Attempts at one delivery before it is dead, and the backoff between them.

@@ -7,11 +7,14 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/log.h"
 #include "server/common/retry.h"
 
 namespace notify::delivery {
 namespace {
+
+namespace v1 = notifications::v1;
 
 // Longest error text kept on an event.
 constexpr size_t kMaxEventError = 2000;
@@ -98,7 +101,7 @@ std::optional<FinishedEvent> EventWorker::Postpone(const ClaimedEvent& event,
     return FinishedEvent{
         event.company,
         event.id,
-        "failed",
+        v1::EVENT_STATUS_FAILED,
         Clip(absl::StrCat("gave up after ", event.attempts, " attempts: ", error), kMaxEventError),
         {}};
   }
@@ -111,7 +114,7 @@ std::optional<FinishedEvent> EventWorker::Postpone(const ClaimedEvent& event,
                                 {"attempt", event.attempts},
                                 {"retry_in_ms", absl::ToInt64Milliseconds(delay)},
                                 {"error", error}});
-  metrics_->EventDone("postponed");
+  metrics_->EventPostponed();
   if (absl::Status s = store_->PostponeEvent(event.company, event.id, error, delay); !s.ok()) {
     log::Warn("could not postpone an event",
               {{"event", event.id}, {"error", std::string(s.message())}});
@@ -120,7 +123,7 @@ std::optional<FinishedEvent> EventWorker::Postpone(const ClaimedEvent& event,
 }
 
 std::optional<FinishedEvent> EventWorker::Process(const ClaimedEvent& event, BatchCache& cache) {
-  auto finish = [&](std::vector<NewDelivery> deliveries, const char* status,
+  auto finish = [&](std::vector<NewDelivery> deliveries, v1::EventStatus status,
                     const std::string& error) {
     return FinishedEvent{event.company, event.id, status, Clip(error, kMaxEventError),
                          std::move(deliveries)};
@@ -138,9 +141,10 @@ std::optional<FinishedEvent> EventWorker::Process(const ClaimedEvent& event, Bat
   }
   if (!company_it->second.ok()) return Postpone(event, company_it->second.status());
   const auto& [company, active] = *company_it->second;
-  if (!active) return finish({}, "ignored", "the company is not active");
+  if (!active) return finish({}, v1::EVENT_STATUS_IGNORED, "the company is not active");
   nlohmann::json data = nlohmann::json::parse(event.data_json, nullptr, false);
-  if (data.is_discarded()) return finish({}, "failed", "the event's data is not JSON");
+  if (data.is_discarded())
+    return finish({}, v1::EVENT_STATUS_FAILED, "the event's data is not JSON");
   const std::pair<std::string, std::string> key(event.company, event.name);
   auto list_it = cache.notifications.find(key);
   if (list_it == cache.notifications.end()) {
@@ -152,7 +156,8 @@ std::optional<FinishedEvent> EventWorker::Process(const ClaimedEvent& event, Bat
   absl::StatusOr<EventPlan> plan =
       planner_->Plan(company, event.id, event.name, data, *list_it->second);
   if (!plan.ok()) return Postpone(event, plan.status());
-  return finish(std::move(plan->deliveries), "processed", absl::StrJoin(plan->problems, "; "));
+  return finish(std::move(plan->deliveries), v1::EVENT_STATUS_PROCESSED,
+                absl::StrJoin(plan->problems, "; "));
 }
 
 void EventWorker::Record(std::vector<FinishedEvent>& finished, const std::set<std::string>& again,
@@ -167,12 +172,12 @@ void EventWorker::Record(std::vector<FinishedEvent>& finished, const std::set<st
     for (const Handed& h : batch.entries()) handed_rows.insert(h.row);
     std::vector<FinishedEvent> others = Without(finished, handed_rows, /*keep_events=*/false);
     if (!others.empty() && store_->WriteDeliveries(others).ok()) {
-      std::set<std::string> due;
+      std::set<v1::NotificationType> due;
       for (const FinishedEvent& e : finished) {
         for (const NewDelivery& d : e.deliveries) {
           if (handed_rows.count(&d) > 0) continue;
           written.insert(&d);
-          if (d.status == "pending") due.insert(d.type);
+          if (d.status == v1::LOG_STATUS_PENDING) due.insert(d.type);
         }
       }
       queue_->ClaimDue(due, /*wake=*/false);  // Woken once the batch is recorded.
@@ -193,7 +198,7 @@ void EventWorker::HandOver(std::vector<FinishedEvent>& finished, const std::set<
                            HandoffBatch& batch) {
   if (!queue_->open()) return;
   auto handable = [&](const NewDelivery& d) {
-    return d.status == "pending" && options_.handed_channels.count(d.type) > 0;
+    return d.status == v1::LOG_STATUS_PENDING && options_.handed_channels.count(d.type) > 0;
   };
   // A first processing has nothing written yet; the others look their keys up.
   std::map<std::string, std::vector<std::string>> keys;  // By company.
@@ -267,7 +272,7 @@ void EventWorker::Finish(const std::vector<FinishedEvent>& finished, const Hando
                 {{"company", e.company},
                  {"event", e.id},
                  {"error", std::string(one.status().message())}});
-      metrics_->EventDone("error");
+      metrics_->EventNotRecorded();
     }
   }
   for (const Handed& h : batch.entries()) {
@@ -277,11 +282,11 @@ void EventWorker::Finish(const std::vector<FinishedEvent>& finished, const Hando
   }
   // Deliveries written pending (not handed over, or taken back; also those Record wrote early):
   // the senders claim them. Nothing written pending, no sender is woken.
-  std::set<std::string> due;
+  std::set<v1::NotificationType> due;
   for (const FinishedEvent& e : rest) {
     if (recorded.count(e.id) == 0) continue;
     for (const NewDelivery& d : e.deliveries) {
-      if (d.status == "pending") due.insert(d.type);
+      if (d.status == v1::LOG_STATUS_PENDING) due.insert(d.type);
     }
   }
   queue_->ClaimDue(due, /*wake=*/true);
@@ -292,7 +297,7 @@ void EventWorker::Finish(const std::vector<FinishedEvent>& finished, const Hando
     metrics_->EventDone(e.status);
     log::Info("event processed", {{"company", e.company},
                                   {"event", e.id},
-                                  {"status", e.status},
+                                  {"status", ShortName(e.status)},
                                   {"deliveries", static_cast<int>(e.deliveries.size())}});
   }
 }

@@ -39,7 +39,7 @@ struct EventOptions {
   // least base of the postponing backoff (at least a second).
   absl::Duration poll_interval = absl::Milliseconds(500);
   // The channels this process has senders for: only their deliveries are handed over.
-  std::set<std::string> handed_channels;
+  std::set<notifications::v1::NotificationType> handed_channels;
 };
 
 // Thread-safe: one EventWorker serves every event worker thread.

@@ -66,23 +66,24 @@ void HandoffQueue::Await(HandoffBatch& batch, absl::Time stop_handing) {
   batch_done_.wait(lock, [&] { return batch.in_flight_ == 0; });
 }
 
-void HandoffQueue::ClaimDue(const std::set<std::string>& channels, bool wake) {
+void HandoffQueue::ClaimDue(const std::set<notifications::v1::NotificationType>& channels,
+                            bool wake) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const std::string& channel : channels) claim_due_[channel] = true;
+    for (notifications::v1::NotificationType channel : channels) claim_due_[channel] = true;
     wake = wake && std::any_of(claim_due_.begin(), claim_due_.end(),
                                [](const auto& due) { return due.second; });
   }
   if (wake) senders_.NotifyAll();
 }
 
-int HandoffQueue::Waiting(const std::string& channel) const {
+int HandoffQueue::Waiting(notifications::v1::NotificationType channel) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = waiting_.find(channel);
   return it == waiting_.end() ? 0 : static_cast<int>(it->second.size());
 }
 
-Handed* HandoffQueue::Take(const std::string& channel) {
+Handed* HandoffQueue::Take(notifications::v1::NotificationType channel) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = waiting_.find(channel);
   if (it == waiting_.end() || it->second.empty()) return nullptr;
@@ -108,7 +109,7 @@ void HandoffQueue::Finish(Handed* handed, Outcome outcome, absl::Time next_attem
   if (wake) batch_done_.notify_all();
 }
 
-bool HandoffQueue::TakeClaimDue(const std::string& channel) {
+bool HandoffQueue::TakeClaimDue(notifications::v1::NotificationType channel) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = claim_due_.find(channel);
   if (it == claim_due_.end() || !it->second) return false;
@@ -116,7 +117,7 @@ bool HandoffQueue::TakeClaimDue(const std::string& channel) {
   return true;
 }
 
-bool HandoffQueue::PollDue(const std::string& channel) {
+bool HandoffQueue::PollDue(notifications::v1::NotificationType channel) {
   const absl::Time now = clock_->Now();
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, first] = last_poll_.try_emplace(channel, now);
@@ -125,7 +126,7 @@ bool HandoffQueue::PollDue(const std::string& channel) {
   return true;
 }
 
-void HandoffQueue::CallInClaimer(const std::string& channel) {
+void HandoffQueue::CallInClaimer(notifications::v1::NotificationType channel) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     claim_due_[channel] = true;

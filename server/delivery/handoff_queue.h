@@ -91,23 +91,23 @@ class HandoffQueue {
   void Await(HandoffBatch& batch, absl::Time stop_handing);
   // Deliveries of `channels` were written pending: their senders are to look in the database.
   // With `wake`, the senders are woken if any channel (of these or before) is due.
-  void ClaimDue(const std::set<std::string>& channels, bool wake);
+  void ClaimDue(const std::set<notifications::v1::NotificationType>& channels, bool wake);
 
   // How many deliveries of `channel` wait for a sender.
-  int Waiting(const std::string& channel) const;
+  int Waiting(notifications::v1::NotificationType channel) const;
 
   // For senders. The oldest delivery of `channel` no sender took, now in flight; null when none.
-  Handed* Take(const std::string& channel);
+  Handed* Take(notifications::v1::NotificationType channel);
   // A taken delivery is done: its outcome, when it is due again, and whether it was written. The
   // event worker may go on (and `handed` with it) as soon as this returns.
   void Finish(Handed* handed, Outcome outcome, absl::Time next_attempt, bool written);
   // Whether deliveries of `channel` were written pending since a sender last asked (and forgets).
-  bool TakeClaimDue(const std::string& channel);
+  bool TakeClaimDue(notifications::v1::NotificationType channel);
   // Whether a sender of `channel` should look in the database now: no other did within the poll
   // interval (less a tenth, so that a sender whose own wait just ended is not turned away).
-  bool PollDue(const std::string& channel);
+  bool PollDue(notifications::v1::NotificationType channel);
   // A sender's claim came back full: another sender of `channel` is called in to claim.
-  void CallInClaimer(const std::string& channel);
+  void CallInClaimer(notifications::v1::NotificationType channel);
   // Waits up to the poll interval for deliveries or a call; `seen` is the sender's own counter.
   // False once closed.
   bool Wait(uint64_t& seen);
@@ -121,9 +121,9 @@ class HandoffQueue {
   // Written under mu_; read without it by the senders' loops.
   std::atomic<bool> open_{false};
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, std::deque<Handed*>> waiting_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, bool> claim_due_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, absl::Time> last_poll_ ABSL_GUARDED_BY(mu_);
+  std::map<notifications::v1::NotificationType, std::deque<Handed*>> waiting_ ABSL_GUARDED_BY(mu_);
+  std::map<notifications::v1::NotificationType, bool> claim_due_ ABSL_GUARDED_BY(mu_);
+  std::map<notifications::v1::NotificationType, absl::Time> last_poll_ ABSL_GUARDED_BY(mu_);
   // Signalled when a sender finishes the last delivery a worker waits for, and on Close.
   std::condition_variable batch_done_;
   Wakeup senders_;

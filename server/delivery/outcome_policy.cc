@@ -5,6 +5,7 @@
 
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/enum_names.h"
 
 namespace notify::delivery {
 
@@ -48,13 +49,13 @@ Decision Decide(const SendResult& result, int number, const RetryPolicy& policy,
   return decision;
 }
 
-std::optional<Deferral> QuotaDeferral(absl::string_view channel, int quota, int sent_today,
-                                      absl::Time now) {
+std::optional<Deferral> QuotaDeferral(notifications::v1::NotificationType channel, int quota,
+                                      int sent_today, absl::Time now) {
   if (quota <= 0 || sent_today < quota) return std::nullopt;
   const absl::TimeZone utc = absl::UTCTimeZone();
   const absl::Time tomorrow = absl::FromCivil(absl::ToCivilDay(now, utc) + 1, utc);
-  return Deferral{tomorrow, absl::StrCat("the company's daily ", channel, " quota (", quota,
-                                         ") is reached; deferred to ",
+  return Deferral{tomorrow, absl::StrCat("the company's daily ", ShortName(channel), " quota (",
+                                         quota, ") is reached; deferred to ",
                                          absl::FormatTime("%Y-%m-%d %H:%M UTC", tomorrow, utc))};
 }
 

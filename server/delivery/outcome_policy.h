@@ -55,12 +55,13 @@ struct Deferral {
 // The company's daily quota for `channel` (0: none) with `sent_today` messages sent since UTC
 // midnight, at `now`: nullopt while under the quota; else deferred to the next UTC midnight,
 // saying so.
-std::optional<Deferral> QuotaDeferral(absl::string_view channel, int quota, int sent_today,
-                                      absl::Time now);
+std::optional<Deferral> QuotaDeferral(notifications::v1::NotificationType channel, int quota,
+                                      int sent_today, absl::Time now);
 
 // What one attempt at a delivery came to, as it is recorded.
 struct Outcome {
-  std::string status;                      // sent, retrying, dead, skipped or deferred
+  // Sent, retrying, dead, skipped or deferred.
+  notifications::v1::LogStatus status = notifications::v1::LOG_STATUS_UNSPECIFIED;
   std::optional<DeliveryAttempt> attempt;  // None when skipped or deferred (nothing was sent).
   absl::Duration retry_in;                 // retrying
   std::string reason;                      // skipped, deferred

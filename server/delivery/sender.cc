@@ -11,11 +11,19 @@
 namespace notify::delivery {
 namespace {
 
-int QuotaOf(const CompanyRecord& company, const std::string& type) {
-  if (type == "email") return company.email_daily_quota;
-  if (type == "sms") return company.sms_daily_quota;
-  if (type == "push") return company.push_daily_quota;
-  return 0;
+namespace v1 = notifications::v1;
+
+int QuotaOf(const CompanyRecord& company, v1::NotificationType type) {
+  switch (type) {
+    case v1::NOTIFICATION_TYPE_EMAIL:
+      return company.email_daily_quota;
+    case v1::NOTIFICATION_TYPE_SMS:
+      return company.sms_daily_quota;
+    case v1::NOTIFICATION_TYPE_PUSH:
+      return company.push_daily_quota;
+    default:
+      return 0;  // In-app messages have no quota.
+  }
 }
 
 }  // namespace
@@ -32,7 +40,7 @@ Sender::Sender(SendOptions options, DeliveryStore* store, CompanyDirectory* comp
       clock_(clock),
       random_(random) {}
 
-void Sender::Run(const std::string& channel) {
+void Sender::Run(notifications::v1::NotificationType channel) {
   uint64_t seen = 0;
   absl::Duration backoff = options_.poll_interval;
   bool claim = true;
@@ -73,7 +81,8 @@ void Sender::Run(const std::string& channel) {
   }
 }
 
-absl::StatusOr<int> Sender::SendSome(const std::string& channel, bool claim, bool* from_database) {
+absl::StatusOr<int> Sender::SendSome(notifications::v1::NotificationType channel, bool claim,
+                                     bool* from_database) {
   // The database first when asked to look there, so that what waits there (retries, the overflow,
   // other processes' deliveries) is not held back by a steady stream of handed deliveries.
   std::vector<DeliveryJob> jobs;
@@ -97,9 +106,9 @@ absl::StatusOr<int> Sender::SendSome(const std::string& channel, bool claim, boo
   Handed* h = queue_->Take(channel);
   if (h == nullptr) return 0;
   Outcome outcome = Attempt(h->job);
-  const absl::Time next_attempt = outcome.status == "retrying"   ? clock_->Now() + outcome.retry_in
-                                  : outcome.status == "deferred" ? outcome.until
-                                                                 : absl::InfinitePast();
+  absl::Time next_attempt = absl::InfinitePast();  // Settled, or due now.
+  if (outcome.status == v1::LOG_STATUS_RETRYING) next_attempt = clock_->Now() + outcome.retry_in;
+  if (outcome.status == v1::LOG_STATUS_DEFERRED) next_attempt = outcome.until;
   NewDelivery row = *h->row;  // Its event worker changes the original only once this is done.
   ApplyOutcome(outcome, next_attempt, row);
   // Written at once, so that a process that dies now sends again only what it had in flight, but
@@ -123,8 +132,8 @@ absl::StatusOr<int> Sender::SendSome(const std::string& channel, bool claim, boo
 
 Outcome Sender::Attempt(const DeliveryJob& job) {
   Outcome outcome;
-  if (job.type == "push" && job.device_token.empty()) {
-    outcome.status = "skipped";
+  if (job.type == v1::NOTIFICATION_TYPE_PUSH && job.device_token.empty()) {
+    outcome.status = v1::LOG_STATUS_SKIPPED;
     outcome.reason = "the device is no longer registered";
     return outcome;
   }
@@ -138,7 +147,7 @@ Outcome Sender::Attempt(const DeliveryJob& job) {
       std::optional<Deferral> deferral =
           sent.ok() ? QuotaDeferral(job.type, quota, *sent, now) : std::nullopt;
       if (deferral.has_value()) {
-        outcome.status = "deferred";
+        outcome.status = v1::LOG_STATUS_DEFERRED;
         outcome.reason = std::move(deferral->reason);
         outcome.until = deferral->until;
         return outcome;
@@ -154,14 +163,14 @@ Outcome Sender::Attempt(const DeliveryJob& job) {
   Decision decision = Decide(result, job.attempt_count + 1, options_.retry, *random_);
   switch (decision.status) {
     case Decision::Status::kSent:
-      outcome.status = "sent";
+      outcome.status = v1::LOG_STATUS_SENT;
       break;
     case Decision::Status::kRetrying:
-      outcome.status = "retrying";
+      outcome.status = v1::LOG_STATUS_RETRYING;
       outcome.retry_in = decision.retry_in;
       break;
     case Decision::Status::kDead:
-      outcome.status = "dead";
+      outcome.status = v1::LOG_STATUS_DEAD;
       break;
   }
   if (decision.remove_device) {

@@ -37,13 +37,14 @@ class Sender {
   // the hand-off at first, after a full claim, when deliveries of the channel were written pending
   // (claim due), and once per poll interval for the whole channel (retries come due there, and
   // other processes' deliveries wait there), however busy the hand-off keeps it.
-  void Run(const std::string& channel);
+  void Run(notifications::v1::NotificationType channel);
 
   // One round: with `claim`, a batch of due deliveries claimed from the database; if none (or
   // without `claim`), one handed delivery, whose write it starts (the write reports to the
   // queue). How many were tried; `from_database` says where they came from. Unavailable when an
   // outcome could not be recorded: the rest of the batch is left to its lease.
-  absl::StatusOr<int> SendSome(const std::string& channel, bool claim, bool* from_database);
+  absl::StatusOr<int> SendSome(notifications::v1::NotificationType channel, bool claim,
+                               bool* from_database);
 
   // Tries `job`: a push without a device is skipped, a company over its daily quota deferred;
   // otherwise the provider's answer, decided by the outcome policy (an unregistered device is

@@ -43,7 +43,7 @@ struct DeliveryAttempt {
 
 // What a message says and where it goes: what a planned delivery and a job to send share.
 struct DeliveryMessage {
-  std::string type;  // email, sms, push, system
+  notifications::v1::NotificationType type = notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED;
   std::string user_id;
   std::string recipient;     // Address, number, device name, or the user id (in-app).
   std::string device_id;     // Push only.
@@ -64,7 +64,8 @@ struct NewDelivery : DeliveryMessage {
   std::string dedupe_key;
   std::string event_id;  // The server's event id; empty for none.
   std::string notification_id;
-  std::string status = "pending";  // pending; sent (in-app); skipped or dead (with last_error)
+  // Pending; sent (in-app); skipped or dead (with last_error).
+  notifications::v1::LogStatus status = notifications::v1::LOG_STATUS_PENDING;
   std::string last_error;
   std::string resend_of;
   // A message sent before it is written (FinishEvents only; the others ignore these): its id, the
@@ -79,7 +80,8 @@ struct NewDelivery : DeliveryMessage {
 struct FinishedEvent {
   std::string company;
   std::string id;
-  std::string status;  // processed, failed or ignored
+  // Processed, failed or ignored.
+  notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_UNSPECIFIED;
   std::string error;
   std::vector<NewDelivery> deliveries;
 };
@@ -145,25 +147,26 @@ class DeliveryStore {
   // Claims up to `limit` due deliveries of `type` (pending, retrying or deferred, next attempt
   // reached, lease free), soonest first, leasing them for `lease`. A claimed delivery is due again
   // when its lease ends.
-  virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type,
-                                                                   int limit,
-                                                                   absl::Duration lease) = 0;
+  virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(
+      notifications::v1::NotificationType type, int limit, absl::Duration lease) = 0;
 
   // In one statement: records `attempt` as the delivery's next attempt and sets its status:
-  // "sent", "dead", or "retrying" with the next attempt after `retry_in`; ends the lease. Nothing
-  // for a delivery finished or no longer leased (its outcome recorded already).
+  // sent, dead, or retrying with the next attempt after `retry_in`; ends the lease. Nothing for a
+  // delivery finished or no longer leased (its outcome recorded already).
   virtual absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
-                                     const DeliveryAttempt& attempt, absl::string_view status,
+                                     const DeliveryAttempt& attempt,
+                                     notifications::v1::LogStatus status,
                                      absl::Duration retry_in) = 0;
 
-  // Ends a claimed delivery without an attempt: "skipped" (nothing to send to) or "deferred" until
+  // Ends a claimed delivery without an attempt: skipped (nothing to send to) or deferred until
   // `until` (a quota), with the reason.
   virtual absl::Status Settle(absl::string_view company, absl::string_view id,
-                              absl::string_view status, absl::string_view reason,
+                              notifications::v1::LogStatus status, absl::string_view reason,
                               absl::Time until) = 0;
 
   // How many of the company's deliveries of `type` were sent at or after `since`.
-  virtual absl::StatusOr<int> CountSent(absl::string_view company, absl::string_view type,
+  virtual absl::StatusOr<int> CountSent(absl::string_view company,
+                                        notifications::v1::NotificationType type,
                                         absl::Time since) = 0;
 
   // Makes a processed or failed event pending again; the messages it already produced are not

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "notifications/v1/resources.pb.h"
 
 namespace notify {
 
@@ -17,7 +18,7 @@ struct EventRecord {
   std::string event_id;  // The platform's id.
   std::string name;      // "transaction.create"
   std::string data_json;
-  std::string status;  // pending, processed, ignored, failed
+  notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_UNSPECIFIED;
   std::string error;
   int delivery_count = 0;
   absl::Time received;
@@ -26,13 +27,14 @@ struct EventRecord {
 
 // An event to store (see EventStore::Insert).
 struct NewEvent {
-  std::string company, event_id, name, payload, status;
+  std::string company, event_id, name, payload;
+  notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_PENDING;
 };
 
 struct StoredEvent {
   std::string id;
   bool duplicate = false;
-  std::string status;
+  notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_UNSPECIFIED;
 };
 
 // A position in the newest-first order of a company's events.
@@ -42,8 +44,9 @@ struct EventCursor {
 };
 
 struct EventFilter {
-  std::string name;                 // Empty: any.
-  std::string status;               // Empty: any.
+  std::string name;  // Empty: any.
+  // UNSPECIFIED: any.
+  notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_UNSPECIFIED;
   std::optional<absl::Time> start;  // Received at or after.
   std::optional<absl::Time> end;    // Received before.
 };
@@ -58,7 +61,7 @@ class EventStore {
   // answers that one, marked duplicate. One round trip.
   virtual absl::StatusOr<StoredEvent> Insert(absl::string_view company, absl::string_view event_id,
                                              absl::string_view name, absl::string_view payload,
-                                             absl::string_view status) = 0;
+                                             notifications::v1::EventStatus status) = 0;
 
   // Insert for several events in one round trip: one result per event, in order. An event the
   // database refuses fails alone.

@@ -38,15 +38,17 @@ struct LogFilter {
   std::string user_id;  // Always set for users.
   std::string notification_id;
   std::string recipient;
-  std::string type;                          // "email", ...
-  std::vector<std::string> types;            // Any of these types.
-  std::string status;                        // "sent", ...
+  // UNSPECIFIED: any.
+  notifications::v1::NotificationType type = notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED;
+  std::vector<notifications::v1::NotificationType> types;  // Any of these types.
+  // UNSPECIFIED: any.
+  notifications::v1::LogStatus status = notifications::v1::LOG_STATUS_UNSPECIFIED;
   std::optional<absl::Time> start;           // Created at or after.
   std::optional<absl::Time> end;             // Created before.
   std::optional<absl::Time> created_after;   // Created after.
   std::optional<absl::Time> created_before;  // Created before (another bound, for a second name).
   std::optional<bool> received;
-  std::optional<bool> sent;                // Whether the status is "sent".
+  std::optional<bool> sent;                // Whether the status is sent.
   std::string notification_name;           // Exactly.
   std::string notification_name_contains;  // Any case.
   std::string recipient_contains;          // Any case.

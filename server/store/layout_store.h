@@ -14,7 +14,8 @@ namespace notify {
 
 struct LayoutFilter {
   std::string name_contains;  // Case-insensitive; empty: any.
-  std::string type;           // "email", ...: layouts for that type or for any; empty: any.
+  // Layouts for that type or for any; UNSPECIFIED: any.
+  notifications::v1::NotificationType type = notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED;
 };
 
 // Errors: NotFound (reason LAYOUT_NOT_FOUND) for an id not in the company, Unavailable.

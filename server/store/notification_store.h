@@ -16,9 +16,9 @@
 namespace notify {
 
 struct NotificationFilter {
-  std::string event;          // Empty: any.
-  std::string type;           // "email", or several ("email,sms"); empty: any.
-  std::string name_contains;  // Case-insensitive; empty: any.
+  std::string event;                                       // Empty: any.
+  std::vector<notifications::v1::NotificationType> types;  // Any of these; empty: any.
+  std::string name_contains;                               // Case-insensitive; empty: any.
   std::optional<bool> enabled;
   std::string layout;  // A layout's id; empty: any.
 };
@@ -76,30 +76,6 @@ class NotificationStore {
   virtual absl::Status SetPreference(absl::string_view company, absl::string_view user,
                                      absl::string_view id, bool enabled) = 0;
 };
-
-// The stored name of a notification type ("email", ...), and back; UNSPECIFIED is "".
-inline std::string NotificationTypeName(notifications::v1::NotificationType type) {
-  switch (type) {
-    case notifications::v1::NOTIFICATION_TYPE_EMAIL:
-      return "email";
-    case notifications::v1::NOTIFICATION_TYPE_SMS:
-      return "sms";
-    case notifications::v1::NOTIFICATION_TYPE_PUSH:
-      return "push";
-    case notifications::v1::NOTIFICATION_TYPE_SYSTEM:
-      return "system";
-    default:
-      return "";
-  }
-}
-
-inline notifications::v1::NotificationType NotificationTypeFromName(absl::string_view name) {
-  if (name == "email") return notifications::v1::NOTIFICATION_TYPE_EMAIL;
-  if (name == "sms") return notifications::v1::NOTIFICATION_TYPE_SMS;
-  if (name == "push") return notifications::v1::NOTIFICATION_TYPE_PUSH;
-  if (name == "system") return notifications::v1::NOTIFICATION_TYPE_SYSTEM;
-  return notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED;
-}
 
 }  // namespace notify
 

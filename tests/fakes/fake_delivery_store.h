@@ -27,7 +27,7 @@ class FakeDeliveryStore final : public DeliveryStore {
     std::string id;
     std::string name;
     std::string data_json = "{}";
-    std::string status = "pending";  // pending, processed, failed, ignored
+    notifications::v1::EventStatus status = notifications::v1::EVENT_STATUS_PENDING;
     std::string error;
     int attempts = 0;
     absl::Time due = absl::InfinitePast();
@@ -95,7 +95,10 @@ class FakeDeliveryStore final : public DeliveryStore {
     std::vector<ClaimedEvent> out;
     for (Event& e : events_) {
       if (static_cast<int>(out.size()) >= limit) break;
-      if (e.status != "pending" || e.due > now || e.leased_until > now) continue;
+      if (e.status != notifications::v1::EVENT_STATUS_PENDING || e.due > now ||
+          e.leased_until > now) {
+        continue;
+      }
       ++e.attempts;
       e.leased_until = now + lease;
       out.push_back(ClaimedEvent{e.company, e.id, e.id, e.name, e.data_json, e.attempts});
@@ -179,16 +182,16 @@ class FakeDeliveryStore final : public DeliveryStore {
     return absl::UnimplementedError("not in the fake");
   }
 
-  absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type, int limit,
+  absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(notifications::v1::NotificationType type,
+                                                           int limit,
                                                            absl::Duration lease) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = Call("ClaimDeliveries"); !s.ok()) return s;
     const absl::Time now = clock_->Now();
     std::vector<Delivery*> due;
     for (auto& [id, d] : deliveries_) {
-      const std::string& status = d.row.status;
       if (d.row.type != type || d.row.next_attempt > now || d.leased_until > now) continue;
-      if (status == "pending" || status == "retrying" || status == "deferred") due.push_back(&d);
+      if (Waiting(d.row.status)) due.push_back(&d);
     }
     std::stable_sort(due.begin(), due.end(), [](const Delivery* a, const Delivery* b) {
       return a->row.next_attempt < b->row.next_attempt;
@@ -204,7 +207,7 @@ class FakeDeliveryStore final : public DeliveryStore {
   }
 
   absl::Status RecordAttempt(absl::string_view, absl::string_view id,
-                             const DeliveryAttempt& attempt, absl::string_view status,
+                             const DeliveryAttempt& attempt, notifications::v1::LogStatus status,
                              absl::Duration retry_in) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = Call("RecordAttempt"); !s.ok()) return s;
@@ -214,28 +217,30 @@ class FakeDeliveryStore final : public DeliveryStore {
     }
     Delivery& d = it->second;
     d.row.attempts.push_back(attempt);
-    d.row.status = std::string(status);
+    d.row.status = status;
     d.row.last_error = attempt.success ? "" : attempt.error;
-    if (status == "retrying") d.row.next_attempt = clock_->Now() + retry_in;
-    if (status == "sent") d.sent_at = clock_->Now();
+    if (status == notifications::v1::LOG_STATUS_RETRYING) {
+      d.row.next_attempt = clock_->Now() + retry_in;
+    }
+    if (status == notifications::v1::LOG_STATUS_SENT) d.sent_at = clock_->Now();
     d.leased_until = absl::InfinitePast();
     return absl::OkStatus();
   }
 
-  absl::Status Settle(absl::string_view, absl::string_view id, absl::string_view status,
+  absl::Status Settle(absl::string_view, absl::string_view id, notifications::v1::LogStatus status,
                       absl::string_view reason, absl::Time until) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = Call("Settle"); !s.ok()) return s;
     auto it = deliveries_.find(std::string(id));
     if (it == deliveries_.end()) return absl::NotFoundError("no such delivery");
-    it->second.row.status = std::string(status);
+    it->second.row.status = status;
     it->second.row.last_error = std::string(reason);
-    if (status == "deferred") it->second.row.next_attempt = until;
+    if (status == notifications::v1::LOG_STATUS_DEFERRED) it->second.row.next_attempt = until;
     it->second.leased_until = absl::InfinitePast();
     return absl::OkStatus();
   }
 
-  absl::StatusOr<int> CountSent(absl::string_view company, absl::string_view type,
+  absl::StatusOr<int> CountSent(absl::string_view company, notifications::v1::NotificationType type,
                                 absl::Time since) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = Call("CountSent"); !s.ok()) return s;
@@ -251,7 +256,7 @@ class FakeDeliveryStore final : public DeliveryStore {
     std::lock_guard<std::mutex> lock(mu_);
     for (Event& e : events_) {
       if (e.id != id) continue;
-      e.status = "pending";
+      e.status = notifications::v1::EVENT_STATUS_PENDING;
       e.attempts = 0;
       e.due = absl::InfinitePast();
       return absl::OkStatus();
@@ -270,14 +275,21 @@ class FakeDeliveryStore final : public DeliveryStore {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t events = 0;
     int64_t deliveries = 0;
-    for (const Event& e : events_) events += e.status == "pending";
+    for (const Event& e : events_) events += e.status == notifications::v1::EVENT_STATUS_PENDING;
     for (const auto& [id, d] : deliveries_) {
-      deliveries += d.row.status == "pending" || d.row.status == "retrying";
+      deliveries += d.row.status == notifications::v1::LOG_STATUS_PENDING ||
+                    d.row.status == notifications::v1::LOG_STATUS_RETRYING;
     }
     return std::make_pair(events, deliveries);
   }
 
  private:
+  // Due to be claimed when its time comes: pending, retrying or deferred.
+  static bool Waiting(notifications::v1::LogStatus status) {
+    return status == notifications::v1::LOG_STATUS_PENDING ||
+           status == notifications::v1::LOG_STATUS_RETRYING ||
+           status == notifications::v1::LOG_STATUS_DEFERRED;
+  }
   absl::Status Call(const std::string& method) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     ++calls_[method];
     auto it = failures_.find(method);
@@ -293,7 +305,9 @@ class FakeDeliveryStore final : public DeliveryStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (row.id.empty()) row.id = absl::StrCat("delivery-", ++made_);
     if (!row.dedupe_key.empty()) keys_.insert({company, row.dedupe_key});
-    if (!sent_at.has_value() && row.status == "sent") sent_at = clock_->Now();
+    if (!sent_at.has_value() && row.status == notifications::v1::LOG_STATUS_SENT) {
+      sent_at = clock_->Now();
+    }
     const std::string id = row.id;
     deliveries_[id] = Delivery{company, std::move(row), absl::InfinitePast(), sent_at};
     return id;

@@ -22,6 +22,16 @@ namespace {
 
 using ::notify::testing::TestDatabase;
 
+namespace v1 = notifications::v1;
+constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
+constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
+constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
+constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
+constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
+constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+constexpr v1::EventStatus kProcessed = v1::EVENT_STATUS_PROCESSED;
+constexpr v1::EventStatus kFailed = v1::EVENT_STATUS_FAILED;
+
 class DeliveryStorePgTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -46,7 +56,7 @@ class DeliveryStorePgTest : public ::testing::Test {
   NewDelivery Sms(const std::string& key) {
     NewDelivery d;
     d.dedupe_key = key;
-    d.type = "sms";
+    d.type = kSms;
     d.recipient = "+15550000000";
     d.sms_message = "hi " + key;
     return d;
@@ -160,10 +170,10 @@ TEST_F(DeliveryStorePgTest, ProcessingAnEventTwiceCreatesItsDeliveriesOnce) {
   // Two workers finishing the same event (the first one's lease ran out) at the same time.
   std::atomic<int> created{0};
   std::thread a([&] {
-    created += store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}).value();
+    created += store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}).value();
   });
   std::thread b([&] {
-    created += store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}).value();
+    created += store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}).value();
   });
   a.join();
   b.join();
@@ -185,14 +195,14 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
     d.subject =
         "a\xff\xe2\x28\xa1"
         "b\xed\xa0\x80";  // Malformed; a lone surrogate.
-    batch.push_back({"acme", e.id, "processed", "", {d}});
+    batch.push_back({"acme", e.id, kProcessed, "", {d}});
   }
   // NUL, which neither text nor jsonb can hold, in a message, an attempt's error and an event's.
   batch[1].deliveries[0].text_message = std::string("nul\0here", 8);
-  batch[1].deliveries[0].status = "dead";
+  batch[1].deliveries[0].status = kDead;
   batch[1].deliveries[0].attempts = {
       {absl::Now(), absl::Milliseconds(3), false, 400, std::string("bad\0byte", 8)}};
-  batch[2].status = "failed";
+  batch[2].status = kFailed;
   batch[2].error = std::string("the event's data is not JSON\0", 29);
   batch[2].deliveries.clear();
   ASSERT_EQ(*store_.FinishEvents(batch), 2);
@@ -224,21 +234,21 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
   for (int i = 0; i < 100; ++i) plan.push_back(Sms(absl::StrCat("k", i)));
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}), 100);
-  ASSERT_TRUE(store_.ClaimDeliveries("email", 10, absl::Minutes(1))->empty()) << "other channel";
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}), 100);
+  ASSERT_TRUE(store_.ClaimDeliveries(kEmail, 10, absl::Minutes(1))->empty()) << "other channel";
 
   std::mutex mu;
   std::multiset<std::string> claimed;
   auto sender = [&] {
     for (;;) {
       absl::StatusOr<std::vector<DeliveryJob>> jobs =
-          store_.ClaimDeliveries("sms", 6, absl::Minutes(1));
+          store_.ClaimDeliveries(kSms, 6, absl::Minutes(1));
       ASSERT_TRUE(jobs.ok()) << jobs.status();
       if (jobs->empty()) return;
       for (const DeliveryJob& job : *jobs) {
         DeliveryAttempt attempt{absl::Now(), absl::Milliseconds(3), true, 201, ""};
         ASSERT_TRUE(
-            store_.RecordAttempt("acme", job.id, attempt, "sent", absl::ZeroDuration()).ok());
+            store_.RecordAttempt("acme", job.id, attempt, kSent, absl::ZeroDuration()).ok());
         std::lock_guard<std::mutex> lock(mu);
         claimed.insert(job.id);
       }
@@ -266,22 +276,22 @@ TEST_F(DeliveryStorePgTest, DeliveriesSentBeforeTheyAreWrittenKeepTheirOutcome) 
   const absl::Time started = absl::FromUnixSeconds(1800000000);
   NewDelivery sent = Sms("sent");
   sent.id = "0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e01";
-  sent.status = "sent";
+  sent.status = kSent;
   sent.attempts = {{started, absl::Milliseconds(42), true, 201, ""}};
   NewDelivery retrying = Sms("retrying");
   retrying.id = "0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e02";
-  retrying.status = "retrying";
+  retrying.status = kRetrying;
   retrying.last_error = "HTTP 503";
   retrying.attempts = {{started, absl::Milliseconds(7), false, 503, "HTTP 503"}};
   retrying.next_attempt = absl::Now() + absl::Minutes(5);
   NewDelivery deferred = Sms("deferred");
-  deferred.status = "deferred";
+  deferred.status = kDeferred;
   deferred.last_error = "the company's daily sms quota (1) is reached";
   deferred.next_attempt = absl::Now() + absl::Hours(3);
   NewDelivery untried = Sms("untried");
   untried.id = "not-a-uuid";  // The database picks one.
   ASSERT_EQ(*store_.FinishEvents(
-                {{"acme", events[0].id, "processed", "", {sent, retrying, deferred, untried}}}),
+                {{"acme", events[0].id, kProcessed, "", {sent, retrying, deferred, untried}}}),
             4);
   EXPECT_EQ(
       Count("SELECT count(*) FROM deliveries WHERE id = '0b7c6a52-3f0e-4d8e-9a57-2d1f4a1c9e01'"
@@ -303,7 +313,7 @@ TEST_F(DeliveryStorePgTest, DeliveriesSentBeforeTheyAreWrittenKeepTheirOutcome) 
                   " AND next_attempt > now() + interval '2 hours'"),
             1);
   // Only the delivery never tried is due.
-  std::vector<DeliveryJob> claimed = *store_.ClaimDeliveries("sms", 10, absl::Minutes(1));
+  std::vector<DeliveryJob> claimed = *store_.ClaimDeliveries(kSms, 10, absl::Minutes(1));
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].sms_message, "hi untried");
   EXPECT_EQ(claimed[0].attempt_count, 0);
@@ -312,7 +322,7 @@ TEST_F(DeliveryStorePgTest, DeliveriesSentBeforeTheyAreWrittenKeepTheirOutcome) 
   // The event processed again (its lease ran out before its outcome was known) creates nothing
   // twice, nor overwrites an outcome.
   NewDelivery again = Sms("sent");
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {again}}}), 0);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {again}}}), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent'"), 1);
 }
 
@@ -328,7 +338,7 @@ TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinish
     threads.emplace_back([&, i] {
       NewDelivery d = Sms(absl::StrCat("w", i));
       d.event_id = events[0].id;
-      d.status = i % 2 == 0 ? "sent" : "dead";
+      d.status = i % 2 == 0 ? kSent : kDead;
       d.last_error = i % 2 == 0 ? "" : "HTTP 400";
       d.attempts = {
           {absl::Now(), absl::Milliseconds(3), i % 2 == 0, i % 2 == 0 ? 201 : 400, d.last_error}};
@@ -351,8 +361,8 @@ TEST_F(DeliveryStorePgTest, SentDeliveriesAreWrittenOnceBeforeTheirEventIsFinish
       *store_.ExistingDedupeKeys("acme", {"w0", "w11", "w12", "other"});
   EXPECT_EQ(existing, (std::set<std::string>{"w0", "w11"}));
   EXPECT_TRUE(store_.ExistingDedupeKeys("globex", {"w0"})->empty()) << "keys are per company";
-  ASSERT_EQ(
-      *store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("w3"), Sms("w12")}}}), 1);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {Sms("w3"), Sms("w12")}}}),
+            1);
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'w3' AND status = 'dead'"),
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE status = 'processed'"), 1);
@@ -366,25 +376,25 @@ TEST_F(DeliveryStorePgTest, CountSentCountsOneCompanysChannel) {
     tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('globex', true, 'x')");
   }
   const absl::Time start = absl::Now() - absl::Seconds(1);
-  auto write = [&](const std::string& company, NewDelivery d, const std::string& status) {
+  auto write = [&](const std::string& company, NewDelivery d, v1::LogStatus status) {
     d.status = status;
-    d.last_error = status == "sent" ? "" : "HTTP 400";
-    d.attempts = {{absl::Now(), absl::Milliseconds(3), status == "sent",
-                   status == "sent" ? 201 : 400, d.last_error}};
+    d.last_error = status == kSent ? "" : "HTTP 400";
+    d.attempts = {{absl::Now(), absl::Milliseconds(3), status == kSent, status == kSent ? 201 : 400,
+                   d.last_error}};
     ASSERT_TRUE(WriteSent(company, d).ok());
   };
-  write("acme", Sms("a1"), "sent");
-  write("acme", Sms("a2"), "sent");
-  write("acme", Sms("a3"), "dead");
+  write("acme", Sms("a1"), kSent);
+  write("acme", Sms("a2"), kSent);
+  write("acme", Sms("a3"), kDead);
   NewDelivery email = Sms("a4");
-  email.type = "email";
+  email.type = kEmail;
   email.recipient = "a@acme.example";
-  write("acme", email, "sent");
-  write("globex", Sms("g1"), "sent");
-  EXPECT_EQ(*store_.CountSent("acme", "sms", start), 2);
-  EXPECT_EQ(*store_.CountSent("acme", "email", start), 1);
-  EXPECT_EQ(*store_.CountSent("globex", "sms", start), 1);
-  EXPECT_EQ(*store_.CountSent("acme", "sms", absl::Now() + absl::Hours(1)), 0) << "since then";
+  write("acme", email, kSent);
+  write("globex", Sms("g1"), kSent);
+  EXPECT_EQ(*store_.CountSent("acme", kSms, start), 2);
+  EXPECT_EQ(*store_.CountSent("acme", kEmail, start), 1);
+  EXPECT_EQ(*store_.CountSent("globex", kSms, start), 1);
+  EXPECT_EQ(*store_.CountSent("acme", kSms, absl::Now() + absl::Hours(1)), 0) << "since then";
 }
 
 // deliveries have no foreign key to companies: each insert locks its companies once, and a purge
@@ -421,9 +431,9 @@ TEST_F(DeliveryStorePgTest, APurgedCompanyLeavesNoDeliveryBehind) {
   EXPECT_EQ(Count("SELECT count(*) FROM event_queue"), 0) << "their places in the queue too";
   // Written after the purge: nothing is stored, and nothing fails.
   EXPECT_TRUE(WriteSent("acme", Sms("after")).ok());
-  EXPECT_TRUE(store_.WriteDeliveries({{"acme", "", "processed", "", {Sms("late")}}}).ok());
-  EXPECT_EQ(*store_.WriteDeliveries({{"acme", "", "processed", "", {Sms("late")}},
-                                     {"globex", "", "processed", "", {Sms("mixed")}}}),
+  EXPECT_TRUE(store_.WriteDeliveries({{"acme", "", kProcessed, "", {Sms("late")}}}).ok());
+  EXPECT_EQ(*store_.WriteDeliveries({{"acme", "", kProcessed, "", {Sms("late")}},
+                                     {"globex", "", kProcessed, "", {Sms("mixed")}}}),
             1)
       << "a batch of two companies, one gone";
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'acme'"), 0);
@@ -437,7 +447,7 @@ TEST_F(DeliveryStorePgTest, AReplayedEventIsClaimedAsProcessedBefore) {
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].attempts, 1);
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {Sms("r")}}}), 1);
   ASSERT_TRUE(store_.ReplayEvent("acme", events[0].id).ok());
   events = *store_.ClaimEvents(1, absl::Minutes(1));
   ASSERT_EQ(events.size(), 1u);
@@ -452,14 +462,14 @@ TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {
   for (int i = 0; i < 24; ++i) plan.push_back(Sms(absl::StrCat("c", i)));
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", plan}}), 24);
-  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 24, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}), 24);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries(kSms, 24, absl::Minutes(1));
   ASSERT_EQ(jobs.size(), 24u);
   std::vector<std::thread> threads;
   std::atomic<int> failed{0};
   for (size_t i = 0; i < jobs.size(); ++i) {
     threads.emplace_back([&, i] {
-      const char* status = i % 3 == 0 ? "sent" : i % 3 == 1 ? "retrying" : "dead";
+      const v1::LogStatus status = i % 3 == 0 ? kSent : i % 3 == 1 ? kRetrying : kDead;
       DeliveryAttempt attempt{absl::Now(), absl::Milliseconds(5), i % 3 == 0,
                               i % 3 == 0   ? 201
                               : i % 3 == 1 ? 503
@@ -491,12 +501,12 @@ TEST_F(DeliveryStorePgTest, ConcurrentOutcomesEachKeepTheirOwnStatus) {
 TEST_F(DeliveryStorePgTest, OutcomesApplyOnlyToDeliveriesStillHeld) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
-  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {Sms("r")}}}), 1);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries(kSms, 5, absl::Minutes(1));
   ASSERT_EQ(jobs.size(), 1u);
   DeliveryAttempt failed{absl::Now(), absl::Milliseconds(1), false, 503, "HTTP 503"};
-  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Hours(1)).ok());
-  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Hours(1)).ok());
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, kRetrying, absl::Hours(1)).ok());
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, kRetrying, absl::Hours(1)).ok());
   EXPECT_EQ(Count("SELECT attempt_count FROM deliveries"), 1);
   EXPECT_EQ(Count("SELECT jsonb_array_length(attempts) FROM deliveries"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'retrying'"
@@ -509,34 +519,34 @@ TEST_F(DeliveryStorePgTest, OutcomesApplyOnlyToDeliveriesStillHeld) {
 TEST_F(DeliveryStorePgTest, ADeliveryLeasedTheOldWayIsNotClaimedBeforeItsLeaseEnds) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("old")}}}), 1);
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {Sms("old")}}}), 1);
   {
     pqxx::connection conn(db_.url());
     pqxx::nontransaction(conn).exec(
         "UPDATE deliveries SET lease_until = now() + interval '1 minute',"
         " next_attempt = now() - interval '1 second'");
   }
-  EXPECT_TRUE(store_.ClaimDeliveries("sms", 5, absl::Minutes(1))->empty());
+  EXPECT_TRUE(store_.ClaimDeliveries(kSms, 5, absl::Minutes(1))->empty());
 }
 
 TEST_F(DeliveryStorePgTest, ARetryWaitsItsTurnAndASettledDeliveryTakesNoLateAttempt) {
   AddEvents(1);
   std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
-  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, "processed", "", {Sms("r")}}}), 1);
-  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", {Sms("r")}}}), 1);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries(kSms, 5, absl::Minutes(1));
   ASSERT_EQ(jobs.size(), 1u);
   DeliveryAttempt failed{absl::Now(), absl::Milliseconds(1), false, 500, "HTTP 500"};
   ASSERT_TRUE(
-      store_.RecordAttempt("acme", jobs[0].id, failed, "retrying", absl::Milliseconds(300)).ok());
-  EXPECT_TRUE(store_.ClaimDeliveries("sms", 5, absl::Minutes(1))->empty()) << "not due yet";
+      store_.RecordAttempt("acme", jobs[0].id, failed, kRetrying, absl::Milliseconds(300)).ok());
+  EXPECT_TRUE(store_.ClaimDeliveries(kSms, 5, absl::Minutes(1))->empty()) << "not due yet";
   absl::SleepFor(absl::Milliseconds(400));
-  std::vector<DeliveryJob> retry = *store_.ClaimDeliveries("sms", 5, absl::Minutes(1));
+  std::vector<DeliveryJob> retry = *store_.ClaimDeliveries(kSms, 5, absl::Minutes(1));
   ASSERT_EQ(retry.size(), 1u);
   EXPECT_EQ(retry[0].attempt_count, 1);
   DeliveryAttempt ok{absl::Now(), absl::Milliseconds(1), true, 201, ""};
-  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, ok, "sent", absl::ZeroDuration()).ok());
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, ok, kSent, absl::ZeroDuration()).ok());
   // A worker whose lease ran out reports late: the sent delivery keeps its outcome.
-  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, "dead", absl::ZeroDuration()).ok());
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, failed, kDead, absl::ZeroDuration()).ok());
   EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status = 'sent' AND attempt_count = 2"),
             1);
   EXPECT_EQ(Count("SELECT jsonb_array_length(attempts) FROM deliveries"), 2);

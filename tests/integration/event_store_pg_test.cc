@@ -28,7 +28,8 @@ class EventStorePgTest : public ::testing::Test {
 
   static NewEvent Event(const std::string& id, const std::string& data = R"({"n": 1})") {
     return NewEvent{"acme", id, "transaction.create",
-                    R"({"id": ")" + id + R"(", "data": )" + data + "}", "pending"};
+                    R"({"id": ")" + id + R"(", "data": )" + data + "}",
+                    notifications::v1::EVENT_STATUS_PENDING};
   }
 
   int Count(const std::string& where) {
@@ -44,7 +45,8 @@ class EventStorePgTest : public ::testing::Test {
 
 TEST_F(EventStorePgTest, ABatchStoresNewEventsAndFindsTheOnesThereAlready) {
   absl::StatusOr<StoredEvent> earlier =
-      store_.Insert("acme", "old", "transaction.create", R"({"data": {"n": 0}})", "pending");
+      store_.Insert("acme", "old", "transaction.create", R"({"data": {"n": 0}})",
+                    notifications::v1::EVENT_STATUS_PENDING);
   ASSERT_TRUE(earlier.ok()) << earlier.status();
   // Quotes and backslashes survive the array literal the batch travels in.
   std::vector<absl::StatusOr<StoredEvent>> results =
@@ -85,8 +87,11 @@ TEST_F(EventStorePgTest, ADatabaseThatIsGoneFailsTheBatchAsUnavailable) {
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(results[1].status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(store.Insert("acme", "r", "transaction.create", "{}", "pending").status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      store.Insert("acme", "r", "transaction.create", "{}", notifications::v1::EVENT_STATUS_PENDING)
+          .status()
+          .code(),
+      absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

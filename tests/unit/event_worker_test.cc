@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/delivery/sender.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_company_store.h"
@@ -16,6 +17,17 @@
 
 namespace notify::delivery {
 namespace {
+
+namespace v1 = notifications::v1;
+constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
+constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
+constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
+constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
+constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
+constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
+constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
+constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
+constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
 
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;
@@ -39,10 +51,10 @@ class FakePlanner final : public MessagePlanner {
     EventPlan plan;
     for (const auto& channel : data.value("channels", nlohmann::json::array())) {
       NewDelivery d;
-      d.type = channel.get<std::string>();
+      d.type = FromShortName<v1::NotificationType>(channel.get<std::string>()).value();
       d.recipient = absl::StrCat("someone@", company.id);
       d.event_id = std::string(event_uuid);
-      d.dedupe_key = absl::StrCat(event_uuid, ":", d.type);
+      d.dedupe_key = absl::StrCat(event_uuid, ":", ShortName(d.type));
       plan.deliveries.push_back(std::move(d));
     }
     return plan;
@@ -73,7 +85,7 @@ class EventWorkerTest : public ::testing::Test {
     options.lease = lease;
     options.max_attempts = 3;
     options.send_timeout = absl::Seconds(30);
-    options.handed_channels = {"email"};
+    options.handed_channels = {kEmail};
     return EventWorker(options, &store_, &directory_, &planner_, &queue_, &metrics_, &clock_,
                        &random_);
   }
@@ -95,7 +107,7 @@ class EventWorkerTest : public ::testing::Test {
                                        &metrics_, &clock_, &random_);
     sender_thread_ = std::thread([this] {
       while (queue_.open()) {
-        if (*sender_->SendSome("email", /*claim=*/false, nullptr) == 0) std::this_thread::yield();
+        if (*sender_->SendSome(kEmail, /*claim=*/false, nullptr) == 0) std::this_thread::yield();
       }
     });
   }
@@ -105,7 +117,7 @@ class EventWorkerTest : public ::testing::Test {
     if (sender_thread_.joinable()) sender_thread_.join();
   }
 
-  std::vector<FakeDeliveryStore::Delivery> Deliveries(const std::string& type) {
+  std::vector<FakeDeliveryStore::Delivery> Deliveries(v1::NotificationType type) {
     std::vector<FakeDeliveryStore::Delivery> out;
     for (const auto& d : store_.deliveries()) {
       if (d.row.type == type) out.push_back(d);
@@ -133,10 +145,10 @@ TEST_F(EventWorkerTest, WithoutSendersHereEveryDeliveryIsWrittenPending) {
   AddEvent("e1", R"({"channels": ["email", "sms"]})");
   AddEvent("e2", R"({"channels": ["email"]})");
   EXPECT_EQ(*worker.ProcessOnce(), 2);
-  EXPECT_EQ(store_.event("e1")->status, "processed");
-  EXPECT_EQ(store_.event("e2")->status, "processed");
-  ASSERT_EQ(Deliveries("email").size(), 2u);
-  for (const auto& d : store_.deliveries()) EXPECT_EQ(d.row.status, "pending");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PROCESSED);
+  EXPECT_EQ(store_.event("e2")->status, v1::EVENT_STATUS_PROCESSED);
+  ASSERT_EQ(Deliveries(kEmail).size(), 2u);
+  for (const auto& d : store_.deliveries()) EXPECT_EQ(d.row.status, kPending);
   EXPECT_TRUE(providers_.sent().empty());
   EXPECT_EQ(*worker.ProcessOnce(), 0);  // Nothing more to claim.
 }
@@ -147,19 +159,19 @@ TEST_F(EventWorkerTest, HandedDeliveriesGoOutBeforeTheEventIsRecorded) {
   EventWorker worker = Worker();
   AddEvent("e1", R"({"channels": ["email", "sms"]})");
   EXPECT_EQ(*worker.ProcessOnce(), 1);
-  EXPECT_EQ(store_.event("e1")->status, "processed");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PROCESSED);
   // Email was handed over, sent and written with its outcome; sms has no sender here.
-  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries(kEmail);
   ASSERT_EQ(emails.size(), 1u);
-  EXPECT_EQ(emails[0].row.status, "sent");
+  EXPECT_EQ(emails[0].row.status, kSent);
   EXPECT_EQ(emails[0].row.attempts.size(), 1u);
   EXPECT_FALSE(emails[0].row.id.empty());
-  ASSERT_EQ(Deliveries("sms").size(), 1u);
-  EXPECT_EQ(Deliveries("sms")[0].row.status, "pending");
+  ASSERT_EQ(Deliveries(kSms).size(), 1u);
+  EXPECT_EQ(Deliveries(kSms)[0].row.status, kPending);
   ASSERT_EQ(providers_.sent().size(), 1u);
   EXPECT_EQ(providers_.sent()[0].id, emails[0].row.id);
   // The sms written pending is due to be claimed.
-  EXPECT_TRUE(queue_.TakeClaimDue("sms"));
+  EXPECT_TRUE(queue_.TakeClaimDue(kSms));
 }
 
 TEST_F(EventWorkerTest, WhatNoSenderStartsInTimeIsWrittenPendingAndDueToBeClaimed) {
@@ -168,12 +180,12 @@ TEST_F(EventWorkerTest, WhatNoSenderStartsInTimeIsWrittenPendingAndDueToBeClaime
   EventWorker worker = Worker(/*lease=*/absl::Seconds(30));
   AddEvent("e1", R"({"channels": ["email"]})");
   EXPECT_EQ(*worker.ProcessOnce(), 1);
-  EXPECT_EQ(store_.event("e1")->status, "processed");
-  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PROCESSED);
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries(kEmail);
   ASSERT_EQ(emails.size(), 1u);
-  EXPECT_EQ(emails[0].row.status, "pending");
-  EXPECT_EQ(queue_.Waiting("email"), 0);
-  EXPECT_TRUE(queue_.TakeClaimDue("email"));
+  EXPECT_EQ(emails[0].row.status, kPending);
+  EXPECT_EQ(queue_.Waiting(kEmail), 0);
+  EXPECT_TRUE(queue_.TakeClaimDue(kEmail));
 }
 
 TEST_F(EventWorkerTest, PastTheQueuesRoomDeliveriesAreWrittenPending) {
@@ -185,9 +197,9 @@ TEST_F(EventWorkerTest, PastTheQueuesRoomDeliveriesAreWrittenPending) {
   // Room for two: two sent from memory, three written pending for the senders to claim.
   int sent = 0;
   int pending = 0;
-  for (const auto& d : Deliveries("email")) {
-    sent += d.row.status == "sent";
-    pending += d.row.status == "pending";
+  for (const auto& d : Deliveries(kEmail)) {
+    sent += d.row.status == kSent;
+    pending += d.row.status == kPending;
   }
   EXPECT_EQ(sent, 2);
   EXPECT_EQ(pending, 3);
@@ -199,9 +211,9 @@ TEST_F(EventWorkerTest, AnInactiveCompanysEventIsIgnoredAndBadDataFails) {
   AddEvent("e1", R"({"channels": ["email"]})", "globex");
   AddEvent("e2", "{not json");
   EXPECT_EQ(*worker.ProcessOnce(), 2);
-  EXPECT_EQ(store_.event("e1")->status, "ignored");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_IGNORED);
   EXPECT_EQ(store_.event("e1")->error, "the company is not active");
-  EXPECT_EQ(store_.event("e2")->status, "failed");
+  EXPECT_EQ(store_.event("e2")->status, v1::EVENT_STATUS_FAILED);
   EXPECT_EQ(store_.event("e2")->error, "the event's data is not JSON");
   EXPECT_TRUE(store_.deliveries().empty());
 }
@@ -212,7 +224,7 @@ TEST_F(EventWorkerTest, AnEventWhoseDependenciesFailIsPostponedThenFailed) {
   AddEvent("e1", R"({"channels": ["email"]})");
   EXPECT_EQ(*worker.ProcessOnce(), 1);
   std::optional<FakeDeliveryStore::Event> e = store_.event("e1");
-  EXPECT_EQ(e->status, "pending");
+  EXPECT_EQ(e->status, v1::EVENT_STATUS_PENDING);
   EXPECT_EQ(e->error, "the platform is down");
   // The first retry waits about the base (a second), with jitter.
   EXPECT_GE(e->due - clock_.Now(), absl::Milliseconds(800));
@@ -224,7 +236,7 @@ TEST_F(EventWorkerTest, AnEventWhoseDependenciesFailIsPostponedThenFailed) {
   clock_.Advance(absl::Seconds(4));
   EXPECT_EQ(*worker.ProcessOnce(), 1);  // Third of three: failed.
   e = store_.event("e1");
-  EXPECT_EQ(e->status, "failed");
+  EXPECT_EQ(e->status, v1::EVENT_STATUS_FAILED);
   EXPECT_EQ(e->error, "gave up after 3 attempts: the platform is down");
   EXPECT_EQ(store_.calls("PostponeEvent"), 2);
 }
@@ -236,13 +248,13 @@ TEST_F(EventWorkerTest, AnEventProcessedAgainHandsOverOnlyWhatIsNotWrittenYet) {
   // Claimed once before (a process died): its email was written then.
   AddEvent("e1", R"({"channels": ["email"]})", "acme", /*attempts=*/1);
   NewDelivery earlier;
-  earlier.type = "email";
+  earlier.type = kEmail;
   earlier.dedupe_key = "e1:email";
-  earlier.status = "sent";
+  earlier.status = kSent;
   store_.AddDelivery("acme", earlier);
   EXPECT_EQ(*worker.ProcessOnce(), 1);
-  EXPECT_EQ(store_.event("e1")->status, "processed");
-  EXPECT_EQ(Deliveries("email").size(), 1u);
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PROCESSED);
+  EXPECT_EQ(Deliveries(kEmail).size(), 1u);
   EXPECT_TRUE(providers_.sent().empty());  // Not sent twice.
   EXPECT_EQ(store_.calls("ExistingDedupeKeys"), 1);
 }
@@ -256,11 +268,11 @@ TEST_F(EventWorkerTest, WhatWasSentIsRecordedThroughADatabaseOutage) {
   store_.Fail("WriteSentAsync", absl::UnavailableError("the database restarts"));
   store_.Fail("FinishEvents", absl::UnavailableError("the database restarts"), 2);
   EXPECT_EQ(*worker.ProcessOnce(), 1);
-  EXPECT_EQ(store_.event("e1")->status, "processed");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PROCESSED);
   EXPECT_EQ(store_.calls("FinishEvents"), 3);
-  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries("email");
+  const std::vector<FakeDeliveryStore::Delivery> emails = Deliveries(kEmail);
   ASSERT_EQ(emails.size(), 1u);
-  EXPECT_EQ(emails[0].row.status, "sent");  // Written by the worker, with the sender's outcome.
+  EXPECT_EQ(emails[0].row.status, kSent);  // Written by the worker, with the sender's outcome.
   EXPECT_EQ(emails[0].row.attempts.size(), 1u);
   EXPECT_EQ(providers_.sent().size(), 1u);
   EXPECT_GT(clock_.slept(), absl::ZeroDuration());
@@ -273,7 +285,7 @@ TEST_F(EventWorkerTest, NothingSentAtStakeMeansNoRetryingTheRecord) {
   EXPECT_EQ(*worker.ProcessOnce(), 1);
   // The batch and then the event alone failed: left claimed, for its lease to run out.
   EXPECT_EQ(store_.calls("FinishEvents"), 2);
-  EXPECT_EQ(store_.event("e1")->status, "pending");
+  EXPECT_EQ(store_.event("e1")->status, v1::EVENT_STATUS_PENDING);
   EXPECT_EQ(clock_.slept(), absl::ZeroDuration());
 }
 

@@ -11,7 +11,18 @@
 namespace notify::delivery {
 namespace {
 
-Handed Offer(const std::string& channel, const std::string& id, NewDelivery* row) {
+namespace v1 = notifications::v1;
+constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
+constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
+constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
+constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
+constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
+constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
+constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
+constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
+constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+
+Handed Offer(v1::NotificationType channel, const std::string& id, NewDelivery* row) {
   Handed h{DeliveryJob{}, nullptr, row};
   h.job.type = channel;
   h.job.id = id;
@@ -20,7 +31,7 @@ Handed Offer(const std::string& channel, const std::string& id, NewDelivery* row
 
 Outcome Sent() {
   Outcome outcome;
-  outcome.status = "sent";
+  outcome.status = kSent;
   outcome.attempt = DeliveryAttempt{absl::UnixEpoch(), absl::Milliseconds(3), true, 202, ""};
   return outcome;
 }
@@ -36,30 +47,30 @@ TEST_F(HandoffQueueTest, TakesWhatFitsEachChannelAndGivesItOutOldestFirst) {
   queue.Open();
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("email", "a", &rows_[0]));
-  offers.push_back(Offer("email", "b", &rows_[1]));
-  offers.push_back(Offer("email", "c", &rows_[2]));
-  offers.push_back(Offer("sms", "d", &rows_[3]));
+  offers.push_back(Offer(kEmail, "a", &rows_[0]));
+  offers.push_back(Offer(kEmail, "b", &rows_[1]));
+  offers.push_back(Offer(kEmail, "c", &rows_[2]));
+  offers.push_back(Offer(kSms, "d", &rows_[3]));
   EXPECT_EQ(queue.Hand(batch, std::move(offers)), std::vector<bool>({true, true, false, true}));
   ASSERT_EQ(batch.entries().size(), 3u);
   EXPECT_EQ(batch.entries()[2].row, &rows_[3]);
 
-  Handed* first = queue.Take("email");
-  Handed* second = queue.Take("email");
+  Handed* first = queue.Take(kEmail);
+  Handed* second = queue.Take(kEmail);
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(first->job.id, "a");
   EXPECT_EQ(second->job.id, "b");
-  EXPECT_EQ(queue.Take("email"), nullptr);
-  EXPECT_EQ(queue.Take("push"), nullptr);
-  ASSERT_NE(queue.Take("sms"), nullptr);
+  EXPECT_EQ(queue.Take(kEmail), nullptr);
+  EXPECT_EQ(queue.Take(kPush), nullptr);
+  ASSERT_NE(queue.Take(kSms), nullptr);
 }
 
 TEST_F(HandoffQueueTest, TakesNothingBeforeOpenOrAfterClose) {
   HandoffQueue queue(10, absl::Seconds(60), &clock_);
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("email", "a", &rows_[0]));
+  offers.push_back(Offer(kEmail, "a", &rows_[0]));
   EXPECT_EQ(queue.Hand(batch, offers), std::vector<bool>({false}));
   queue.Open();
   queue.Close();
@@ -73,26 +84,26 @@ TEST_F(HandoffQueueTest, AwaitEndsWhenSendersFinishEveryEntry) {
   queue.Open();
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("email", "a", &rows_[0]));
-  offers.push_back(Offer("sms", "b", &rows_[1]));
+  offers.push_back(Offer(kEmail, "a", &rows_[0]));
+  offers.push_back(Offer(kSms, "b", &rows_[1]));
   queue.Hand(batch, std::move(offers));
   const absl::Time due = clock_.Now() + absl::Minutes(5);
   std::thread sender([&] {
-    Handed* email = queue.Take("email");
-    Handed* sms = queue.Take("sms");
+    Handed* email = queue.Take(kEmail);
+    Handed* sms = queue.Take(kSms);
     queue.Finish(email, Sent(), absl::InfinitePast(), /*written=*/true);
     Outcome retrying;
-    retrying.status = "retrying";
+    retrying.status = kRetrying;
     queue.Finish(sms, retrying, due, /*written=*/false);
   });
   // Far off: only the senders end this wait.
   queue.Await(batch, clock_.Now() + absl::Hours(1));
   sender.join();
   ASSERT_TRUE(batch.entries()[0].outcome.has_value());
-  EXPECT_EQ(batch.entries()[0].outcome->status, "sent");
+  EXPECT_EQ(batch.entries()[0].outcome->status, kSent);
   EXPECT_TRUE(batch.entries()[0].written);
   ASSERT_TRUE(batch.entries()[1].outcome.has_value());
-  EXPECT_EQ(batch.entries()[1].outcome->status, "retrying");
+  EXPECT_EQ(batch.entries()[1].outcome->status, kRetrying);
   EXPECT_EQ(batch.entries()[1].next_attempt, due);
   EXPECT_FALSE(batch.entries()[1].written);
 }
@@ -102,11 +113,11 @@ TEST_F(HandoffQueueTest, AwaitTakesBackWhatNoSenderStartedAndWaitsForWhatIsInFli
   queue.Open();
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("email", "a", &rows_[0]));
-  offers.push_back(Offer("email", "b", &rows_[1]));
-  offers.push_back(Offer("sms", "c", &rows_[2]));
+  offers.push_back(Offer(kEmail, "a", &rows_[0]));
+  offers.push_back(Offer(kEmail, "b", &rows_[1]));
+  offers.push_back(Offer(kSms, "c", &rows_[2]));
   queue.Hand(batch, std::move(offers));
-  Handed* in_flight = queue.Take("email");
+  Handed* in_flight = queue.Take(kEmail);
   ASSERT_NE(in_flight, nullptr);
 
   std::atomic<bool> returned{false};
@@ -115,15 +126,20 @@ TEST_F(HandoffQueueTest, AwaitTakesBackWhatNoSenderStartedAndWaitsForWhatIsInFli
     returned = true;
   });
   // The take-back empties the queue; the worker still waits for the delivery in flight.
-  while (queue.Waiting("email") + queue.Waiting("sms") > 0) std::this_thread::yield();
+  // (Bounded, so that a queue that never takes back fails here rather than hangs.)
+  const absl::Time bound = absl::Now() + absl::Seconds(20);
+  while (queue.Waiting(kEmail) + queue.Waiting(kSms) > 0 && absl::Now() < bound) {
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(queue.Waiting(kEmail) + queue.Waiting(kSms), 0) << "nothing was taken back";
   EXPECT_FALSE(returned);
   queue.Finish(in_flight, Sent(), absl::InfinitePast(), /*written=*/true);
   worker.join();
   EXPECT_TRUE(batch.entries()[0].outcome.has_value());
   EXPECT_FALSE(batch.entries()[1].outcome.has_value());
   EXPECT_FALSE(batch.entries()[2].outcome.has_value());
-  EXPECT_EQ(queue.Take("email"), nullptr);
-  EXPECT_EQ(queue.Take("sms"), nullptr);
+  EXPECT_EQ(queue.Take(kEmail), nullptr);
+  EXPECT_EQ(queue.Take(kSms), nullptr);
 }
 
 TEST_F(HandoffQueueTest, CloseEndsAWorkersWaitAndTheSendersForGood) {
@@ -131,11 +147,15 @@ TEST_F(HandoffQueueTest, CloseEndsAWorkersWaitAndTheSendersForGood) {
   queue.Open();
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("email", "a", &rows_[0]));
+  offers.push_back(Offer(kEmail, "a", &rows_[0]));
   queue.Hand(batch, std::move(offers));
   std::thread worker([&] { queue.Await(batch, clock_.Now() + absl::Hours(1)); });
   uint64_t seen = 0;
-  std::thread sender([&] { EXPECT_FALSE(queue.Wait(seen)); });
+  // The hand-over woke it already; it waits again until the queue closes.
+  std::thread sender([&] {
+    while (queue.Wait(seen)) {
+    }
+  });
   queue.Close();
   worker.join();
   sender.join();
@@ -154,42 +174,42 @@ TEST_F(HandoffQueueTest, HandingOverWakesAWaitingSender) {
   });
   HandoffBatch batch;
   std::vector<Handed> offers;
-  offers.push_back(Offer("push", "a", &rows_[0]));
+  offers.push_back(Offer(kPush, "a", &rows_[0]));
   queue.Hand(batch, std::move(offers));
   sender.join();
   EXPECT_TRUE(woken);
-  ASSERT_NE(queue.Take("push"), nullptr);
+  ASSERT_NE(queue.Take(kPush), nullptr);
 }
 
 TEST_F(HandoffQueueTest, EachChannelLooksInTheDatabaseOncePerPollInterval) {
   HandoffQueue queue(10, absl::Milliseconds(500), &clock_);
-  EXPECT_TRUE(queue.PollDue("email"));
-  EXPECT_FALSE(queue.PollDue("email"));
-  EXPECT_TRUE(queue.PollDue("sms"));
+  EXPECT_TRUE(queue.PollDue(kEmail));
+  EXPECT_FALSE(queue.PollDue(kEmail));
+  EXPECT_TRUE(queue.PollDue(kSms));
   clock_.Advance(absl::Milliseconds(440));
-  EXPECT_FALSE(queue.PollDue("email"));
+  EXPECT_FALSE(queue.PollDue(kEmail));
   clock_.Advance(absl::Milliseconds(20));  // 460 ms: within the tenth of slack.
-  EXPECT_TRUE(queue.PollDue("email"));
-  EXPECT_FALSE(queue.PollDue("email"));
+  EXPECT_TRUE(queue.PollDue(kEmail));
+  EXPECT_FALSE(queue.PollDue(kEmail));
 }
 
 TEST_F(HandoffQueueTest, AClaimDueIsTakenByOneSender) {
   HandoffQueue queue(10, absl::Hours(1), &clock_);
   queue.Open();
-  EXPECT_FALSE(queue.TakeClaimDue("email"));
-  queue.ClaimDue({"email"}, /*wake=*/false);
-  EXPECT_TRUE(queue.TakeClaimDue("email"));
-  EXPECT_FALSE(queue.TakeClaimDue("email"));
-  EXPECT_FALSE(queue.TakeClaimDue("sms"));
-  queue.CallInClaimer("sms");
-  EXPECT_TRUE(queue.TakeClaimDue("sms"));
+  EXPECT_FALSE(queue.TakeClaimDue(kEmail));
+  queue.ClaimDue({kEmail}, /*wake=*/false);
+  EXPECT_TRUE(queue.TakeClaimDue(kEmail));
+  EXPECT_FALSE(queue.TakeClaimDue(kEmail));
+  EXPECT_FALSE(queue.TakeClaimDue(kSms));
+  queue.CallInClaimer(kSms);
+  EXPECT_TRUE(queue.TakeClaimDue(kSms));
 
   // With `wake`, a waiting sender is woken (its wait would last an hour otherwise).
   uint64_t seen = 0;
   std::thread sender([&] { EXPECT_TRUE(queue.Wait(seen)); });
-  queue.ClaimDue({"push"}, /*wake=*/true);
+  queue.ClaimDue({kPush}, /*wake=*/true);
   sender.join();
-  EXPECT_TRUE(queue.TakeClaimDue("push"));
+  EXPECT_TRUE(queue.TakeClaimDue(kPush));
 }
 
 }  // namespace

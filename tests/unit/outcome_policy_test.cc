@@ -82,9 +82,11 @@ TEST(OutcomePolicyTest, PermanentFailuresAndGoneDevicesAreDeadAtOnce) {
 TEST(OutcomePolicyTest, TheQuotaDefersToTheNextUtcMidnight) {
   const absl::Time now =
       absl::FromCivil(absl::CivilSecond(2026, 12, 3, 15, 30, 0), absl::UTCTimeZone());
-  EXPECT_FALSE(QuotaDeferral("sms", 0, 1000, now).has_value()) << "0: no quota";
-  EXPECT_FALSE(QuotaDeferral("sms", 100, 99, now).has_value());
-  std::optional<Deferral> at = QuotaDeferral("sms", 100, 100, now);
+  EXPECT_FALSE(QuotaDeferral(notifications::v1::NOTIFICATION_TYPE_SMS, 0, 1000, now).has_value())
+      << "0: no quota";
+  EXPECT_FALSE(QuotaDeferral(notifications::v1::NOTIFICATION_TYPE_SMS, 100, 99, now).has_value());
+  std::optional<Deferral> at =
+      QuotaDeferral(notifications::v1::NOTIFICATION_TYPE_SMS, 100, 100, now);
   ASSERT_TRUE(at.has_value());
   EXPECT_EQ(at->until, absl::FromCivil(absl::CivilDay(2026, 12, 4), absl::UTCTimeZone()));
   EXPECT_EQ(at->reason,

@@ -65,17 +65,6 @@ TEST(RestViewTest, CompanyFieldsTakeThePlatformsNamesAndQuotasAreOneReadOnlyObje
   EXPECT_FALSE(view.Find("id")->input);
 }
 
-TEST(RestViewTest, EnumValuesAreSpeltWithoutTheirPrefixInLowerCase) {
-  EXPECT_EQ(
-      RestEnumName(v1::NotificationType_descriptor()->FindValueByName("NOTIFICATION_TYPE_EMAIL")),
-      "email");
-  EXPECT_EQ(RestEnumName(v1::CredentialType_descriptor()->FindValueByNumber(3)), "twilio");
-  EXPECT_EQ(RestEnumName(v1::LogStatus_descriptor()->FindValueByNumber(6)), "deferred");
-  EXPECT_EQ(RestEnumValue(v1::DevicePlatform_descriptor(), "ios")->number(), 2);
-  EXPECT_EQ(RestEnumValue(v1::NotificationType_descriptor(), "EMAIL"), nullptr);
-  EXPECT_EQ(RestEnumValue(v1::NotificationType_descriptor(), "unspecified"), nullptr);
-}
-
 TEST(JsonCodecTest, WritesACompanyInThePlatformsShape) {
   v1::Company c;
   c.set_id("acme");

@@ -14,6 +14,17 @@
 namespace notify::delivery {
 namespace {
 
+namespace v1 = notifications::v1;
+constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
+constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
+constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
+constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
+constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
+constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
+constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
+constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
+constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;
 using ::notify::testing::FakeDispatcher;
@@ -63,7 +74,7 @@ class SenderTest : public ::testing::Test {
 
   static NewDelivery Email(const std::string& key) {
     NewDelivery d;
-    d.type = "email";
+    d.type = kEmail;
     d.recipient = "ann@example.com";
     d.subject = "Hello";
     d.dedupe_key = key;
@@ -89,10 +100,10 @@ class SenderTest : public ::testing::Test {
 
 TEST_F(SenderTest, APushWithoutADeviceIsSkippedWithoutCallingTheProvider) {
   NewDelivery push;
-  push.type = "push";
+  push.type = kPush;
   push.device_id = "device-1";
   const Outcome outcome = sender_.Attempt(Job(push, "d1"));
-  EXPECT_EQ(outcome.status, "skipped");
+  EXPECT_EQ(outcome.status, kSkipped);
   EXPECT_EQ(outcome.reason, "the device is no longer registered");
   EXPECT_FALSE(outcome.attempt.has_value());
   EXPECT_TRUE(providers_.sent().empty());
@@ -103,11 +114,11 @@ TEST_F(SenderTest, TheDailyQuotaDefersToTheNextUtcMidnight) {
   // The clock stands at 08:00 UTC; one message went out an hour ago, one yesterday.
   store_.AddDelivery("acme", Email("a"), clock_.Now() - absl::Hours(1));
   store_.AddDelivery("acme", Email("b"), clock_.Now() - absl::Hours(10));
-  EXPECT_EQ(sender_.Attempt(Job(Email("c"), "d3")).status, "sent");
+  EXPECT_EQ(sender_.Attempt(Job(Email("c"), "d3")).status, kSent);
   store_.AddDelivery("acme", Email("d"), clock_.Now());
 
   const Outcome outcome = sender_.Attempt(Job(Email("e"), "d4"));
-  EXPECT_EQ(outcome.status, "deferred");
+  EXPECT_EQ(outcome.status, kDeferred);
   const absl::TimeZone utc = absl::UTCTimeZone();
   EXPECT_EQ(outcome.until, absl::FromCivil(absl::ToCivilDay(clock_.Now(), utc) + 1, utc));
   EXPECT_NE(outcome.reason.find("daily email quota (2) is reached"), std::string::npos)
@@ -119,7 +130,7 @@ TEST_F(SenderTest, ATemporaryFailureIsRetriedAfterTheJitteredBackoff) {
   providers_.Answer(Answer(SendOutcome::kTemporary, 503, "HTTP 503"));
   const absl::Time before = clock_.Now();
   const Outcome outcome = sender_.Attempt(Job(Email("a"), "d1"));
-  EXPECT_EQ(outcome.status, "retrying");
+  EXPECT_EQ(outcome.status, kRetrying);
   EXPECT_GE(outcome.retry_in, absl::Seconds(48));
   EXPECT_LE(outcome.retry_in, absl::Seconds(72));
   ASSERT_TRUE(outcome.attempt.has_value());
@@ -134,16 +145,16 @@ TEST_F(SenderTest, TheLastAttemptIsDeadAndAnUnregisteredDeviceIsRemoved) {
   DeliveryJob last = Job(Email("a"), "d1");
   last.attempt_count = 2;  // Of three.
   const Outcome dead = sender_.Attempt(last);
-  EXPECT_EQ(dead.status, "dead");
+  EXPECT_EQ(dead.status, kDead);
   EXPECT_EQ(dead.attempt->error, "HTTP 500 (gave up after 3 attempts)");
 
   providers_.Answer(Answer(SendOutcome::kUnregistered, 404, "UNREGISTERED"));
   NewDelivery push;
-  push.type = "push";
+  push.type = kPush;
   push.device_id = "device-9";
   push.device_token = "token";
   const Outcome removed = sender_.Attempt(Job(push, "d2"));
-  EXPECT_EQ(removed.status, "dead");
+  EXPECT_EQ(removed.status, kDead);
   EXPECT_EQ(store_.removed_devices(), std::vector<std::string>({"device-9"}));
 }
 
@@ -153,25 +164,25 @@ TEST_F(SenderTest, ClaimedDeliveriesAreSentAndRecorded) {
   providers_.Answer(Answer(SendOutcome::kSent, 202));
   providers_.Answer(Answer(SendOutcome::kPermanent, 400, "bad address"));
   bool from_database = false;
-  absl::StatusOr<int> sent = sender_.SendSome("email", /*claim=*/true, &from_database);
+  absl::StatusOr<int> sent = sender_.SendSome(kEmail, /*claim=*/true, &from_database);
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_EQ(*sent, 2);
   EXPECT_TRUE(from_database);
-  EXPECT_EQ(store_.delivery(first)->row.status, "sent");
+  EXPECT_EQ(store_.delivery(first)->row.status, kSent);
   ASSERT_EQ(store_.delivery(first)->row.attempts.size(), 1u);
-  EXPECT_EQ(store_.delivery(second)->row.status, "dead");
+  EXPECT_EQ(store_.delivery(second)->row.status, kDead);
   EXPECT_EQ(store_.delivery(second)->row.last_error, "bad address");
   // Nothing due now: the next claim finds nothing, and nothing was handed over.
-  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/true, &from_database), 0);
+  EXPECT_EQ(*sender_.SendSome(kEmail, /*claim=*/true, &from_database), 0);
   EXPECT_FALSE(from_database);
 }
 
 TEST_F(SenderTest, RecordingOutlastsAShortDatabaseOutage) {
   const std::string id = store_.AddDelivery("acme", Email("a"));
   store_.Fail("RecordAttempt", absl::UnavailableError("the database restarts"), 3);
-  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/true, nullptr), 1);
+  EXPECT_EQ(*sender_.SendSome(kEmail, /*claim=*/true, nullptr), 1);
   EXPECT_EQ(store_.calls("RecordAttempt"), 4);
-  EXPECT_EQ(store_.delivery(id)->row.status, "sent");
+  EXPECT_EQ(store_.delivery(id)->row.status, kSent);
   EXPECT_EQ(providers_.sent().size(), 1u);  // Sent once, however long the recording took.
   EXPECT_GT(clock_.slept(), absl::ZeroDuration());
 }
@@ -180,12 +191,12 @@ TEST_F(SenderTest, ALongOutageStopsTheBatchWithinHalfTheLease) {
   const std::string first = store_.AddDelivery("acme", Email("a"));
   store_.AddDelivery("acme", Email("b"));
   store_.Fail("RecordAttempt", absl::UnavailableError("the database is gone"), -1);
-  absl::StatusOr<int> sent = sender_.SendSome("email", /*claim=*/true, nullptr);
+  absl::StatusOr<int> sent = sender_.SendSome(kEmail, /*claim=*/true, nullptr);
   EXPECT_TRUE(absl::IsUnavailable(sent.status())) << sent.status();
   // The first was sent and could not be recorded; the second was not sent at all. Both stay
   // leased, to be claimed again when the lease ends.
   EXPECT_EQ(providers_.sent().size(), 1u);
-  EXPECT_EQ(store_.delivery(first)->row.status, "pending");
+  EXPECT_EQ(store_.delivery(first)->row.status, kPending);
   EXPECT_GT(store_.calls("RecordAttempt"), 2);
   EXPECT_LT(clock_.slept(), absl::Seconds(60));
   EXPECT_GT(clock_.slept(), absl::Seconds(30));
@@ -201,20 +212,20 @@ TEST_F(SenderTest, AHandedDeliveryIsWrittenWithItsOutcome) {
   providers_.Answer(Answer(SendOutcome::kTemporary, 429, "HTTP 429"));
 
   bool from_database = true;
-  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/false, &from_database), 1);
+  EXPECT_EQ(*sender_.SendSome(kEmail, /*claim=*/false, &from_database), 1);
   EXPECT_FALSE(from_database);
   queue_.Await(batch, clock_.Now());  // Done already: returns at once.
   const Handed& handed = batch.entries()[0];
   ASSERT_TRUE(handed.outcome.has_value());
-  EXPECT_EQ(handed.outcome->status, "retrying");
+  EXPECT_EQ(handed.outcome->status, kRetrying);
   EXPECT_TRUE(handed.written);
   EXPECT_EQ(handed.next_attempt, clock_.Now() + handed.outcome->retry_in);
   std::optional<FakeDeliveryStore::Delivery> stored = store_.delivery("handed-1");
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(stored->row.status, "retrying");
+  EXPECT_EQ(stored->row.status, kRetrying);
   EXPECT_EQ(stored->row.next_attempt, handed.next_attempt);
   EXPECT_EQ(stored->row.attempts.size(), 1u);
-  EXPECT_EQ(row.status, "pending");  // The event worker's row is the worker's to change.
+  EXPECT_EQ(row.status, kPending);  // The event worker's row is the worker's to change.
 }
 
 TEST_F(SenderTest, AHandedDeliveryThatCannotBeWrittenIsLeftToItsWorker) {
@@ -225,9 +236,9 @@ TEST_F(SenderTest, AHandedDeliveryThatCannotBeWrittenIsLeftToItsWorker) {
   offers.push_back(Handed{Job(row, row.id), nullptr, &row});
   queue_.Hand(batch, std::move(offers));
   store_.Fail("WriteSentAsync", absl::UnavailableError("the database restarts"));
-  EXPECT_EQ(*sender_.SendSome("email", /*claim=*/false, nullptr), 1);
+  EXPECT_EQ(*sender_.SendSome(kEmail, /*claim=*/false, nullptr), 1);
   queue_.Await(batch, clock_.Now());
-  EXPECT_EQ(batch.entries()[0].outcome->status, "sent");
+  EXPECT_EQ(batch.entries()[0].outcome->status, kSent);
   EXPECT_FALSE(batch.entries()[0].written);
   EXPECT_FALSE(store_.delivery("handed-1").has_value());
 }

@@ -59,7 +59,7 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_EQ(config->channels.smtp.password, "pw");
   EXPECT_EQ(config->channels.twilio.url, "http://peer:1") << "no trailing slash";
   EXPECT_EQ(config->channels.twilio.auth_token, "t0ken");
-  EXPECT_EQ(config->engine.senders.at("sms"), 7);
+  EXPECT_EQ(config->engine.senders.at(notifications::v1::NOTIFICATION_TYPE_SMS), 7);
   EXPECT_EQ(config->engine.retry.max_attempts, 3);
   EXPECT_EQ(config->engine.event_lease, absl::Seconds(90));
   EXPECT_EQ(config->engine.handoff_limit, 250);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/log.h"
 #include "server/common/status.h"
 #include "server/store/pg/pg_inbox_store.h"
@@ -40,21 +41,23 @@ pqxx::result InsertDelivery(pqxx::transaction_base& tx, absl::string_view compan
                             const NewDelivery& d, absl::string_view returning) {
   return tx.exec_params(absl::StrCat(kInsertDelivery, returning), std::string(company),
                         d.dedupe_key, d.event_id, d.notification_id, d.notification_name, d.event,
-                        d.type, d.user_id, d.recipient, d.device_id, d.from_email, d.subject,
-                        d.text_message, d.html_message, d.sms_message, d.push_message, d.status,
-                        d.last_error, d.resend_of);
+                        ShortName(d.type), d.user_id, d.recipient, d.device_id, d.from_email,
+                        d.subject, d.text_message, d.html_message, d.sms_message, d.push_message,
+                        ShortName(d.status), d.last_error, d.resend_of);
 }
 
 // A job from a row's columns `first`.. (company_id, id, type, user_id, recipient, device id, device
 // token, from_email, subject, text, html, sms, push, event, notification_name, attempt_count).
 DeliveryJob JobFromRow(const pqxx::row& row, int first) {
   DeliveryJob j;
+  std::string type;
   std::string* fields[] = {
-      &j.company,      &j.id,           &j.type,         &j.user_id, &j.recipient,
+      &j.company,      &j.id,           &type,           &j.user_id, &j.recipient,
       &j.device_id,    &j.device_token, &j.from_email,   &j.subject, &j.text_message,
       &j.html_message, &j.sms_message,  &j.push_message, &j.event,   &j.notification_name};
   int i = first;
   for (std::string* field : fields) *field = row[i++].as<std::string>();
+  j.type = FromShortName<v1::NotificationType>(type).value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED);
   j.attempt_count = row[i].as<int>();
   return j;
 }
@@ -175,9 +178,9 @@ class DeliveryColumns {
         // Made here when missing, ordered by time like the handed ones: the primary key's index
         // then grows at its end instead of taking each row on a random page.
         IsUuid(d.id) ? d.id : TimeOrderedUuid(absl::Now()), d.dedupe_key, d.event_id,
-        d.notification_id, d.notification_name, d.event, d.type, d.user_id, d.recipient,
+        d.notification_id, d.notification_name, d.event, ShortName(d.type), d.user_id, d.recipient,
         d.device_id, d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,
-        d.push_message, d.status, d.last_error, d.resend_of, attempts, next_attempt};
+        d.push_message, ShortName(d.status), d.last_error, d.resend_of, attempts, next_attempt};
     for (int c = 0; c < kColumns; ++c) columns_[c].push_back(ValidUtf8(values[c]));
     companies_.insert(std::string(company));
   }
@@ -249,7 +252,7 @@ absl::StatusOr<int> PgDeliveryStore::Write(const std::vector<FinishedEvent>& eve
     event_ids.push_back(e.id);
     outcomes.push_back({{"company_id", e.company},
                         {"id", e.id},
-                        {"status", e.status},
+                        {"status", ShortName(e.status)},
                         {"error", ValidUtf8(e.error)}});
     for (const NewDelivery& d : e.deliveries) deliveries.Add(e.company, d);
   }
@@ -359,13 +362,18 @@ absl::StatusOr<NewDelivery> PgDeliveryStore::Load(absl::string_view company, abs
       if (rows.empty()) return absl::OkStatus();
       const pqxx::row& r = rows[0];
       NewDelivery d;
+      std::string type;
+      std::string status;
       std::string* fields[] = {
           &d.dedupe_key, &d.event_id,     &d.notification_id, &d.notification_name, &d.event,
-          &d.type,       &d.user_id,      &d.recipient,       &d.device_id,         &d.from_email,
+          &type,         &d.user_id,      &d.recipient,       &d.device_id,         &d.from_email,
           &d.subject,    &d.text_message, &d.html_message,    &d.sms_message,       &d.push_message,
-          &d.status,     &d.last_error,   &d.resend_of};
+          &status,       &d.last_error,   &d.resend_of};
       for (size_t i = 0; i < std::size(fields); ++i)
         *fields[i] = r[static_cast<int>(i)].as<std::string>();
+      d.type =
+          FromShortName<v1::NotificationType>(type).value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED);
+      d.status = FromShortName<v1::LogStatus>(status).value_or(v1::LOG_STATUS_UNSPECIFIED);
       found = std::move(d);
       return absl::OkStatus();
     }));
@@ -392,14 +400,14 @@ absl::StatusOr<v1::Log> PgDeliveryStore::InsertOne(absl::string_view company,
   return *log;
 }
 
-absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(absl::string_view type,
+absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(v1::NotificationType type,
                                                                           int limit,
                                                                           absl::Duration lease) {
   std::vector<DeliveryJob> jobs;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("claiming deliveries", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
     pqxx::result rows =
-        tx.exec_prepared("claim_deliveries", std::string(type), limit, Seconds(lease));
+        tx.exec_prepared("claim_deliveries", ShortName(type), limit, Seconds(lease));
     for (const auto& row : rows) jobs.push_back(JobFromRow(row, 0));
     return absl::OkStatus();
   }));
@@ -414,13 +422,12 @@ PgDeliveryStore::PgDeliveryStore(PgPool* pool)
             {.max_batch = 64, .max_concurrent = 1}) {}
 
 absl::Status PgDeliveryStore::RecordAttempt(absl::string_view company, absl::string_view id,
-                                            const DeliveryAttempt& attempt,
-                                            absl::string_view status, absl::Duration retry_in) {
+                                            const DeliveryAttempt& attempt, v1::LogStatus status,
+                                            absl::Duration retry_in) {
   // Senders finishing at the same time share a statement and a commit (see GroupCommit); each
   // still returns only when its own outcome is written.
   return attempts_
-      .Submit(
-          Attempt{std::string(company), std::string(id), attempt, std::string(status), retry_in})
+      .Submit(Attempt{std::string(company), std::string(id), attempt, ShortName(status), retry_in})
       .status();
 }
 
@@ -530,7 +537,7 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,
-                                     absl::string_view status, absl::string_view reason,
+                                     v1::LogStatus status, absl::string_view reason,
                                      absl::Time until) {
   return pool_->Run("settling a delivery", [&](pqxx::connection& conn) {
     pqxx::nontransaction tx(conn);
@@ -539,13 +546,13 @@ absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_vie
         " next_attempt = CASE WHEN $3 = 'deferred' THEN $5::timestamptz ELSE next_attempt END"
         " WHERE company_id = $1 AND id = $2::uuid"
         "  AND status NOT IN ('sent', 'dead', 'skipped')",
-        std::string(company), std::string(id), std::string(status), std::string(reason),
+        std::string(company), std::string(id), ShortName(status), std::string(reason),
         TimeParam(until));
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<int> PgDeliveryStore::CountSent(absl::string_view company, absl::string_view type,
+absl::StatusOr<int> PgDeliveryStore::CountSent(absl::string_view company, v1::NotificationType type,
                                                absl::Time since) {
   int count = 0;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("counting sent messages", [&](pqxx::connection& conn) {
@@ -553,7 +560,7 @@ absl::StatusOr<int> PgDeliveryStore::CountSent(absl::string_view company, absl::
     count = tx.exec_params(
                   "SELECT count(*) FROM deliveries WHERE company_id = $1 AND type = $2"
                   " AND status = 'sent' AND sent >= $3::timestamptz",
-                  std::string(company), std::string(type), TimeParam(since))[0][0]
+                  std::string(company), ShortName(type), TimeParam(since))[0][0]
                 .as<int>();
     return absl::OkStatus();
   }));

@@ -35,14 +35,16 @@ class PgDeliveryStore final : public DeliveryStore {
   absl::StatusOr<NewDelivery> Load(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<notifications::v1::Log> InsertOne(absl::string_view company,
                                                    const NewDelivery& delivery) override;
-  absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(absl::string_view type, int limit,
+  absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(notifications::v1::NotificationType type,
+                                                           int limit,
                                                            absl::Duration lease) override;
   absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
-                             const DeliveryAttempt& attempt, absl::string_view status,
+                             const DeliveryAttempt& attempt, notifications::v1::LogStatus status,
                              absl::Duration retry_in) override;
-  absl::Status Settle(absl::string_view company, absl::string_view id, absl::string_view status,
-                      absl::string_view reason, absl::Time until) override;
-  absl::StatusOr<int> CountSent(absl::string_view company, absl::string_view type,
+  absl::Status Settle(absl::string_view company, absl::string_view id,
+                      notifications::v1::LogStatus status, absl::string_view reason,
+                      absl::Time until) override;
+  absl::StatusOr<int> CountSent(absl::string_view company, notifications::v1::NotificationType type,
                                 absl::Time since) override;
   absl::Status ReplayEvent(absl::string_view company, absl::string_view id) override;
   absl::Status RemoveDevice(absl::string_view company, absl::string_view device_id) override;
@@ -52,7 +54,7 @@ class PgDeliveryStore final : public DeliveryStore {
   struct Attempt {
     std::string company, id;
     DeliveryAttempt attempt;
-    std::string status;
+    std::string status;  // Its short name, as the statement takes it.
     absl::Duration retry_in;
   };
   // FinishEvents, or only its deliveries when not `finish`.

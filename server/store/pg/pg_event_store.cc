@@ -6,11 +6,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/store/pg/rows.h"
 
 namespace notify::pg {
 namespace {
+
+namespace v1 = notifications::v1;
 
 // An event filter's WHERE clause, with its parameters $2 to $5 ($1 is the company); an empty or
 // null parameter matches everything.
@@ -25,13 +28,18 @@ constexpr const char* kColumns =
     " (extract(epoch FROM received) * 1000000)::bigint,"
     " (extract(epoch FROM processed) * 1000000)::bigint";
 
+v1::EventStatus StatusOf(const pqxx::field& field) {
+  return FromShortName<v1::EventStatus>(field.as<std::string>())
+      .value_or(v1::EVENT_STATUS_UNSPECIFIED);
+}
+
 EventRecord FromRow(const pqxx::row& row) {
   EventRecord e;
   e.id = row[0].as<std::string>();
   e.event_id = row[1].as<std::string>();
   e.name = row[2].as<std::string>();
   e.data_json = row[3].as<std::string>();
-  e.status = row[4].as<std::string>();
+  e.status = StatusOf(row[4]);
   e.error = row[5].as<std::string>();
   e.delivery_count = row[6].as<int>();
   e.received = absl::FromUnixMicros(row[7].as<int64_t>());
@@ -75,9 +83,9 @@ PgEventStore::PgEventStore(PgPool* pool, Options options)
 absl::StatusOr<StoredEvent> PgEventStore::Insert(absl::string_view company,
                                                  absl::string_view event_id, absl::string_view name,
                                                  absl::string_view payload,
-                                                 absl::string_view status) {
+                                                 v1::EventStatus status) {
   return inserts_.Submit(NewEvent{std::string(company), std::string(event_id), std::string(name),
-                                  std::string(payload), std::string(status)});
+                                  std::string(payload), status});
 }
 
 std::vector<absl::StatusOr<StoredEvent>> PgEventStore::InsertMany(
@@ -101,7 +109,7 @@ std::vector<absl::StatusOr<StoredEvent>> PgEventStore::InsertBatch(
       ids.push_back(e.event_id);
       names.push_back(e.name);
       payloads.push_back(e.payload);
-      statuses.push_back(e.status);
+      statuses.push_back(ShortName(e.status));
     }
     const std::string company_array = TextArray(companies);
     const std::string id_array = TextArray(ids);
@@ -110,14 +118,13 @@ std::vector<absl::StatusOr<StoredEvent>> PgEventStore::InsertBatch(
                                          TextArray(payloads), TextArray(statuses));
     for (const auto& row : rows) {
       inserted[{row[0].as<std::string>(), row[1].as<std::string>()}] =
-          StoredEvent{row[2].as<std::string>(), false, row[3].as<std::string>()};
+          StoredEvent{row[2].as<std::string>(), false, StatusOf(row[3])};
     }
     if (inserted.size() < events.size()) {
       for (const auto& row : tx.exec_prepared("find_events", company_array, id_array)) {
         Key key{row[0].as<std::string>(), row[1].as<std::string>()};
         if (inserted.count(key) == 0) {
-          found[std::move(key)] =
-              StoredEvent{row[2].as<std::string>(), true, row[3].as<std::string>()};
+          found[std::move(key)] = StoredEvent{row[2].as<std::string>(), true, StatusOf(row[3])};
         }
       }
     }
@@ -171,8 +178,8 @@ absl::StatusOr<int> PgEventStore::Count(absl::string_view company, const EventFi
     pqxx::nontransaction tx(conn);
     count = tx.exec_params(
                   absl::StrCat("SELECT count(*) FROM events e WHERE company_id = $1", kEventFilter),
-                  std::string(company), filter.name, filter.status, TimeParam(filter.start),
-                  TimeParam(filter.end))[0][0]
+                  std::string(company), filter.name, ShortName(filter.status),
+                  TimeParam(filter.start), TimeParam(filter.end))[0][0]
                 .as<int>();
     return absl::OkStatus();
   }));
@@ -191,7 +198,7 @@ absl::StatusOr<std::vector<EventRecord>> PgEventStore::List(
             "SELECT ", kColumns, " FROM events e WHERE company_id = $1", kEventFilter,
             " AND ($6::timestamptz IS NULL OR (received, id) < ($6::timestamptz, $7::uuid))",
             " ORDER BY received DESC, id DESC LIMIT $8 OFFSET $9"),
-        std::string(company), filter.name, filter.status, TimeParam(filter.start),
+        std::string(company), filter.name, ShortName(filter.status), TimeParam(filter.start),
         TimeParam(filter.end),
         TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->received) : std::nullopt),
         cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit,

@@ -29,7 +29,7 @@ class PgEventStore final : public EventStore {
 
   absl::StatusOr<StoredEvent> Insert(absl::string_view company, absl::string_view event_id,
                                      absl::string_view name, absl::string_view payload,
-                                     absl::string_view status) override;
+                                     notifications::v1::EventStatus status) override;
   std::vector<absl::StatusOr<StoredEvent>> InsertMany(const std::vector<NewEvent>& events) override;
   absl::StatusOr<EventRecord> Get(absl::string_view company, absl::string_view id) override;
   absl::StatusOr<std::vector<EventRecord>> List(absl::string_view company,

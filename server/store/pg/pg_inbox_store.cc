@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/store/notification_store.h"
 #include "server/store/pg/rows.h"
@@ -26,30 +27,11 @@ const std::string& DeviceColumns() {
   return *kColumns;
 }
 
-v1::DevicePlatform PlatformFromName(absl::string_view name) {
-  if (name == "android") return v1::DEVICE_PLATFORM_ANDROID;
-  if (name == "ios") return v1::DEVICE_PLATFORM_IOS;
-  if (name == "web") return v1::DEVICE_PLATFORM_WEB;
-  return v1::DEVICE_PLATFORM_UNSPECIFIED;
-}
-
-std::string PlatformName(v1::DevicePlatform platform) {
-  switch (platform) {
-    case v1::DEVICE_PLATFORM_ANDROID:
-      return "android";
-    case v1::DEVICE_PLATFORM_IOS:
-      return "ios";
-    case v1::DEVICE_PLATFORM_WEB:
-      return "web";
-    default:
-      return "";
-  }
-}
-
 v1::Device DeviceFromRow(const pqxx::row& row) {
   v1::Device d;
   d.set_id(row[0].as<std::string>());
-  d.set_platform(PlatformFromName(row[1].as<std::string>()));
+  d.set_platform(FromShortName<v1::DevicePlatform>(row[1].as<std::string>())
+                     .value_or(v1::DEVICE_PLATFORM_UNSPECIFIED));
   d.set_token(row[2].as<std::string>());
   d.set_name(row[3].as<std::string>());
   SetTimestamp(row[4], d.mutable_created());
@@ -59,16 +41,6 @@ v1::Device DeviceFromRow(const pqxx::row& row) {
 
 absl::Status DeviceNotFound() {
   return WithReason(absl::NotFoundError("No such device."), "DEVICE_NOT_FOUND");
-}
-
-v1::LogStatus LogStatusFromName(absl::string_view name) {
-  if (name == "pending") return v1::LOG_STATUS_PENDING;
-  if (name == "retrying") return v1::LOG_STATUS_RETRYING;
-  if (name == "sent") return v1::LOG_STATUS_SENT;
-  if (name == "dead") return v1::LOG_STATUS_DEAD;
-  if (name == "skipped") return v1::LOG_STATUS_SKIPPED;
-  if (name == "deferred") return v1::LOG_STATUS_DEFERRED;
-  return v1::LOG_STATUS_UNSPECIFIED;
 }
 
 absl::Status LogNotFound() {
@@ -126,7 +98,8 @@ v1::Log LogFromRow(const pqxx::row& row) {
   l.set_notification_name(row[2].as<std::string>());
   l.set_event_id(row[3].as<std::string>());
   l.set_event(row[4].as<std::string>());
-  l.set_type(NotificationTypeFromName(row[5].as<std::string>()));
+  l.set_type(FromShortName<v1::NotificationType>(row[5].as<std::string>())
+                 .value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED));
   l.set_user_id(row[6].as<std::string>());
   l.set_recipient(row[7].as<std::string>());
   l.set_subject(row[8].as<std::string>());
@@ -134,16 +107,18 @@ v1::Log LogFromRow(const pqxx::row& row) {
   l.set_html_message(row[10].as<std::string>());
   l.set_sms_message(row[11].as<std::string>());
   l.set_push_message(row[12].as<std::string>());
-  const std::string status = row[13].as<std::string>();
-  l.set_status(LogStatusFromName(status));
-  l.set_accepted(status == "sent");
+  const v1::LogStatus status =
+      FromShortName<v1::LogStatus>(row[13].as<std::string>()).value_or(v1::LOG_STATUS_UNSPECIFIED);
+  l.set_status(status);
+  l.set_accepted(status == v1::LOG_STATUS_SENT);
   l.set_attempt_count(row[14].as<int>());
   l.set_last_error(row[15].as<std::string>());
   l.set_received(row[16].as<bool>());
   SetTimestamp(row[17], l.mutable_created());
   SetTimestamp(row[18], l.mutable_updated());
   SetTimestamp(row[19], l.mutable_sent());
-  if (status == "pending" || status == "retrying" || status == "deferred") {
+  if (status == v1::LOG_STATUS_PENDING || status == v1::LOG_STATUS_RETRYING ||
+      status == v1::LOG_STATUS_DEFERRED) {
     SetTimestamp(row[20], l.mutable_next_attempt());
   }
   l.set_resend_of(row[21].as<std::string>());
@@ -163,7 +138,7 @@ absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
                      " RETURNING ",
                      DeviceColumns()),
         std::string(company), TimeOrderedUuid(clock_->Now()), std::string(user),
-        PlatformName(d.platform()), d.token(), d.name());
+        ShortName(d.platform()), d.token(), d.name());
     tx.commit();
     stored = DeviceFromRow(rows[0]);
     return absl::OkStatus();
@@ -231,11 +206,11 @@ absl::StatusOr<std::vector<v1::Log>> PgLogStore::List(absl::string_view company,
             " AND ($18::timestamptz IS NULL OR (created, id) < ($18::timestamptz, $19::uuid))",
             " ORDER BY created DESC, id DESC LIMIT $20 OFFSET $21"),
         std::string(company), filter.user_id, filter.notification_id, filter.recipient,
-        absl::StrJoin(filter.types, ","), filter.status, TimeParam(filter.start),
+        JoinShortNames(filter.types), ShortName(filter.status), TimeParam(filter.start),
         TimeParam(filter.end), filter.received, TimeParam(filter.created_after),
         filter.notification_name, LikePattern(filter.notification_name_contains),
-        LikePattern(filter.recipient_contains), filter.sent, filter.user_identifier, filter.type,
-        TimeParam(filter.created_before),
+        LikePattern(filter.recipient_contains), filter.sent, filter.user_identifier,
+        ShortName(filter.type), TimeParam(filter.created_before),
         TimeParam(cursor.has_value() ? std::optional<absl::Time>(cursor->created) : std::nullopt),
         cursor.has_value() ? std::optional<std::string>(cursor->id) : std::nullopt, limit,
         std::max(skip, 0));
@@ -252,11 +227,11 @@ absl::StatusOr<int> PgLogStore::Count(absl::string_view company, const LogFilter
     count = tx.exec_params(
                   absl::StrCat("SELECT count(*) FROM deliveries WHERE company_id = $1", kLogFilter),
                   std::string(company), filter.user_id, filter.notification_id, filter.recipient,
-                  absl::StrJoin(filter.types, ","), filter.status, TimeParam(filter.start),
+                  JoinShortNames(filter.types), ShortName(filter.status), TimeParam(filter.start),
                   TimeParam(filter.end), filter.received, TimeParam(filter.created_after),
                   filter.notification_name, LikePattern(filter.notification_name_contains),
                   LikePattern(filter.recipient_contains), filter.sent, filter.user_identifier,
-                  filter.type, TimeParam(filter.created_before))[0][0]
+                  ShortName(filter.type), TimeParam(filter.created_before))[0][0]
                 .as<int>();
     return absl::OkStatus();
   }));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/store/notification_store.h"
 #include "server/store/pg/rows.h"
@@ -29,7 +30,8 @@ v1::Layout FromRow(const pqxx::row& row) {
   l.set_push_message(row[6].as<std::string>());
   SetTimestamp(row[7], l.mutable_created());
   SetTimestamp(row[8], l.mutable_updated());
-  l.set_type(NotificationTypeFromName(row[9].as<std::string>()));
+  l.set_type(FromShortName<v1::NotificationType>(row[9].as<std::string>())
+                 .value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED));
   return l;
 }
 
@@ -55,8 +57,7 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Create(absl::string_view company, v1::
                      " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
                      kColumns),
         std::string(company), TimeOrderedUuid(clock_->Now()), l.name(), l.description(),
-        l.html_message(), l.text_message(), l.sms_message(), l.push_message(),
-        NotificationTypeName(l.type()));
+        l.html_message(), l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()));
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
@@ -89,8 +90,8 @@ absl::StatusOr<std::vector<v1::Layout>> PgLayoutStore::List(absl::string_view co
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kFilter,
                      " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5 OFFSET $6"),
-        std::string(company), filter.name_contains, filter.type, std::string(after_id), limit,
-        std::max(skip, 0));
+        std::string(company), filter.name_contains, ShortName(filter.type), std::string(after_id),
+        limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
@@ -103,7 +104,7 @@ absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, const Layout
     pqxx::nontransaction tx(conn);
     count =
         tx.exec_params(absl::StrCat("SELECT count(*) FROM layouts WHERE company_id = $1", kFilter),
-                       std::string(company), filter.name_contains, filter.type)[0][0]
+                       std::string(company), filter.name_contains, ShortName(filter.type))[0][0]
             .as<int>();
     return absl::OkStatus();
   }));
@@ -123,7 +124,7 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Update(
                          " RETURNING ",
                          kColumns),
             std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
-            l.text_message(), l.sms_message(), l.push_message(), NotificationTypeName(l.type()));
+            l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()));
       });
 }
 

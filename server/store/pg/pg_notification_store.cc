@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/store/pg/rows.h"
 
@@ -31,7 +32,8 @@ constexpr int kColumnCount = 23;
 v1::Notification FromRow(const pqxx::row& row) {
   v1::Notification n;
   n.set_id(row[0].as<std::string>());
-  n.set_type(NotificationTypeFromName(row[1].as<std::string>()));
+  n.set_type(FromShortName<v1::NotificationType>(row[1].as<std::string>())
+                 .value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED));
   n.set_name(row[2].as<std::string>());
   n.set_description(row[3].as<std::string>());
   n.set_event(row[4].as<std::string>());
@@ -141,8 +143,8 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
             " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::uuid, $20, $21, $22)"
             " RETURNING ",
             kColumns),
-        std::string(company), TimeOrderedUuid(clock_->Now()), NotificationTypeName(n.type()),
-        n.name(), n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
+        std::string(company), TimeOrderedUuid(clock_->Now()), ShortName(n.type()), n.name(),
+        n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
         n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
         n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n),
         request_id.empty() ? std::nullopt : std::optional<std::string>(request_id), n.template_(),
@@ -196,8 +198,8 @@ absl::StatusOr<std::vector<v1::Notification>> PgNotificationStore::List(
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM notifications n WHERE company_id = $1", Filter(2),
                      " AND ($7 = '' OR n.id > $7::uuid) ORDER BY n.id LIMIT $8 OFFSET $9"),
-        std::string(company), filter.event, filter.type, filter.name_contains, filter.enabled,
-        filter.layout, std::string(after_id), limit, std::max(skip, 0));
+        std::string(company), filter.event, JoinShortNames(filter.types), filter.name_contains,
+        filter.enabled, filter.layout, std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
@@ -212,8 +214,8 @@ absl::StatusOr<int> PgNotificationStore::Count(absl::string_view company,
     count =
         tx.exec_params(
               absl::StrCat("SELECT count(*) FROM notifications n WHERE company_id = $1", Filter(2)),
-              std::string(company), filter.event, filter.type, filter.name_contains, filter.enabled,
-              filter.layout)[0][0]
+              std::string(company), filter.event, JoinShortNames(filter.types),
+              filter.name_contains, filter.enabled, filter.layout)[0][0]
             .as<int>();
     return absl::OkStatus();
   }));
@@ -235,11 +237,11 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Update(
                 " layout_id = $19::uuid, template = $20, system_enabled = $21,"
                 " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid RETURNING ",
                 kColumns),
-            std::string(company), std::string(id), NotificationTypeName(n.type()), n.name(),
-            n.description(), n.event(), n.subject(), n.text_message(), n.html_message(),
-            n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
-            n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n),
-            n.template_(), n.system_enabled());
+            std::string(company), std::string(id), ShortName(n.type()), n.name(), n.description(),
+            n.event(), n.subject(), n.text_message(), n.html_message(), n.sms_message(),
+            n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(), n.to_mobile(),
+            n.to_user(), n.from_email(), n.expression(), LayoutParam(n), n.template_(),
+            n.system_enabled());
       },
       [&](pqxx::work& tx, const v1::Notification& n) { return CheckLayout(tx, company, n); });
 }
@@ -263,8 +265,9 @@ absl::StatusOr<std::vector<UserNotificationRecord>> PgNotificationStore::ListFor
     pqxx::result rows = tx.exec_params(
         absl::StrCat(UserView(), Filter(3),
                      " AND ($8 = '' OR n.id > $8::uuid) ORDER BY n.id LIMIT $9 OFFSET $10"),
-        std::string(company), std::string(user), filter.event, filter.type, filter.name_contains,
-        filter.enabled, filter.layout, std::string(after_id), limit, std::max(skip, 0));
+        std::string(company), std::string(user), filter.event, JoinShortNames(filter.types),
+        filter.name_contains, filter.enabled, filter.layout, std::string(after_id), limit,
+        std::max(skip, 0));
     for (const auto& row : rows) out.push_back({FromRow(row), row[kColumnCount].as<bool>()});
     return absl::OkStatus();
   }));
