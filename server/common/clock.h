@@ -1,4 +1,6 @@
-// Time as a dependency, so that tests can move it: what code reads the time from, and waits on.
+// Time as a dependency, so that tests can move it: what code reads the time from, and pauses on
+// between tries (SleepFor). Waits on a condition variable stay in real time, bounded by what
+// they wait for.
 #ifndef NOTIFY_SERVER_COMMON_CLOCK_H_
 #define NOTIFY_SERVER_COMMON_CLOCK_H_
 

@@ -46,13 +46,14 @@ std::optional<E> FromShortName(absl::string_view name) {
   return static_cast<E>(value->number());
 }
 
-// The short names of `values` joined by commas ("email,sms"), for a filter's text parameter.
+// The short names of `values` joined by commas ("email,sms"), for a filter's text parameter; a
+// value without a name leaves its place empty ("email,,sms"), as it was given.
 template <typename E>
 std::string JoinShortNames(const std::vector<E>& values) {
   std::string out;
-  for (const E value : values) {
-    if (!out.empty()) out += ',';
-    out += ShortName(value);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += ShortName(values[i]);
   }
   return out;
 }

@@ -95,18 +95,17 @@ Handed* HandoffQueue::Take(notifications::v1::NotificationType channel) {
 }
 
 void HandoffQueue::Finish(Handed* handed, Outcome outcome, absl::Time next_attempt, bool written) {
-  bool wake = false;  // Whether its event worker's wait may be over.
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    handed->outcome = std::move(outcome);
-    handed->next_attempt = next_attempt;
-    handed->written = written;
-    HandoffBatch* batch = handed->batch;
-    --batch->in_flight_;
-    wake = --batch->not_done_ == 0 || (batch->taken_back_ && batch->in_flight_ == 0);
-    // From here on the event worker may go on, and `handed` with it.
+  std::lock_guard<std::mutex> lock(mu_);
+  handed->outcome = std::move(outcome);
+  handed->next_attempt = next_attempt;
+  handed->written = written;
+  HandoffBatch* batch = handed->batch;
+  --batch->in_flight_;
+  // Woken only when its event worker's wait may be over; under the lock, because once it is
+  // released the worker may go on (and `handed` with it) and the engine may stop and be gone.
+  if (--batch->not_done_ == 0 || (batch->taken_back_ && batch->in_flight_ == 0)) {
+    batch_done_.notify_all();
   }
-  if (wake) batch_done_.notify_all();
 }
 
 bool HandoffQueue::TakeClaimDue(notifications::v1::NotificationType channel) {

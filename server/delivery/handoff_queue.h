@@ -37,7 +37,7 @@ class HandoffBatch;
 struct Handed {
   DeliveryJob job;             // What the sender sends (its id made by the event worker).
   const FinishedEvent* event;  // Its event.
-  NewDelivery* row;            // The event's delivery; only its event worker touches it.
+  NewDelivery* row;            // The event's delivery; senders read it, only its worker writes.
   // Set by the sender when it is done (Finish); read by the event worker after Await.
   std::optional<Outcome> outcome;
   absl::Time next_attempt = absl::InfinitePast();  // When a retry or a deferral is due.
@@ -99,7 +99,8 @@ class HandoffQueue {
   // For senders. The oldest delivery of `channel` no sender took, now in flight; null when none.
   Handed* Take(notifications::v1::NotificationType channel);
   // A taken delivery is done: its outcome, when it is due again, and whether it was written. The
-  // event worker may go on (and `handed` with it) as soon as this returns.
+  // event worker may go on (and `handed` with it) once this has taken the queue's lock; the caller
+  // must not touch `handed` after calling.
   void Finish(Handed* handed, Outcome outcome, absl::Time next_attempt, bool written);
   // Whether deliveries of `channel` were written pending since a sender last asked (and forgets).
   bool TakeClaimDue(notifications::v1::NotificationType channel);
@@ -118,7 +119,7 @@ class HandoffQueue {
   const Clock* const clock_;
 
   mutable std::mutex mu_;
-  // Written under mu_; read without it by the senders' loops.
+  // Written under mu_; read without it (open()) by the workers' loops and retries.
   std::atomic<bool> open_{false};
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<notifications::v1::NotificationType, std::deque<Handed*>> waiting_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "server/common/enum_names.h"
 #include "server/common/log.h"
 #include "server/common/retry.h"
 
@@ -55,7 +56,7 @@ void Sender::Run(notifications::v1::NotificationType channel) {
     absl::StatusOr<int> handled = SendSome(channel, look, &from_database);
     if (!handled.ok()) {
       log::Warn("claiming deliveries failed; retrying",
-                {{"channel", channel},
+                {{"channel", ShortName(channel)},
                  {"error", std::string(handled.status().message())},
                  {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
       clock_->SleepFor(backoff);

@@ -130,7 +130,8 @@ class FakeDeliveryStore final : public DeliveryStore {
     return created;
   }
 
-  // Writes at once and calls `done` before it returns.
+  // Writes at once and calls `done` before it returns (the real store calls it later, on its
+  // writer thread).
   void WriteSentAsync(absl::string_view company, NewDelivery delivery,
                       std::function<void(absl::Status)> done) override {
     absl::Status status;
@@ -232,7 +233,7 @@ class FakeDeliveryStore final : public DeliveryStore {
     std::lock_guard<std::mutex> lock(mu_);
     if (absl::Status s = Call("Settle"); !s.ok()) return s;
     auto it = deliveries_.find(std::string(id));
-    if (it == deliveries_.end()) return absl::NotFoundError("no such delivery");
+    if (it == deliveries_.end()) return absl::OkStatus();  // Nothing, as the real store.
     it->second.row.status = status;
     it->second.row.last_error = std::string(reason);
     if (status == notifications::v1::LOG_STATUS_DEFERRED) it->second.row.next_attempt = until;
@@ -246,7 +247,8 @@ class FakeDeliveryStore final : public DeliveryStore {
     if (absl::Status s = Call("CountSent"); !s.ok()) return s;
     int count = 0;
     for (const auto& [id, d] : deliveries_) {
-      count += d.company == company && d.row.type == type && d.sent_at.has_value() &&
+      count += d.company == company && d.row.type == type &&
+               d.row.status == notifications::v1::LOG_STATUS_SENT && d.sent_at.has_value() &&
                *d.sent_at >= since;
     }
     return count;

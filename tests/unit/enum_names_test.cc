@@ -47,6 +47,10 @@ TEST(EnumNamesTest, ListsJoinWithCommas) {
                                                              v1::NOTIFICATION_TYPE_PUSH}),
             "email,push");
   EXPECT_EQ(JoinShortNames(std::vector<v1::NotificationType>{}), "");
+  // Values without a name keep their places: two of them match no type, not every type.
+  EXPECT_EQ(JoinShortNames(std::vector<v1::NotificationType>{v1::NOTIFICATION_TYPE_UNSPECIFIED,
+                                                             v1::NOTIFICATION_TYPE_UNSPECIFIED}),
+            ",");
 }
 
 }  // namespace

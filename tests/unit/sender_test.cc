@@ -3,27 +3,24 @@
 // how it writes the ones handed over in memory.
 #include "server/delivery/sender.h"
 
+#include <mutex>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 #include "server/common/crypto.h"
+#include "server/common/log.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_company_store.h"
 #include "tests/fakes/fake_delivery_store.h"
 #include "tests/fakes/fake_dispatcher.h"
+#include "tests/support/delivery_values.h"
 
 namespace notify::delivery {
 namespace {
 
 namespace v1 = notifications::v1;
-constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
-constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
-constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
-constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
-constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
-constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
-constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
-constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
-constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+using namespace ::notify::testing::delivery_values;  // NOLINT: kEmail, kSent, ...
 
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;
@@ -81,6 +78,11 @@ class SenderTest : public ::testing::Test {
     return d;
   }
 
+  static NewDelivery Sent(NewDelivery d) {
+    d.status = kSent;
+    return d;
+  }
+
   static DeliveryJob Job(const NewDelivery& d, const std::string& id) {
     return DeliveryJob{static_cast<const DeliveryMessage&>(d), "acme", id};
   }
@@ -112,10 +114,11 @@ TEST_F(SenderTest, APushWithoutADeviceIsSkippedWithoutCallingTheProvider) {
 TEST_F(SenderTest, TheDailyQuotaDefersToTheNextUtcMidnight) {
   SetQuota(2);
   // The clock stands at 08:00 UTC; one message went out an hour ago, one yesterday.
-  store_.AddDelivery("acme", Email("a"), clock_.Now() - absl::Hours(1));
-  store_.AddDelivery("acme", Email("b"), clock_.Now() - absl::Hours(10));
+  store_.AddDelivery("acme", Sent(Email("a")), clock_.Now() - absl::Hours(1));
+  store_.AddDelivery("acme", Sent(Email("b")), clock_.Now() - absl::Hours(10));
+  store_.AddDelivery("acme", Email("pending"), clock_.Now());  // Not sent: does not count.
   EXPECT_EQ(sender_.Attempt(Job(Email("c"), "d3")).status, kSent);
-  store_.AddDelivery("acme", Email("d"), clock_.Now());
+  store_.AddDelivery("acme", Sent(Email("d")), clock_.Now());
 
   const Outcome outcome = sender_.Attempt(Job(Email("e"), "d4"));
   EXPECT_EQ(outcome.status, kDeferred);
@@ -241,6 +244,32 @@ TEST_F(SenderTest, AHandedDeliveryThatCannotBeWrittenIsLeftToItsWorker) {
   EXPECT_EQ(batch.entries()[0].outcome->status, kSent);
   EXPECT_FALSE(batch.entries()[0].written);
   EXPECT_FALSE(store_.delivery("handed-1").has_value());
+}
+
+TEST_F(SenderTest, ASenderThreadOutlastsAFailedClaimAndSaysWhichChannel) {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  log::SetSink([&](absl::string_view line) {
+    std::lock_guard<std::mutex> lock(mu);
+    lines.emplace_back(line);
+  });
+  const std::string id = store_.AddDelivery("acme", Email("a"));
+  store_.Fail("ClaimDeliveries", absl::UnavailableError("the database restarts"), 2);
+  std::thread thread([&] { sender_.Run(kEmail); });
+  // The fake clock's pauses take no time: the third claim sends it.
+  while (store_.delivery(id)->row.status != kSent) std::this_thread::yield();
+  queue_.Close();
+  thread.join();
+  log::SetSink(nullptr);
+  EXPECT_GE(store_.calls("ClaimDeliveries"), 3);
+  std::lock_guard<std::mutex> lock(mu);
+  int warned = 0;
+  for (const std::string& line : lines) {
+    if (line.find("claiming deliveries failed; retrying") == std::string::npos) continue;
+    ++warned;
+    EXPECT_NE(line.find(R"("channel":"email")"), std::string::npos) << line;
+  }
+  EXPECT_EQ(warned, 2);
 }
 
 }  // namespace
