@@ -15,6 +15,7 @@
 #include "server/store/pg/pg_company_store.h"
 #include "server/store/pg/pg_delivery_store.h"
 #include "server/store/pg/pool.h"
+#include "tests/support/delivery_values.h"
 #include "tests/support/test_database.h"
 
 namespace notify::pg {
@@ -23,14 +24,7 @@ namespace {
 using ::notify::testing::TestDatabase;
 
 namespace v1 = notifications::v1;
-constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
-constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
-constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
-constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
-constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
-constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
-constexpr v1::EventStatus kProcessed = v1::EVENT_STATUS_PROCESSED;
-constexpr v1::EventStatus kFailed = v1::EVENT_STATUS_FAILED;
+using namespace ::notify::testing::delivery_values;  // NOLINT: kSms, kSent, ...
 
 class DeliveryStorePgTest : public ::testing::Test {
  protected:

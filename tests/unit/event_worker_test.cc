@@ -14,20 +14,13 @@
 #include "tests/fakes/fake_company_store.h"
 #include "tests/fakes/fake_delivery_store.h"
 #include "tests/fakes/fake_dispatcher.h"
+#include "tests/support/delivery_values.h"
 
 namespace notify::delivery {
 namespace {
 
 namespace v1 = notifications::v1;
-constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
-constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
-constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
-constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
-constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
-constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
-constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
-constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
-constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+using namespace ::notify::testing::delivery_values;  // NOLINT: kEmail, kSent, ...
 
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;

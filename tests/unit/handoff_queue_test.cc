@@ -7,20 +7,13 @@
 
 #include "gtest/gtest.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/support/delivery_values.h"
 
 namespace notify::delivery {
 namespace {
 
 namespace v1 = notifications::v1;
-constexpr v1::NotificationType kEmail = v1::NOTIFICATION_TYPE_EMAIL;
-constexpr v1::NotificationType kSms = v1::NOTIFICATION_TYPE_SMS;
-constexpr v1::NotificationType kPush = v1::NOTIFICATION_TYPE_PUSH;
-constexpr v1::LogStatus kPending = v1::LOG_STATUS_PENDING;
-constexpr v1::LogStatus kSent = v1::LOG_STATUS_SENT;
-constexpr v1::LogStatus kRetrying = v1::LOG_STATUS_RETRYING;
-constexpr v1::LogStatus kDead = v1::LOG_STATUS_DEAD;
-constexpr v1::LogStatus kSkipped = v1::LOG_STATUS_SKIPPED;
-constexpr v1::LogStatus kDeferred = v1::LOG_STATUS_DEFERRED;
+using namespace ::notify::testing::delivery_values;  // NOLINT: kEmail, kSent, ...
 
 Handed Offer(v1::NotificationType channel, const std::string& id, NewDelivery* row) {
   Handed h{DeliveryJob{}, nullptr, row};
@@ -96,8 +89,10 @@ TEST_F(HandoffQueueTest, AwaitEndsWhenSendersFinishEveryEntry) {
     retrying.status = kRetrying;
     queue.Finish(sms, retrying, due, /*written=*/false);
   });
-  // Far off: only the senders end this wait.
-  queue.Await(batch, clock_.Now() + absl::Hours(1));
+  // Far off: only the senders end this wait (measured on the real clock, which the wait runs on).
+  const absl::Time started = absl::Now();
+  queue.Await(batch, clock_.Now() + absl::Seconds(60));
+  EXPECT_LT(absl::Now() - started, absl::Seconds(30)) << "the senders did not end the wait";
   sender.join();
   ASSERT_TRUE(batch.entries()[0].outcome.has_value());
   EXPECT_EQ(batch.entries()[0].outcome->status, kSent);
@@ -143,13 +138,17 @@ TEST_F(HandoffQueueTest, AwaitTakesBackWhatNoSenderStartedAndWaitsForWhatIsInFli
 }
 
 TEST_F(HandoffQueueTest, CloseEndsAWorkersWaitAndTheSendersForGood) {
-  HandoffQueue queue(10, absl::Hours(1), &clock_);
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);
   queue.Open();
   HandoffBatch batch;
   std::vector<Handed> offers;
   offers.push_back(Offer(kEmail, "a", &rows_[0]));
   queue.Hand(batch, std::move(offers));
-  std::thread worker([&] { queue.Await(batch, clock_.Now() + absl::Hours(1)); });
+  const absl::Time started = absl::Now();
+  std::thread worker([&] {
+    queue.Await(batch, clock_.Now() + absl::Seconds(60));
+    EXPECT_LT(absl::Now() - started, absl::Seconds(30)) << "Close did not end the wait";
+  });
   uint64_t seen = 0;
   // The hand-over woke it already; it waits again until the queue closes.
   std::thread sender([&] {
@@ -164,12 +163,14 @@ TEST_F(HandoffQueueTest, CloseEndsAWorkersWaitAndTheSendersForGood) {
 }
 
 TEST_F(HandoffQueueTest, HandingOverWakesAWaitingSender) {
-  HandoffQueue queue(10, absl::Hours(1), &clock_);  // Woken, not timed out.
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);  // Woken, not timed out.
   queue.Open();
   uint64_t seen = 0;
   std::atomic<bool> woken{false};
+  const absl::Time started = absl::Now();
   std::thread sender([&] {
     EXPECT_TRUE(queue.Wait(seen));
+    EXPECT_LT(absl::Now() - started, absl::Seconds(30)) << "timed out, not woken";
     woken = true;
   });
   HandoffBatch batch;
@@ -194,7 +195,7 @@ TEST_F(HandoffQueueTest, EachChannelLooksInTheDatabaseOncePerPollInterval) {
 }
 
 TEST_F(HandoffQueueTest, AClaimDueIsTakenByOneSender) {
-  HandoffQueue queue(10, absl::Hours(1), &clock_);
+  HandoffQueue queue(10, absl::Seconds(60), &clock_);
   queue.Open();
   EXPECT_FALSE(queue.TakeClaimDue(kEmail));
   queue.ClaimDue({kEmail}, /*wake=*/false);
@@ -204,9 +205,15 @@ TEST_F(HandoffQueueTest, AClaimDueIsTakenByOneSender) {
   queue.CallInClaimer(kSms);
   EXPECT_TRUE(queue.TakeClaimDue(kSms));
 
-  // With `wake`, a waiting sender is woken (its wait would last an hour otherwise).
+  // With `wake`, a waiting sender is woken (its wait would last a minute otherwise). The calls
+  // above woke it already: it sees those first.
   uint64_t seen = 0;
-  std::thread sender([&] { EXPECT_TRUE(queue.Wait(seen)); });
+  EXPECT_TRUE(queue.Wait(seen));
+  const absl::Time started = absl::Now();
+  std::thread sender([&] {
+    EXPECT_TRUE(queue.Wait(seen));
+    EXPECT_LT(absl::Now() - started, absl::Seconds(30)) << "timed out, not woken";
+  });
   queue.ClaimDue({kPush}, /*wake=*/true);
   sender.join();
   EXPECT_TRUE(queue.TakeClaimDue(kPush));
