@@ -40,9 +40,10 @@ grpc::Status AdminServiceImpl::GetCompany(grpc::ServerContext* context,
   absl::StatusOr<Caller> caller = authorizer_->Admin(AuthorizationOf(context));
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   // From the directory: the authorization just read it, so the cheapest call costs no query.
-  absl::StatusOr<CompanyRecord> company = deps_.directory->Get(caller->company);
+  absl::StatusOr<std::shared_ptr<const CompanyRecord>> company =
+      deps_.directory->Find(caller->company);
   if (!company.ok()) return ToGrpcStatus(company.status());
-  ToAdminProto(*company, *deps_.box, response->mutable_company());
+  ToAdminProto(**company, *deps_.box, response->mutable_company());
   return grpc::Status::OK;
 }
 

@@ -10,16 +10,19 @@ CompanyDirectory::CompanyDirectory(CompanyStore* store, const SecretBox* box, co
                                    absl::Duration ttl)
     : store_(store), box_(box), clock_(clock), ttl_(ttl) {}
 
-absl::StatusOr<CompanyDirectory::Entry> CompanyDirectory::Lookup(absl::string_view company) {
+absl::StatusOr<std::shared_ptr<const CompanyDirectory::Entry>> CompanyDirectory::Lookup(
+    absl::string_view company) {
+  const absl::Time now = clock_->Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = entries_.find(std::string(company));
-        it != entries_.end() && it->second.expires > clock_->Now()) {
+        it != entries_.end() && it->second->expires > now) {
       return it->second;
     }
   }
   absl::StatusOr<CompanyRecord> record = store_->Get(company);
-  Entry entry;
+  auto made = std::make_shared<Entry>();
+  Entry& entry = *made;
   if (record.ok()) {
     entry.active = record->active;
     entry.record = std::make_shared<const CompanyRecord>(*record);
@@ -37,34 +40,41 @@ absl::StatusOr<CompanyDirectory::Entry> CompanyDirectory::Lookup(absl::string_vi
     return record.status();
   }
   entry.expires = clock_->Now() + ttl_;
+  std::shared_ptr<const Entry> shared = std::move(made);
   std::lock_guard<std::mutex> lock(mu_);
   // A crude bound: a directory this large means many companies; start over rather than grow.
   if (entries_.size() > 100000) entries_.clear();
-  entries_[std::string(company)] = entry;
-  return entry;
+  entries_[std::string(company)] = shared;
+  return shared;
 }
 
 absl::StatusOr<bool> CompanyDirectory::IsActive(absl::string_view company) {
-  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
-  return entry.active;
+  NOTIFY_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> entry, Lookup(company));
+  return entry->active;
 }
 
-absl::StatusOr<CompanyRecord> CompanyDirectory::Get(absl::string_view company) {
-  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
-  if (entry.record == nullptr) {
+absl::StatusOr<std::shared_ptr<const CompanyRecord>> CompanyDirectory::Find(
+    absl::string_view company) {
+  NOTIFY_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> entry, Lookup(company));
+  if (entry->record == nullptr) {
     return WithReason(absl::NotFoundError(absl::StrCat("Unknown company \"", company, "\".")),
                       "COMPANY_INACTIVE");
   }
-  return *entry.record;
+  return entry->record;
+}
+
+absl::StatusOr<CompanyRecord> CompanyDirectory::Get(absl::string_view company) {
+  NOTIFY_ASSIGN_OR_RETURN(std::shared_ptr<const CompanyRecord> record, Find(company));
+  return *record;
 }
 
 absl::Status CompanyDirectory::CheckWebhookSecret(absl::string_view company,
                                                   absl::string_view secret) {
-  NOTIFY_ASSIGN_OR_RETURN(Entry entry, Lookup(company));
+  NOTIFY_ASSIGN_OR_RETURN(std::shared_ptr<const Entry> entry, Lookup(company));
   // Hash first, so that the comparison's time depends on nothing the caller controls.
   const std::string given = Sha256(secret);
-  const bool matches = !entry.secret_hash.empty() && ConstantTimeEquals(given, entry.secret_hash);
-  if (!entry.active || !matches) {
+  const bool matches = !entry->secret_hash.empty() && ConstantTimeEquals(given, entry->secret_hash);
+  if (!entry->active || !matches) {
     return WithReason(absl::UnauthenticatedError(
                           "The webhook secret is missing or wrong, or the company is not active."),
                       "WEBHOOK_SECRET_INVALID");

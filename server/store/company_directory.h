@@ -34,6 +34,8 @@ class CompanyDirectory {
   // The company as stored, as of at most `ttl` ago (at once after Forget() on this replica).
   // NotFound for an unknown company, Unavailable when the database is down.
   absl::StatusOr<CompanyRecord> Get(absl::string_view company);
+  // The same, shared rather than copied (the record never changes; a newer one replaces it).
+  absl::StatusOr<std::shared_ptr<const CompanyRecord>> Find(absl::string_view company);
 
   // OK when `company` is active and `secret` is its webhook secret (compared in constant time);
   // Unauthenticated (reason WEBHOOK_SECRET_INVALID) otherwise, whatever the cause; Unavailable when
@@ -53,14 +55,15 @@ class CompanyDirectory {
     std::shared_ptr<const CompanyRecord> record;  // Null for an unknown company.
     absl::Time expires;
   };
-  absl::StatusOr<Entry> Lookup(absl::string_view company);
+  // Shared, so that a lookup copies no string: the calls on every request look up twice.
+  absl::StatusOr<std::shared_ptr<const Entry>> Lookup(absl::string_view company);
 
   CompanyStore* const store_;
   const SecretBox* const box_;
   const Clock* const clock_;
   const absl::Duration ttl_;
   std::mutex mu_;
-  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace notify

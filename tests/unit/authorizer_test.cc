@@ -104,6 +104,23 @@ TEST_F(AuthorizerTest, TheCompanysStateIsRememberedUntilForgotten) {
   EXPECT_TRUE(authorizer_.User("Token user").ok()) << "the ttl passed";
 }
 
+TEST_F(AuthorizerTest, TheDirectorySharesOneRecordUntilANewerReplacesIt) {
+  absl::StatusOr<std::shared_ptr<const CompanyRecord>> first = directory_.Find("acme");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)->id, "acme");
+  EXPECT_EQ(directory_.Find("acme")->get(), first->get()) << "shared, not read again";
+  EXPECT_EQ(directory_.Get("acme")->id, "acme");
+  CompanyRecord acme = *store_.Get("acme");
+  acme.name = "Acme Renamed";
+  store_.Put(acme);
+  directory_.Forget("acme");
+  absl::StatusOr<std::shared_ptr<const CompanyRecord>> second = directory_.Find("acme");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*second)->name, "Acme Renamed");
+  EXPECT_EQ((*first)->name, "") << "a record handed out never changes";
+  EXPECT_EQ(directory_.Find("nobody").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(AuthorizerTest, WebhookSecretsMustMatchAnActiveCompany) {
   EXPECT_TRUE(directory_.CheckWebhookSecret("acme", "acme-secret").ok());
   for (const auto& [company, secret] :
