@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/common/enum_names.h"
+#include "server/common/json.h"
 #include "server/common/status.h"
 #include "server/core/expression.h"
 #include "server/core/notification_rules.h"
@@ -23,22 +24,16 @@ constexpr int kDevicePage = 100;
 // Most devices one message goes to.
 constexpr int kMaxDevices = 50;
 
-std::string Text(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // The event's own user: `data.user` (an object or an id); for user.* events without one, the
 // resource itself.
 std::pair<std::string, json> EventUser(absl::string_view event_name, const json& data) {
   if (!data.is_object()) return {"", nullptr};
   if (auto it = data.find("user"); it != data.end()) {
-    if (it->is_object()) return {Text(*it, "id"), *it};
+    if (it->is_object()) return {StringField(*it, "id"), *it};
     if (it->is_string()) return {it->get<std::string>(), nullptr};
   }
-  if (absl::StartsWith(event_name, "user.") && !Text(data, "id").empty()) {
-    return {Text(data, "id"), data};
+  if (absl::StartsWith(event_name, "user.") && !StringField(data, "id").empty()) {
+    return {StringField(data, "id"), data};
   }
   return {"", nullptr};
 }
@@ -48,7 +43,7 @@ std::pair<std::string, json> EventUser(absl::string_view event_name, const json&
 std::string EventEmail(absl::string_view event_name, const json& data) {
   if (event_name == "user.email.verify" || event_name == "email.create" ||
       event_name == "email.update") {
-    return Text(data, "email");
+    return StringField(data, "email");
   }
   return "";
 }
@@ -56,7 +51,7 @@ std::string EventEmail(absl::string_view event_name, const json& data) {
 std::string EventMobile(absl::string_view event_name, const json& data) {
   if (event_name == "user.mobile.verify" || event_name == "mfa.sms.verify" ||
       event_name == "mobile.create" || event_name == "mobile.update") {
-    return Text(data, "mobile");
+    return StringField(data, "mobile");
   }
   return "";
 }
@@ -228,7 +223,7 @@ class EventPlanner::Run {
           skip(d, id, absl::StrCat("user ", id, " is not a user of the company on the platform"));
           continue;
         }
-        address = Text(**user, field);
+        address = StringField(**user, field);
       }
       d.recipient = address;
       if (address.empty()) {
@@ -248,8 +243,8 @@ class EventPlanner::Run {
   // Null when the platform does not know the user.
   absl::StatusOr<const json*> User(const std::string& id, const char* field) {
     auto it = users_.find(id);
-    if (it != users_.end() &&
-        (it->second.is_null() || !Text(it->second, field).empty() || looked_up_.count(id) > 0)) {
+    if (it != users_.end() && (it->second.is_null() || !StringField(it->second, field).empty() ||
+                               looked_up_.count(id) > 0)) {
       return it->second.is_null() ? nullptr : &it->second;
     }
     if (company_.platform_token.empty()) {

@@ -5,18 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/enum_names.h"
+#include "server/common/json.h"
 #include "server/common/log.h"
 
 namespace notify::delivery {
 namespace {
 
 using json = nlohmann::json;
-
-std::string Text(const json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 SendResult Fail(SendOutcome outcome, std::string detail) {
   SendResult r;
@@ -67,19 +62,21 @@ absl::StatusOr<std::shared_ptr<const Channels::Providers>> Channels::CompanyProv
       secrets = json::parse(*opened, nullptr, false);
     }
     if (record.type == "smtp") {
-      providers->smtp = SmtpSettings{Text(settings, "url"), Text(settings, "username"),
-                                     Text(secrets, "password")};
+      providers->smtp =
+          SmtpSettings{StringField(settings, "url"), StringField(settings, "username"),
+                       StringField(secrets, "password")};
     } else if (record.type == "sendgrid") {
-      providers->sendgrid = SendGridSettings{defaults_.sendgrid.url, Text(secrets, "api_key"),
-                                             Text(settings, "from_email")};
+      providers->sendgrid =
+          SendGridSettings{defaults_.sendgrid.url, StringField(secrets, "api_key"),
+                           StringField(settings, "from_email")};
     } else if (record.type == "twilio") {
       providers->twilio =
-          TwilioSettings{defaults_.twilio.url, Text(settings, "account_sid"),
-                         Text(secrets, "auth_token"), Text(settings, "from_number")};
+          TwilioSettings{defaults_.twilio.url, StringField(settings, "account_sid"),
+                         StringField(secrets, "auth_token"), StringField(settings, "from_number")};
     } else if (record.type == "fcm") {
-      providers->fcm =
-          FcmSettings{defaults_.fcm.url, defaults_.fcm.token_url, Text(settings, "project_id"),
-                      Text(secrets, "service_account_json")};
+      providers->fcm = FcmSettings{defaults_.fcm.url, defaults_.fcm.token_url,
+                                   StringField(settings, "project_id"),
+                                   StringField(secrets, "service_account_json")};
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
