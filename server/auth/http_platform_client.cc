@@ -7,7 +7,6 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/common/http_client.h"
@@ -20,14 +19,11 @@ namespace {
 
 constexpr absl::string_view kPlatformUnavailable = "PLATFORM_UNAVAILABLE";
 
-// Retry-After as the platform sends it: delta-seconds only (an HTTP-date is not read).
-std::optional<absl::Duration> RetryAfterSeconds(const std::map<std::string, std::string>& headers) {
+// The wait the platform's Retry-After asks for, read as every HTTP peer's is (ParseRetryAfter).
+std::optional<absl::Duration> RetryAfter(const std::map<std::string, std::string>& headers) {
   auto it = headers.find("retry-after");
-  int64_t seconds = 0;
-  if (it == headers.end() || !absl::SimpleAtoi(it->second, &seconds) || seconds < 0) {
-    return std::nullopt;
-  }
-  return absl::Seconds(seconds);
+  if (it == headers.end()) return std::nullopt;
+  return ParseRetryAfter(it->second, absl::Now());
 }
 
 // One attempt's request, without its timeouts. The token travels in the Authorization header only.
@@ -107,7 +103,7 @@ absl::StatusOr<HttpPlatformClient::Answer> HttpPlatformClient::Send(const std::s
       last_error = absl::StrCat("HTTP ", reply.status);
       retry = true;
     } else {
-      return Answer{reply.status, std::move(reply.body), RetryAfterSeconds(reply.headers)};
+      return Answer{reply.status, std::move(reply.body), RetryAfter(reply.headers)};
     }
     if (!retry || attempt >= options_.retries) break;
     // Full jitter: a random wait up to backoff * 2^attempt.
