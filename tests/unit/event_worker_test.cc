@@ -6,14 +6,10 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "prometheus/registry.h"
-#include "server/common/crypto.h"
 #include "server/common/enum_names.h"
 #include "server/delivery/sender.h"
-#include "tests/fakes/fake_clock.h"
-#include "tests/fakes/fake_company_store.h"
+#include "tests/fakes/delivery_fakes.h"
 #include "tests/fakes/fake_delivery_store.h"
-#include "tests/fakes/fake_dispatcher.h"
 #include "tests/support/delivery_values.h"
 
 namespace notify::delivery {
@@ -22,6 +18,7 @@ namespace {
 namespace v1 = notifications::v1;
 using namespace ::notify::testing::delivery_values;  // NOLINT: kEmail, kSent, ...
 
+using ::notify::testing::DeliveryFakes;
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;
 using ::notify::testing::FakeDispatcher;
@@ -56,20 +53,9 @@ class FakePlanner final : public MessagePlanner {
 
 class EventWorkerTest : public ::testing::Test {
  protected:
-  EventWorkerTest()
-      : box_(*SecretBox::FromHex(std::string(64, 'c'))),
-        directory_(&companies_, &box_, &clock_, absl::Minutes(1)),
-        store_(&clock_),
-        metrics_(registry_),
-        queue_(/*limit=*/2, absl::Milliseconds(500), &clock_),
-        random_(11) {
-    for (const char* id : {"acme", "globex"}) {
-      CompanyRecord company;
-      company.id = id;
-      company.active = std::string(id) == "acme";
-      company.sealed_webhook_secret = box_.Seal("secret", WebhookSecretContext(id));
-      companies_.Put(company);
-    }
+  EventWorkerTest() : fakes_(11), queue_(/*limit=*/2, absl::Milliseconds(500), &clock_) {
+    fakes_.AddCompany("acme", /*active=*/true);
+    fakes_.AddCompany("globex", /*active=*/false);
   }
 
   EventWorker Worker(absl::Duration lease = absl::Seconds(60)) {
@@ -118,17 +104,16 @@ class EventWorkerTest : public ::testing::Test {
     return out;
   }
 
-  FakeClock clock_;
-  FakeCompanyStore companies_;
-  SecretBox box_;
-  CompanyDirectory directory_;
-  FakeDeliveryStore store_;
+  DeliveryFakes fakes_;
+  FakeClock& clock_ = fakes_.clock;
+  FakeCompanyStore& companies_ = fakes_.companies;
+  CompanyDirectory& directory_ = fakes_.directory;
+  FakeDeliveryStore& store_ = fakes_.store;
+  FakeDispatcher& providers_ = fakes_.providers;
+  DeliveryMetrics& metrics_ = fakes_.metrics;
+  SharedRandom& random_ = fakes_.random;
   FakePlanner planner_;
-  FakeDispatcher providers_;
-  prometheus::Registry registry_;
-  DeliveryMetrics metrics_;
   HandoffQueue queue_;
-  SharedRandom random_;
   std::unique_ptr<Sender> sender_;
   std::thread sender_thread_;
 };

@@ -7,13 +7,9 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "prometheus/registry.h"
-#include "server/common/crypto.h"
 #include "server/common/log.h"
-#include "tests/fakes/fake_clock.h"
-#include "tests/fakes/fake_company_store.h"
+#include "tests/fakes/delivery_fakes.h"
 #include "tests/fakes/fake_delivery_store.h"
-#include "tests/fakes/fake_dispatcher.h"
 #include "tests/support/delivery_values.h"
 
 namespace notify::delivery {
@@ -22,6 +18,7 @@ namespace {
 namespace v1 = notifications::v1;
 using namespace ::notify::testing::delivery_values;  // NOLINT: kEmail, kSent, ...
 
+using ::notify::testing::DeliveryFakes;
 using ::notify::testing::FakeCompanyStore;
 using ::notify::testing::FakeDeliveryStore;
 using ::notify::testing::FakeDispatcher;
@@ -37,19 +34,11 @@ SendResult Answer(SendOutcome outcome, int status, std::string detail = "") {
 class SenderTest : public ::testing::Test {
  protected:
   SenderTest()
-      : box_(*SecretBox::FromHex(std::string(64, 'b'))),
-        directory_(&companies_, &box_, &clock_, absl::Minutes(1)),
-        store_(&clock_),
-        metrics_(registry_),
+      : fakes_(7),
         queue_(100, absl::Milliseconds(500), &clock_),
-        random_(7),
         sender_(Options(), &store_, &directory_, &providers_, &queue_, &metrics_, &clock_,
                 &random_) {
-    CompanyRecord acme;
-    acme.id = "acme";
-    acme.active = true;
-    acme.sealed_webhook_secret = box_.Seal("secret", WebhookSecretContext("acme"));
-    companies_.Put(acme);
+    fakes_.AddCompany("acme", /*active=*/true);
     queue_.Open();
   }
 
@@ -87,16 +76,15 @@ class SenderTest : public ::testing::Test {
     return DeliveryJob{static_cast<const DeliveryMessage&>(d), "acme", id};
   }
 
-  FakeClock clock_;
-  FakeCompanyStore companies_;
-  SecretBox box_;
-  CompanyDirectory directory_;
-  FakeDeliveryStore store_;
-  FakeDispatcher providers_;
-  prometheus::Registry registry_;
-  DeliveryMetrics metrics_;
+  DeliveryFakes fakes_;
+  FakeClock& clock_ = fakes_.clock;
+  FakeCompanyStore& companies_ = fakes_.companies;
+  CompanyDirectory& directory_ = fakes_.directory;
+  FakeDeliveryStore& store_ = fakes_.store;
+  FakeDispatcher& providers_ = fakes_.providers;
+  DeliveryMetrics& metrics_ = fakes_.metrics;
+  SharedRandom& random_ = fakes_.random;
   HandoffQueue queue_;
-  SharedRandom random_;
   Sender sender_;
 };
 
