@@ -9,6 +9,8 @@ PACKAGES=(
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libjemalloc-dev
   prometheus-cpp-dev
   postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd curl
+  # The reference engines the template conformance tests render against (tests/templates/).
+  python3-django ruby ruby-liquid
   # The Go client, built offline from Debian's Go modules. Name protobuf 1.5 explicitly: apt would
   # otherwise pick the 1.3 one, and the first RPC would panic.
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev
