@@ -23,7 +23,7 @@
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
 #include "server/core/rate_limiter.h"
-#include "server/core/template.h"
+#include "server/core/template/template.h"
 #include "server/delivery/channels.h"
 #include "server/delivery/engine.h"
 #include "server/store/pg/pg_company_store.h"

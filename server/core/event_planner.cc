@@ -10,8 +10,8 @@
 #include "server/common/enum_names.h"
 #include "server/common/json.h"
 #include "server/common/status.h"
-#include "server/core/expression.h"
 #include "server/core/notification_rules.h"
+#include "server/core/template/expression.h"
 
 namespace notify {
 namespace {
@@ -378,7 +378,9 @@ absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company
 
 ExpressionResult EventPlanner::Evaluate(const v1::Notification& n, const json& context) {
   if (absl::StripAsciiWhitespace(n.expression()).empty()) return {true, ""};
-  absl::StatusOr<bool> holds = EvaluateExpression(n.expression(), context);
+  absl::StatusOr<Expression> expression = Expression::Parse(n.expression());
+  absl::StatusOr<bool> holds =
+      expression.ok() ? expression->Evaluate(context) : expression.status();
   if (!holds.ok()) return {false, std::string(holds.status().message())};
   return {*holds, ""};
 }

@@ -16,7 +16,7 @@
 #include "notifications/v1/resources.pb.h"
 #include "server/auth/platform_client.h"
 #include "server/core/company_context.h"
-#include "server/core/template.h"
+#include "server/core/template/template.h"
 #include "server/store/delivery_store.h"
 #include "server/store/inbox_store.h"
 #include "server/store/layout_store.h"

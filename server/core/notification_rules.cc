@@ -10,6 +10,8 @@
 #include "server/common/crypto.h"
 #include "server/common/status.h"
 #include "server/core/ingest.h"
+#include "server/core/template/expression.h"
+#include "server/core/template/template.h"
 
 namespace notify {
 namespace {
@@ -109,10 +111,18 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
       {"from_email", &n.from_email()}};
   for (const auto& [field, text] : fields)
     NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
-  if (absl::Status s = templates.Check(n.expression()); !s.ok()) {
+  if (absl::Status s = templates.CheckExpression(n.expression()); !s.ok()) {
     return InvalidField("expression", s.message(), "EXPRESSION_INVALID");
   }
   return absl::OkStatus();
+}
+
+absl::Status EngineTemplateChecker::Check(absl::string_view text) const {
+  return Template::Parse(text).status();
+}
+
+absl::Status EngineTemplateChecker::CheckExpression(absl::string_view text) const {
+  return Expression::Parse(text).status();
 }
 
 absl::Status ValidateLayout(const v1::Layout& layout, const TemplateChecker& templates) {

@@ -8,12 +8,20 @@
 
 namespace notify {
 
-// Checks a template's syntax before it is saved. InvalidArgument whose message starts with
-// "line L, column C: " when it does not parse. Implementations are thread-safe.
+// Checks templates and expressions before they are saved. InvalidArgument whose message starts
+// with "line L, column C: " when one does not parse. Implementations are thread-safe.
 class TemplateChecker {
  public:
   virtual ~TemplateChecker() = default;
   virtual absl::Status Check(absl::string_view text) const = 0;
+  virtual absl::Status CheckExpression(absl::string_view text) const = 0;
+};
+
+// Checks with the template engine (server/core/template/), in Django's dialect.
+class EngineTemplateChecker final : public TemplateChecker {
+ public:
+  absl::Status Check(absl::string_view text) const override;
+  absl::Status CheckExpression(absl::string_view text) const override;
 };
 
 // InvalidArgument naming the field at fault (reason INVALID_FIELD, or TEMPLATE_INVALID for a

@@ -25,7 +25,7 @@ TEST_F(DeliveryE2eTest, AWebhookBecomesAMimeEmailWithBothParts) {
   n.set_subject(
       "Deposit of {{ amount|money:currency.divisibility }} {{ currency.code }} \xe2\x9c\x93");
   n.set_text_message(
-      "Hi {{ user.first_name|default:\"there\" }}, {{ amount | money: currency.divisibility }} "
+      "Hi {{ user.first_name|default:\"there\" }}, {{ amount|money:currency.divisibility }} "
       "arrived on {{ created|timestamp|date:\"D d M Y\" }}.");
   n.set_html_message(
       "<p>Hi <b>{{ user.first_name }}</b> & welcome to {{ context.company.name }}</p>"
@@ -270,8 +270,8 @@ TEST_F(DeliveryE2eTest, ExpressionsDecideAndTheirFailuresAreShownOnTheEvent) {
     Stack::AsAdmin(context);
     v1::UpdateNotificationRequest request;
     request.mutable_notification()->set_id(broken.id());
-    // Renders to " > 5" for an event without `missing`: it cannot be evaluated.
-    request.mutable_notification()->set_expression("{{ missing }} > 5");
+    // Django cannot evaluate a filter whose argument names no variable.
+    request.mutable_notification()->set_expression("{{ amount|add:missing }} > 5");
     request.mutable_update_mask()->add_paths("expression");
     v1::UpdateNotificationResponse response;
     grpc::Status status = stack_->admin().UpdateNotification(&context, request, &response);

@@ -78,9 +78,9 @@ test('every type of notification, created, listed with filters and pages, change
     made[type] = created.data;
   }
   const broken = await rejects(admin.adminNotificationsCreate({
-    body: { type: 'email', name: 'Broken', event: 'user.create', subject: 'x', text_message: 'Hi {{ name' },
+    body: { type: 'email', name: 'Broken', event: 'user.create', subject: 'x', text_message: 'Hi {{ name|nosuchfilter }}' },
   }), 400);
-  assert.match(broken.data.text_message[0], /line 1, column 4/);
+  assert.match(broken.data.text_message[0], /line 1, column 12: unknown filter 'nosuchfilter'/);
   const missing = await rejects(admin.adminNotificationsCreate({ body: { type: 'sms' } }), 400);
   assert.deepEqual(missing.data.name, ['This field is required.']);
 

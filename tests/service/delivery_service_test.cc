@@ -119,7 +119,7 @@ TEST_F(DeliveryServiceTest, PreviewOfASavedNotificationWrapsItInItsLayout) {
 TEST_F(DeliveryServiceTest, PreviewReportsExpressionAndTemplateFailures) {
   v1::PreviewNotificationRequest request;
   *request.mutable_notification() = Email();
-  request.mutable_notification()->set_expression("{{ missing }} > 1");
+  request.mutable_notification()->set_expression("{{ amount|add:missing }} > 1");
   v1::PreviewNotificationResponse response;
   ASSERT_TRUE(Preview(request, &response).ok());
   EXPECT_FALSE(response.fires());

@@ -39,7 +39,7 @@ TEST_F(LayoutsServiceTest, CrudWithValidationAndMasks) {
   EXPECT_EQ(created.id().size(), 36u);
 
   v1::Layout broken = Branded("Broken");
-  broken.set_html_message("<p>{{ content </p>");
+  broken.set_html_message("<p>{% if content %}</p>");
   grpc::Status invalid = CreateLayout(broken);
   EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(DetailsOf(invalid).field, "html_message");

@@ -107,7 +107,7 @@ TEST_F(NotificationsServiceTest, ValidationNamesTheField) {
       {[](v1::Notification& n) { n.set_to_email("not-an-address"); }, "to_email", "INVALID_FIELD"},
       {[](v1::Notification& n) { n.set_to_mobile("0821234567"); }, "to_mobile", "INVALID_FIELD"},
       {[](v1::Notification& n) { n.set_to_user("bob"); }, "to_user", "INVALID_FIELD"},
-      {[](v1::Notification& n) { n.set_subject("Hi {{ user.name"); }, "subject",
+      {[](v1::Notification& n) { n.set_subject("Hi {{ user.name|nosuchfilter }}"); }, "subject",
        "TEMPLATE_INVALID"},
       {[](v1::Notification& n) { n.set_text_message("{% if x %}never closed"); }, "text_message",
        "TEMPLATE_INVALID"},

@@ -56,6 +56,8 @@ TEST(ReadmeTest, EveryErrorReasonTheProgramsGiveIsInTheProto) {
          std::filesystem::recursive_directory_iterator(std::string(NOTIFY_SOURCE_DIR) + dir)) {
       const std::string ext = entry.path().extension().string();
       if (ext != ".cc" && ext != ".h") continue;
+      // Django's date filter takes the names of Django's settings (DATE_FORMAT...) as formats.
+      if (entry.path().filename() == "django_filters.cc") continue;
       const std::string text = ReadFile(entry.path().string());
       for (std::sregex_iterator it(text.begin(), text.end(), literal), end; it != end; ++it) {
         const std::string word = (*it)[1].str();

@@ -5,7 +5,6 @@
 
 #include "gtest/gtest.h"
 #include "server/core/notification_rules.h"
-#include "server/core/template.h"
 
 namespace notify {
 namespace {

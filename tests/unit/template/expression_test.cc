@@ -1,4 +1,4 @@
-#include "server/core/expression.h"
+#include "server/core/template/expression.h"
 
 #include <string>
 
@@ -20,14 +20,21 @@ json Context() {
       "tx_type":"credit","original_transaction":{"status":"Pending"},"tags":["a","b"]})");
 }
 
+absl::StatusOr<bool> Evaluate(const std::string& expression, const json& context,
+                              TemplateSyntax syntax = TemplateSyntax::kDjango) {
+  absl::StatusOr<Expression> parsed = Expression::Parse(expression, syntax);
+  if (!parsed.ok()) return parsed.status();
+  return parsed->Evaluate(context);
+}
+
 bool Eval(const std::string& expression) {
-  absl::StatusOr<bool> result = EvaluateExpression(expression, Context());
+  absl::StatusOr<bool> result = Evaluate(expression, Context());
   EXPECT_TRUE(result.ok()) << expression << ": " << result.status();
   return result.value_or(false);
 }
 
 absl::Status Error(const std::string& expression) {
-  return EvaluateExpression(expression, Context()).status();
+  return Evaluate(expression, Context()).status();
 }
 
 TEST(ExpressionTest, PlatformExamples) {
@@ -41,7 +48,7 @@ TEST(ExpressionTest, PlatformExamples) {
 TEST(ExpressionTest, EmptyIsTrue) {
   EXPECT_TRUE(Eval(""));
   EXPECT_TRUE(Eval("  \n\t "));
-  EXPECT_TRUE(Eval("{{ missing }}"));
+  EXPECT_FALSE(Eval("{{ missing }}"));  // None is false.
 }
 
 TEST(ExpressionTest, Literals) {
@@ -76,17 +83,40 @@ TEST(ExpressionTest, GreaterOrEqualHoldsForEqualValues) {
   EXPECT_FALSE(Eval("2 > 2"));
 }
 
-TEST(ExpressionTest, NumbersAndStringsCompareAsTextForEquality) {
-  EXPECT_TRUE(Eval("{{ amount }} == '10000'"));
-  EXPECT_FALSE(Eval("10 == '10.0'"));
+TEST(ExpressionTest, ValuesKeepTheirTypes) {
+  // A bare {{ }} is the value itself; a quoted one is its text. Python's == never equates a
+  // number with a string.
+  EXPECT_FALSE(Eval("{{ amount }} == '10000'"));
+  EXPECT_TRUE(Eval("'{{ amount }}' == '10000'"));
+  EXPECT_TRUE(Eval("{{ amount }} == 10000"));
+  EXPECT_FALSE(Eval("10 == '10'"));
   EXPECT_TRUE(Eval("10 != 'ten'"));
+  EXPECT_TRUE(Eval("{{ currency.divisibility }} == 2.0"));
 }
 
-TEST(ExpressionTest, OrderingANumberAndAStringIsAnError) {
-  const absl::Status status = Error("{{ amount }} < 'x'");
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 7: "));
-  EXPECT_THAT(std::string(status.message()), HasSubstr("compares two numbers or two strings"));
+TEST(ExpressionTest, OrderingANumberAndAStringIsFalse) {
+  // As in Django's if tag: Python cannot order them, so the comparison does not hold.
+  EXPECT_FALSE(Eval("{{ amount }} < 'x'"));
+  EXPECT_FALSE(Eval("{{ amount }} >= 'x'"));
+}
+
+TEST(ExpressionTest, ValuesAreNeverReadAsSyntax) {
+  const json context = json::parse(R"({"name":"x' == 'x","other":"O'Brien","op":"1 or 1"})");
+  EXPECT_EQ(Evaluate("'{{ name }}' == 'y'", context).value(), false);
+  EXPECT_EQ(Evaluate("'{{ other }}' == \"O'Brien\"", context).value(), true);
+  EXPECT_EQ(Evaluate("'{{ other }}' != ''", context).value(), true);
+  EXPECT_EQ(Evaluate("{{ op }} == 1", context).value(), false);
+  EXPECT_EQ(Evaluate("'Mr {{ other }}' == \"Mr O'Brien\"", context).value(), true);
+}
+
+TEST(ExpressionTest, LiquidDialect) {
+  // Liquid's truth: 0 and "" are true; filters in Liquid's spelling.
+  EXPECT_EQ(Evaluate("{{ amount | minus: 10000 }}", Context(), TemplateSyntax::kLiquid).value(),
+            true);
+  EXPECT_EQ(Evaluate("'{{ status | downcase }}' == 'complete'", Context(), TemplateSyntax::kLiquid)
+                .value(),
+            true);
+  EXPECT_EQ(Evaluate("{{ tags }} contains 'b'", Context(), TemplateSyntax::kLiquid).value(), true);
 }
 
 TEST(ExpressionTest, In) {
@@ -96,8 +126,10 @@ TEST(ExpressionTest, In) {
   EXPECT_TRUE(Eval("'b' in {{ tags }}"));
   EXPECT_FALSE(Eval("'c' in {{ tags }}"));
   EXPECT_TRUE(Eval("2 in [1, 2, 3]"));
-  EXPECT_TRUE(Eval("100 in '1000'"));
-  EXPECT_EQ(Error("'a' in 5").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Eval("'100' in '1000'"));
+  // Python cannot look for a number in a string, nor in a number: not in either.
+  EXPECT_FALSE(Eval("100 in '1000'"));
+  EXPECT_FALSE(Eval("'a' in 5"));
 }
 
 TEST(ExpressionTest, BooleanOperatorsAndPrecedence) {
@@ -117,29 +149,33 @@ TEST(ExpressionTest, WordsNeedBoundaries) {
 TEST(ExpressionTest, ParseErrorsSayWhere) {
   absl::Status status = Error("'a' == ");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 8: expected a value"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 8: expected a value"));
 
   status = Error("'{{ status }}' = 'x'");
   EXPECT_THAT(std::string(status.message()),
-              StartsWith("column 12: unexpected text after the expression"));
+              StartsWith("line 1, column 16: unexpected text after the expression"));
 
   status = Error("('a' == 'a'");
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 12: expected ')'"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 12: expected ')'"));
 
   status = Error("'unterminated");
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 1: unterminated string"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 1: unterminated string"));
 
   status = Error("status == 'x'");
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 1: unexpected 'status'"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 1: unexpected 'status'"));
 
   status = Error("1.2.3 > 1");
-  EXPECT_THAT(std::string(status.message()), StartsWith("column 1: bad number"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 1: bad number"));
 }
 
-TEST(ExpressionTest, TemplateErrorsPassThrough) {
-  const absl::Status status = Error("{{ status ");
+TEST(ExpressionTest, TemplateErrorsSayWhere) {
+  absl::Status status = Error("{{ status ");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 1: unclosed '{{'"));
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 1: '{{' is never closed"));
+  status = Error("'{{ status|nosuchfilter }}' == 'x'");
+  EXPECT_THAT(std::string(status.message()), HasSubstr("unknown filter 'nosuchfilter'"));
+  status = Error("{{ status|nosuchfilter }} == 'x'");
+  EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 11: unknown filter"));
 }
 
 TEST(ExpressionTest, DeepNestingIsAnErrorNotACrash) {
@@ -150,9 +186,13 @@ TEST(ExpressionTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_TRUE(Eval(nots + "true"));
 }
 
-TEST(ExpressionTest, UsesTemplateTags) {
-  EXPECT_TRUE(Eval("{% if amount > 5 %}true{% else %}false{% endif %}"));
+TEST(ExpressionTest, FiltersWorkTagsDoNot) {
   EXPECT_TRUE(Eval("'{{ status | lower }}' == 'complete'"));
+  EXPECT_TRUE(Eval("{{ amount|add:1 }} == 10001"));
+  EXPECT_THAT(std::string(Error("{% if amount > 5 %}true{% endif %}").message()),
+              HasSubstr("tags ({% %}) have no place in an expression"));
+  EXPECT_THAT(std::string(Error("'{% if x %}y{% endif %}' == 'y'").message()),
+              HasSubstr("tags ({% %}) have no place in an expression"));
 }
 
 }  // namespace

@@ -1,0 +1,83 @@
+// Templates in two dialects on one engine: Django's template language (the default, as the
+// platform's official extension renders) and Shopify's Liquid 5, each rendering as the real engine
+// does; tests/templates/ proves it case by case against real Django and real Liquid.
+//
+// Where we choose to differ from the real engines:
+//  * Unknown filters and tags that need files, tag libraries or translations (Django's include,
+//    extends, load, url, trans...; Liquid's include and render) are parse errors that say so;
+//    Liquid itself would ignore an unknown filter.
+//  * A render that fails (a Liquid filter error, a Django filter argument that names nothing, a
+//    budget exceeded) fails as a whole with a clear error; Liquid would print "Liquid error" inline
+//    and Django would show its context in the exception.
+//  * JSON objects keep their keys sorted; both engines would keep the document's order.
+//  * Liquid outputs in an HTML part (`html_escape`) are escaped unless already safe (a layout's
+//    content, a capture rendered escaped, the result of escape or newline_to_br); real Liquid never
+//    escapes. Django's autoescaping is Django's own.
+//  * Every render has a budget (see budget.h); the real engines have none.
+#ifndef NOTIFY_SERVER_CORE_TEMPLATE_TEMPLATE_H_
+#define NOTIFY_SERVER_CORE_TEMPLATE_TEMPLATE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+#include "server/common/clock.h"
+#include "server/core/template/budget.h"
+#include "server/core/template/value.h"
+
+namespace notify {
+
+using TemplateSyntax = tmpl::Syntax;
+
+// The largest template text accepted, in bytes.
+inline constexpr std::size_t kMaxTemplateBytes = 64 * 1024;
+
+struct RenderOptions {
+  // An HTML part: Django autoescapes (as its Engine does by default); Liquid escapes outputs (see
+  // above). Text parts (subjects, SMS, push) leave text as it is.
+  bool html_escape = false;
+  tmpl::Limits limits;
+  // Top-level variables bound to text that is already safe HTML (a layout's `content`): never
+  // escaped, and they hide a context member of the same name.
+  std::map<std::string, std::string> safe_values;
+  // Where the deadline and `now` come from; nullptr means the real clock.
+  const Clock* clock = nullptr;
+};
+
+namespace tmpl {
+struct Tree;
+}  // namespace tmpl
+
+// A parsed template. Cheap to copy (the tree is shared and immutable); Render is const and
+// thread-safe.
+class Template {
+ public:
+  // InvalidArgument whose message starts with "line L, column C: " (1-based) when `text` does not
+  // parse in `syntax`, or is longer than kMaxTemplateBytes.
+  static absl::StatusOr<Template> Parse(absl::string_view text,
+                                        TemplateSyntax syntax = TemplateSyntax::kDjango);
+
+  // Renders over `context` (usually an object), which is referenced, never copied.
+  // ResourceExhausted when the budget runs out; InvalidArgument ("line L, column C: ...") when a
+  // filter or tag fails.
+  absl::StatusOr<std::string> Render(const nlohmann::json& context,
+                                     const RenderOptions& options = {}) const;
+
+  TemplateSyntax syntax() const;
+
+ private:
+  explicit Template(std::shared_ptr<const tmpl::Tree> tree) : tree_(std::move(tree)) {}
+
+  std::shared_ptr<const tmpl::Tree> tree_;
+};
+
+// "django" / "liquid"; and back (nullopt for anything else).
+absl::string_view SyntaxName(TemplateSyntax syntax);
+std::optional<TemplateSyntax> SyntaxFromName(absl::string_view name);
+
+}  // namespace notify
+
+#endif  // NOTIFY_SERVER_CORE_TEMPLATE_TEMPLATE_H_
