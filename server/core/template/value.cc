@@ -382,10 +382,14 @@ std::string Inspect(const Value& v, Syntax syntax) {
       return python ? PythonRepr(v.string_value()) : RubyInspect(v.string_value());
     case Value::Kind::kTime:
       if (python) {
-        return absl::StrCat(
-            "datetime.datetime(",
-            absl::FormatTime("%Y, %-m, %-d, %-H, %-M", v.time_value(), absl::UTCTimeZone()),
-            ", tzinfo=<UTC>)");
+        // Python's repr leaves out trailing zero seconds and microseconds.
+        const absl::TimeZone::CivilInfo c = absl::UTCTimeZone().At(v.time_value());
+        const std::int64_t micros = absl::ToInt64Microseconds(c.subsecond);
+        std::string out = absl::StrCat("datetime.datetime(", c.cs.year(), ", ", c.cs.month(), ", ",
+                                       c.cs.day(), ", ", c.cs.hour(), ", ", c.cs.minute());
+        if (c.cs.second() != 0 || micros != 0) absl::StrAppend(&out, ", ", c.cs.second());
+        if (micros != 0) absl::StrAppend(&out, ", ", micros);
+        return absl::StrCat(out, ", tzinfo=<UTC>)");
       }
       return PrintTime(v.time_value(), syntax);
     case Value::Kind::kArray:
