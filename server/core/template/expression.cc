@@ -36,6 +36,7 @@ class ExpressionParser {
     NOTIFY_ASSIGN_OR_RETURN(Condition condition, Or(0));
     SkipSpace();
     if (pos_ < text_.size()) return Error(pos_, "unexpected text after the expression");
+    NOTIFY_RETURN_IF_ERROR(tmpl::CheckConditionSize(condition, lines_.At(0)));
     return condition;
   }
 

@@ -319,9 +319,29 @@ class DjangoIfParser {
 
 }  // namespace
 
+absl::Status CheckConditionSize(const Condition& condition, Position pos) {
+  constexpr int kMaxOperators = 256;
+  // Counted with a stack of its own: the tree may be as deep as it is long.
+  std::vector<const Condition*> pending = {&condition};
+  int operators = 0;
+  while (!pending.empty()) {
+    const Condition* c = pending.back();
+    pending.pop_back();
+    if (c->op != Condition::Op::kValue && c->op != Condition::Op::kText &&
+        ++operators > kMaxOperators) {
+      return ErrorAt(pos,
+                     absl::StrCat("a condition may join at most ", kMaxOperators, " operators"));
+    }
+    for (const Condition& operand : c->operands) pending.push_back(&operand);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Condition> ParseDjangoCondition(const std::vector<Bit>& bits, Position tag_pos,
                                                const LineMap& lines) {
-  return DjangoIfParser(bits, tag_pos, lines).Parse();
+  NOTIFY_ASSIGN_OR_RETURN(Condition condition, DjangoIfParser(bits, tag_pos, lines).Parse());
+  NOTIFY_RETURN_IF_ERROR(CheckConditionSize(condition, tag_pos));
+  return condition;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -616,6 +636,9 @@ absl::StatusOr<Condition> LiquidParser::ParseCondition() {
     } else {
       break;
     }
+  }
+  if (joins.size() > 256) {
+    return ErrorAt(parts.front().pos, "a condition may join at most 256 operators");
   }
   Condition result = std::move(parts.back());
   for (std::size_t k = joins.size(); k-- > 0;) {

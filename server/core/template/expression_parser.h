@@ -34,6 +34,11 @@ absl::StatusOr<FilterExpr> ParseDjangoFilterExpr(absl::string_view text, std::si
 absl::StatusOr<Condition> ParseDjangoCondition(const std::vector<Bit>& bits, Position tag_pos,
                                                const LineMap& lines);
 
+// InvalidArgument at `pos` when `condition` joins more than 256 operators: every parser of
+// conditions calls it, so that evaluating one (which recurses through the tree) stays shallow
+// whatever the template.
+absl::Status CheckConditionSize(const Condition& condition, Position pos);
+
 // Liquid's strict parser over one markup.
 class LiquidParser {
  public:

@@ -14,7 +14,8 @@ namespace notify::tmpl {
 
 namespace {
 
-constexpr int kMaxNesting = 256;
+// Below the render's default depth (budget.h), so that what parses renders.
+constexpr int kMaxNesting = 60;
 
 bool IsWhitespace(absl::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return absl::ascii_isspace(c); });
@@ -77,7 +78,7 @@ absl::Status Parser::SkipPast(absl::string_view end, const TagStart& opener) {
 
 absl::StatusOr<Parser::Body> Parser::Parse(std::initializer_list<absl::string_view> ends,
                                            const TagStart* opener, bool ignore_unknown) {
-  if (depth_ >= kMaxNesting) {
+  if (depth_ > kMaxNesting) {
     return ErrorAt(opener->pos, absl::StrCat("blocks nested more than ", kMaxNesting, " deep"));
   }
   ++depth_;

@@ -178,6 +178,13 @@ TEST(ExpressionTest, TemplateErrorsSayWhere) {
   EXPECT_THAT(std::string(status.message()), StartsWith("line 1, column 11: unknown filter"));
 }
 
+TEST(ExpressionTest, LongChainsAreRefused) {
+  std::string chain = "true";
+  for (int i = 0; i < 300; ++i) chain += " and true";
+  EXPECT_THAT(std::string(Error(chain).message()),
+              HasSubstr("a condition may join at most 256 operators"));
+}
+
 TEST(ExpressionTest, DeepNestingIsAnErrorNotACrash) {
   std::string deep(10000, '(');
   EXPECT_EQ(Error(deep + "1").code(), absl::StatusCode::kInvalidArgument);

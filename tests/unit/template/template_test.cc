@@ -158,17 +158,40 @@ TEST(TemplateTest, HtmlEscaping) {
 
 TEST(TemplateTest, NestingPastTheParserLimitIsAnError) {
   std::string deep;
-  for (int i = 0; i < 300; ++i) deep += "{% if a %}";
-  EXPECT_THAT(Render(kDjango, deep), HasSubstr("nested more than 256 deep"));
+  for (int i = 0; i < 61; ++i) deep += "{% if a %}";
+  EXPECT_THAT(Render(kDjango, deep), HasSubstr("nested more than 60 deep"));
+}
+
+TEST(TemplateTest, WhatParsesRendersWithTheDefaultLimits) {
+  std::string deep;
+  for (int i = 0; i < 60; ++i) deep += "{% if a %}";
+  deep += "x";
+  for (int i = 0; i < 60; ++i) deep += "{% endif %}";
+  EXPECT_EQ(Render(kDjango, deep, json::parse(R"({"a":true})")), "x");
+}
+
+TEST(TemplateTest, LongConditionsAreRefused) {
+  // A long chain would be evaluated by recursion as deep as it is long.
+  std::string chain = "a";
+  for (int i = 0; i < 300; ++i) chain += " and a";
+  EXPECT_THAT(Render(kDjango, "{% if " + chain + " %}y{% endif %}"),
+              HasSubstr("a condition may join at most 256 operators"));
+  EXPECT_THAT(Render(kLiquid, "{% if " + chain + " %}y{% endif %}"),
+              HasSubstr("a condition may join at most 256 operators"));
+  std::string fine = "a";
+  for (int i = 0; i < 200; ++i) fine += " and a";
+  EXPECT_EQ(Render(kLiquid, "{% if " + fine + " %}y{% endif %}", json::parse(R"({"a":1})")), "y");
 }
 
 TEST(TemplateTest, RenderDepthIsBounded) {
   std::string deep;
-  for (int i = 0; i < 70; ++i) deep += "{% if a %}";
+  for (int i = 0; i < 20; ++i) deep += "{% if a %}";
   deep += "x";
-  for (int i = 0; i < 70; ++i) deep += "{% endif %}";
-  EXPECT_THAT(Render(kDjango, deep, json::parse(R"({"a":true})")),
-              HasSubstr("RESOURCE_EXHAUSTED: template blocks nested more than 64 deep"));
+  for (int i = 0; i < 20; ++i) deep += "{% endif %}";
+  RenderOptions options;
+  options.limits.max_depth = 10;
+  EXPECT_THAT(Render(kDjango, deep, json::parse(R"({"a":true})"), options),
+              HasSubstr("RESOURCE_EXHAUSTED: template blocks nested more than 10 deep"));
 }
 
 TEST(TemplateTest, TemplatesHaveASizeLimit) {
