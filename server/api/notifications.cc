@@ -34,6 +34,7 @@ absl::Status FillFromTemplate(v1::Notification* n) {
   if (n->template_().empty()) return absl::OkStatus();
   const v1::Notification& from = FindReadyMadeTemplate(n->template_())->notification();
   if (n->type() == v1::NOTIFICATION_TYPE_UNSPECIFIED) n->set_type(from.type());
+  if (n->syntax() == v1::TEMPLATE_SYNTAX_UNSPECIFIED) n->set_syntax(from.syntax());
   const auto fill = [](std::string* to, const std::string& value) {
     if (to->empty()) *to = value;
   };

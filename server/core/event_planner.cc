@@ -60,10 +60,10 @@ absl::Status Annotate(const absl::Status& status, absl::string_view part) {
   return absl::Status(status.code(), absl::StrCat(part, ": ", status.message()));
 }
 
-absl::StatusOr<std::string> RenderText(absl::string_view text, const json& context,
-                                       RenderOptions options) {
+absl::StatusOr<std::string> RenderText(absl::string_view text, v1::TemplateSyntax syntax,
+                                       const json& context, const RenderOptions& options) {
   if (text.empty()) return std::string();
-  NOTIFY_ASSIGN_OR_RETURN(Template t, Template::Parse(text));
+  NOTIFY_ASSIGN_OR_RETURN(Template t, Template::Parse(text, EngineSyntax(syntax)));
   return t.Render(context, options);
 }
 
@@ -132,7 +132,7 @@ class EventPlanner::Run {
 
     // Fixed addresses: the message goes there, to no user of the event.
     if (user_ids == nullptr && type == v1::NOTIFICATION_TYPE_EMAIL && !n.to_email().empty()) {
-      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_email()));
+      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n, n.to_email()));
       NewDelivery d = base;
       d.recipient = to;
       if (IsEmailAddress(to)) {
@@ -143,7 +143,7 @@ class EventPlanner::Run {
       return absl::OkStatus();
     }
     if (user_ids == nullptr && type == v1::NOTIFICATION_TYPE_SMS && !n.to_mobile().empty()) {
-      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n.to_mobile()));
+      NOTIFY_ASSIGN_OR_RETURN(std::string to, Fixed(n, n.to_mobile()));
       NewDelivery d = base;
       d.recipient = to;
       if (IsE164Number(to)) {
@@ -160,7 +160,7 @@ class EventPlanner::Run {
     if (user_ids != nullptr) {
       ids = *user_ids;
     } else if (!n.to_user().empty()) {
-      NOTIFY_ASSIGN_OR_RETURN(std::string id, Fixed(n.to_user()));
+      NOTIFY_ASSIGN_OR_RETURN(std::string id, Fixed(n, n.to_user()));
       ids.push_back(id);
     } else {
       auto [id, user] = EventUser(event_name_, data_);
@@ -297,9 +297,10 @@ class EventPlanner::Run {
     return absl::OkStatus();
   }
 
-  // A fixed recipient field, rendered (it may be a template such as {{ user.email }}).
-  absl::StatusOr<std::string> Fixed(absl::string_view text) {
-    absl::StatusOr<std::string> rendered = RenderText(text, context_, planner_.options_.render);
+  // A fixed recipient field of `n`, rendered (it may be a template such as {{ user.email }}).
+  absl::StatusOr<std::string> Fixed(const v1::Notification& n, absl::string_view text) {
+    absl::StatusOr<std::string> rendered =
+        RenderText(text, n.syntax(), context_, planner_.options_.render);
     if (!rendered.ok()) return std::string();  // Planned as skipped: not an address.
     return std::string(absl::StripAsciiWhitespace(*rendered));
   }
@@ -354,12 +355,12 @@ absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company
 
   auto part = [&](absl::string_view name, const std::string& body, const std::string& wrapper,
                   const RenderOptions& options) -> absl::StatusOr<std::string> {
-    absl::StatusOr<std::string> content = RenderText(body, context, options);
+    absl::StatusOr<std::string> content = RenderText(body, n.syntax(), context, options);
     if (!content.ok()) return Annotate(content.status(), name);
     if (wrapper.empty() || content->empty()) return content;
     RenderOptions wrapped = options;
     wrapped.safe_values["content"] = *content;
-    absl::StatusOr<std::string> out = RenderText(wrapper, context, wrapped);
+    absl::StatusOr<std::string> out = RenderText(wrapper, layout.syntax(), context, wrapped);
     if (!out.ok()) return Annotate(out.status(), absl::StrCat("layout ", name));
     return out;
   };
@@ -378,7 +379,8 @@ absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company
 
 ExpressionResult EventPlanner::Evaluate(const v1::Notification& n, const json& context) {
   if (absl::StripAsciiWhitespace(n.expression()).empty()) return {true, ""};
-  absl::StatusOr<Expression> expression = Expression::Parse(n.expression());
+  absl::StatusOr<Expression> expression =
+      Expression::Parse(n.expression(), EngineSyntax(n.syntax()));
   absl::StatusOr<bool> holds =
       expression.ok() ? expression->Evaluate(context) : expression.status();
   if (!holds.ok()) return {false, std::string(holds.status().message())};

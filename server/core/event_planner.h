@@ -74,13 +74,15 @@ class EventPlanner final : public MessagePlanner {
   // The template context of an event: its data's members, plus context.company.
   static nlohmann::json Context(const CompanyContext& company, const nlohmann::json& data);
 
-  // Renders every part of `notification` over `context`, each inside the notification's layout.
+  // Renders every part of `notification` over `context` in its syntax, each inside the
+  // notification's layout (in the layout's syntax).
   // InvalidArgument or ResourceExhausted (with the part's name) when a template fails;
   // Unavailable when the layout cannot be read.
   absl::StatusOr<RenderedParts> Render(const CompanyContext& company,
                                        const notifications::v1::Notification& notification,
                                        const nlohmann::json& context) const;
 
+  // Whether the notification's expression holds over `context`, in the notification's syntax.
   static ExpressionResult Evaluate(const notifications::v1::Notification& notification,
                                    const nlohmann::json& context);
 

@@ -24,14 +24,27 @@ bool IsTemplate(absl::string_view text) {
   return absl::StrContains(text, "{{") || absl::StrContains(text, "{%");
 }
 
-absl::Status CheckTemplate(const TemplateChecker& templates, absl::string_view field,
-                           absl::string_view text) {
-  absl::Status status = templates.Check(text);
+absl::Status CheckTemplate(const TemplateChecker& templates, TemplateSyntax syntax,
+                           absl::string_view field, absl::string_view text) {
+  absl::Status status = templates.Check(text, syntax);
   if (status.ok()) return status;
   return InvalidField(field, status.message(), "TEMPLATE_INVALID");
 }
 
+absl::Status CheckSyntax(v1::TemplateSyntax syntax) {
+  if (v1::TemplateSyntax_IsValid(syntax)) return absl::OkStatus();
+  return InvalidField("syntax", "the syntax is django or liquid");
+}
+
 }  // namespace
+
+TemplateSyntax EngineSyntax(v1::TemplateSyntax syntax) {
+  return syntax == v1::TEMPLATE_SYNTAX_LIQUID ? TemplateSyntax::kLiquid : TemplateSyntax::kDjango;
+}
+
+v1::TemplateSyntax NamedSyntax(v1::TemplateSyntax syntax) {
+  return syntax == v1::TEMPLATE_SYNTAX_UNSPECIFIED ? v1::TEMPLATE_SYNTAX_DJANGO : syntax;
+}
 
 bool IsEmailAddress(absl::string_view text) {
   const size_t at = text.find('@');
@@ -60,6 +73,7 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
     return InvalidField("type", "a type is required: EMAIL, SMS, PUSH or SYSTEM");
   }
   if (Blank(n.name())) return InvalidField("name", "a name is required");
+  NOTIFY_RETURN_IF_ERROR(CheckSyntax(n.syntax()));
   if (Blank(n.event()))
     return InvalidField("event", "an event is required, such as transaction.create");
   if (!IsKnownEvent(n.event())) {
@@ -109,31 +123,35 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
       {"push_message", &n.push_message()}, {"to_email", &n.to_email()},
       {"to_mobile", &n.to_mobile()},       {"to_user", &n.to_user()},
       {"from_email", &n.from_email()}};
+  const TemplateSyntax syntax = EngineSyntax(n.syntax());
   for (const auto& [field, text] : fields)
-    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
-  if (absl::Status s = templates.CheckExpression(n.expression()); !s.ok()) {
+    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, syntax, field, *text));
+  if (absl::Status s = templates.CheckExpression(n.expression(), syntax); !s.ok()) {
     return InvalidField("expression", s.message(), "EXPRESSION_INVALID");
   }
   return absl::OkStatus();
 }
 
-absl::Status EngineTemplateChecker::Check(absl::string_view text) const {
-  return Template::Parse(text).status();
+absl::Status EngineTemplateChecker::Check(absl::string_view text, TemplateSyntax syntax) const {
+  return Template::Parse(text, syntax).status();
 }
 
-absl::Status EngineTemplateChecker::CheckExpression(absl::string_view text) const {
-  return Expression::Parse(text).status();
+absl::Status EngineTemplateChecker::CheckExpression(absl::string_view text,
+                                                    TemplateSyntax syntax) const {
+  return Expression::Parse(text, syntax).status();
 }
 
 absl::Status ValidateLayout(const v1::Layout& layout, const TemplateChecker& templates) {
   if (Blank(layout.name())) return InvalidField("name", "a name is required");
+  NOTIFY_RETURN_IF_ERROR(CheckSyntax(layout.syntax()));
+  const TemplateSyntax syntax = EngineSyntax(layout.syntax());
   const std::vector<std::pair<const char*, const std::string*>> fields = {
       {"html_message", &layout.html_message()},
       {"text_message", &layout.text_message()},
       {"sms_message", &layout.sms_message()},
       {"push_message", &layout.push_message()}};
   for (const auto& [field, text] : fields)
-    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, field, *text));
+    NOTIFY_RETURN_IF_ERROR(CheckTemplate(templates, syntax, field, *text));
   return absl::OkStatus();
 }
 

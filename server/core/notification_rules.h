@@ -5,34 +5,42 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "notifications/v1/resources.pb.h"
+#include "server/core/template/template.h"
 
 namespace notify {
 
-// Checks templates and expressions before they are saved. InvalidArgument whose message starts
-// with "line L, column C: " when one does not parse. Implementations are thread-safe.
+// The engine's dialect of a notification's or layout's `syntax`: UNSPECIFIED is Django's.
+TemplateSyntax EngineSyntax(notifications::v1::TemplateSyntax syntax);
+
+// `syntax` as answers show it: UNSPECIFIED becomes DJANGO.
+notifications::v1::TemplateSyntax NamedSyntax(notifications::v1::TemplateSyntax syntax);
+
+// Checks templates and expressions, in a dialect, before they are saved. InvalidArgument whose
+// message starts with "line L, column C: " when one does not parse. Implementations are
+// thread-safe.
 class TemplateChecker {
  public:
   virtual ~TemplateChecker() = default;
-  virtual absl::Status Check(absl::string_view text) const = 0;
-  virtual absl::Status CheckExpression(absl::string_view text) const = 0;
+  virtual absl::Status Check(absl::string_view text, TemplateSyntax syntax) const = 0;
+  virtual absl::Status CheckExpression(absl::string_view text, TemplateSyntax syntax) const = 0;
 };
 
-// Checks with the template engine (server/core/template/), in Django's dialect.
+// Checks with the template engine (server/core/template/).
 class EngineTemplateChecker final : public TemplateChecker {
  public:
-  absl::Status Check(absl::string_view text) const override;
-  absl::Status CheckExpression(absl::string_view text) const override;
+  absl::Status Check(absl::string_view text, TemplateSyntax syntax) const override;
+  absl::Status CheckExpression(absl::string_view text, TemplateSyntax syntax) const override;
 };
 
 // InvalidArgument naming the field at fault (reason INVALID_FIELD, or TEMPLATE_INVALID for a
 // template that does not parse): a type and a name are required; the event must be one the platform
 // sends; an email needs a subject and a text or html message, an SMS an sms_message, a push a
 // push_message, an in-app message a subject or text_message; fixed addresses, numbers and users are
-// well-formed (unless they are templates); every template parses.
+// well-formed (unless they are templates); every template parses in the notification's syntax.
 absl::Status ValidateNotification(const notifications::v1::Notification& notification,
                                   const TemplateChecker& templates);
 
-// A layout needs a name, and its templates must parse.
+// A layout needs a name, and its templates must parse in its syntax.
 absl::Status ValidateLayout(const notifications::v1::Layout& layout,
                             const TemplateChecker& templates);
 

@@ -137,6 +137,69 @@ TEST_F(DeliveryServiceTest, PreviewReportsExpressionAndTemplateFailures) {
       << "neither a notification nor an id";
 }
 
+TEST_F(DeliveryServiceTest, ALiquidNotificationIsSavedCheckedAndRenderedAsLiquid) {
+  v1::CreateLayoutRequest layout_request;
+  layout_request.mutable_layout()->set_name("Django wrapper");
+  layout_request.mutable_layout()->set_text_message(
+      "{{ content }}\n-- {{ context.company.name|upper }}");
+  v1::CreateLayoutResponse layout;
+  ASSERT_TRUE(admin_->CreateLayout(As(kAdmin).get(), layout_request, &layout).ok());
+  EXPECT_EQ(layout.layout().syntax(), v1::TEMPLATE_SYNTAX_DJANGO) << "the default, named";
+
+  v1::Notification n = Email();
+  n.set_syntax(v1::TEMPLATE_SYNTAX_LIQUID);
+  n.set_subject("Welcome, {{ first_name | upcase }}");
+  n.set_text_message(
+      "Hi {{ first_name | append: '!' }}{% if first_name == 'Ann' %} Hello Ann.{% endif %}");
+  n.set_html_message("<p>{{ first_name }}</p>");
+  n.set_expression("'{{ first_name | downcase }}' == 'ann'");
+  n.set_layout(layout.layout().id());
+  const v1::Notification saved = Create(n);
+  EXPECT_EQ(saved.syntax(), v1::TEMPLATE_SYNTAX_LIQUID);
+
+  v1::PreviewNotificationRequest request;
+  request.set_id(saved.id());
+  *request.mutable_data() = Data("Ann");
+  v1::PreviewNotificationResponse response;
+  grpc::Status status = Preview(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.subject(), "Welcome, ANN");
+  EXPECT_EQ(response.text_message(), "Hi Ann! Hello Ann.\n-- ACME WALLET")
+      << "the notification in Liquid, its layout in Django";
+  EXPECT_TRUE(response.fires()) << response.expression_error();
+
+  // Django's spelling does not parse as Liquid, and the reverse: each is checked in its own.
+  v1::Notification django_in_liquid = n;
+  django_in_liquid.set_text_message("{% firstof first_name \"there\" %}");
+  v1::CreateNotificationRequest create;
+  *create.mutable_notification() = django_in_liquid;
+  v1::CreateNotificationResponse created;
+  status = admin_->CreateNotification(As(kAdmin).get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).reason, "TEMPLATE_INVALID");
+  EXPECT_THAT(status.error_message(), HasSubstr("text_message"));
+  create.mutable_notification()->set_syntax(v1::TEMPLATE_SYNTAX_DJANGO);
+  create.mutable_notification()->set_expression("");
+  status = admin_->CreateNotification(As(kAdmin).get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << "{{ first_name | upcase }} names no Django filter";
+
+  create.mutable_notification()->set_syntax(static_cast<v1::TemplateSyntax>(7));
+  status = admin_->CreateNotification(As(kAdmin).get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("syntax"));
+
+  // A change of syntax is checked against the templates it keeps.
+  v1::UpdateNotificationRequest update;
+  update.mutable_notification()->set_id(saved.id());
+  update.mutable_notification()->set_syntax(v1::TEMPLATE_SYNTAX_DJANGO);
+  update.mutable_update_mask()->add_paths("syntax");
+  v1::UpdateNotificationResponse updated;
+  status = admin_->UpdateNotification(As(kAdmin).get(), update, &updated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).reason, "TEMPLATE_INVALID");
+}
+
 TEST_F(DeliveryServiceTest, AnotherCompanysNotificationIsNotFound) {
   const v1::Notification saved = Create(Email());
   v1::PreviewNotificationRequest preview;

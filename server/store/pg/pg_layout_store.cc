@@ -17,7 +17,7 @@ namespace v1 = notifications::v1;
 constexpr const char* kColumns =
     "id::text, name, description, html_message, text_message, sms_message, push_message,"
     " (extract(epoch FROM created) * 1000000)::bigint,"
-    " (extract(epoch FROM updated) * 1000000)::bigint, type";
+    " (extract(epoch FROM updated) * 1000000)::bigint, type, syntax";
 
 v1::Layout FromRow(const pqxx::row& row) {
   v1::Layout l;
@@ -32,6 +32,8 @@ v1::Layout FromRow(const pqxx::row& row) {
   SetTimestamp(row[8], l.mutable_updated());
   l.set_type(FromShortName<v1::NotificationType>(row[9].as<std::string>())
                  .value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED));
+  l.set_syntax(FromShortName<v1::TemplateSyntax>(row[10].as<std::string>())
+                   .value_or(v1::TEMPLATE_SYNTAX_DJANGO));
   return l;
 }
 
@@ -53,11 +55,12 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Create(absl::string_view company, v1::
     pqxx::work tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("INSERT INTO layouts (company_id, id, name, description, html_message,"
-                     " text_message, sms_message, push_message, type)"
-                     " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
+                     " text_message, sms_message, push_message, type, syntax)"
+                     " VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
                      kColumns),
         std::string(company), TimeOrderedUuid(clock_->Now()), l.name(), l.description(),
-        l.html_message(), l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()));
+        l.html_message(), l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()),
+        SyntaxColumn(l));
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
@@ -120,11 +123,13 @@ absl::StatusOr<v1::Layout> PgLayoutStore::Update(
         return tx.exec_params(
             absl::StrCat("UPDATE layouts SET name = $3, description = $4, html_message = $5,"
                          " text_message = $6, sms_message = $7, push_message = $8, type = $9,"
-                         " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid"
+                         " syntax = $10, updated = clock_timestamp()"
+                         " WHERE company_id = $1 AND id = $2::uuid"
                          " RETURNING ",
                          kColumns),
             std::string(company), std::string(id), l.name(), l.description(), l.html_message(),
-            l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()));
+            l.text_message(), l.sms_message(), l.push_message(), ShortName(l.type()),
+            SyntaxColumn(l));
       });
 }
 

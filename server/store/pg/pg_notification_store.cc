@@ -20,14 +20,14 @@ constexpr const char* kColumns =
     " n.html_message, n.sms_message, n.push_message, n.enabled, n.preference_enabled, n.to_email,"
     " n.to_mobile, n.to_user, n.from_email, n.expression, coalesce(n.layout_id::text, ''),"
     " (extract(epoch FROM n.created) * 1000000)::bigint,"
-    " (extract(epoch FROM n.updated) * 1000000)::bigint, n.template, n.system_enabled,"
+    " (extract(epoch FROM n.updated) * 1000000)::bigint, n.template, n.system_enabled, n.syntax,"
     // The layout's summary, as JSON: [name, description, created, updated] (microseconds).
     " (SELECT json_build_array(l.name, l.description,"
     "   (extract(epoch FROM l.created) * 1000000)::bigint,"
     "   (extract(epoch FROM l.updated) * 1000000)::bigint)::text"
     "  FROM layouts l WHERE l.company_id = n.company_id AND l.id = n.layout_id)";
 // The columns above; a query may add its own after them.
-constexpr int kColumnCount = 23;
+constexpr int kColumnCount = 24;
 
 v1::Notification FromRow(const pqxx::row& row) {
   v1::Notification n;
@@ -54,8 +54,10 @@ v1::Notification FromRow(const pqxx::row& row) {
   SetTimestamp(row[19], n.mutable_updated());
   n.set_template_(row[20].as<std::string>());
   n.set_system_enabled(row[21].as<bool>());
-  if (!row[22].is_null()) {
-    const nlohmann::json layout = nlohmann::json::parse(row[22].as<std::string>(), nullptr, false);
+  n.set_syntax(FromShortName<v1::TemplateSyntax>(row[22].as<std::string>())
+                   .value_or(v1::TEMPLATE_SYNTAX_DJANGO));
+  if (!row[23].is_null()) {
+    const nlohmann::json layout = nlohmann::json::parse(row[23].as<std::string>(), nullptr, false);
     if (layout.is_array() && layout.size() == 4) {
       v1::LayoutSummary* summary = n.mutable_layout_summary();
       summary->set_id(n.layout());
@@ -139,8 +141,9 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
             "INSERT INTO notifications AS n (company_id, id, type, name, description, event,"
             " subject, text_message, html_message, sms_message, push_message, enabled,"
             " preference_enabled, to_email, to_mobile, to_user, from_email, expression, layout_id,"
-            " request_id, template, system_enabled) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7, $8,"
-            " $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::uuid, $20, $21, $22)"
+            " request_id, template, system_enabled, syntax) VALUES ($1, $2::uuid, $3, $4, $5, $6,"
+            " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19::uuid, $20, $21, $22,"
+            " $23)"
             " RETURNING ",
             kColumns),
         std::string(company), TimeOrderedUuid(clock_->Now()), ShortName(n.type()), n.name(),
@@ -148,7 +151,7 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Create(absl::string_view c
         n.sms_message(), n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(),
         n.to_mobile(), n.to_user(), n.from_email(), n.expression(), LayoutParam(n),
         request_id.empty() ? std::nullopt : std::optional<std::string>(request_id), n.template_(),
-        n.system_enabled());
+        n.system_enabled(), SyntaxColumn(n));
     tx.commit();
     created = FromRow(rows[0]);
     return absl::OkStatus();
@@ -234,14 +237,14 @@ absl::StatusOr<v1::Notification> PgNotificationStore::Update(
                 " subject = $7, text_message = $8, html_message = $9, sms_message = $10,"
                 " push_message = $11, enabled = $12, preference_enabled = $13, to_email = $14,"
                 " to_mobile = $15, to_user = $16, from_email = $17, expression = $18,"
-                " layout_id = $19::uuid, template = $20, system_enabled = $21,"
+                " layout_id = $19::uuid, template = $20, system_enabled = $21, syntax = $22,"
                 " updated = clock_timestamp() WHERE company_id = $1 AND id = $2::uuid RETURNING ",
                 kColumns),
             std::string(company), std::string(id), ShortName(n.type()), n.name(), n.description(),
             n.event(), n.subject(), n.text_message(), n.html_message(), n.sms_message(),
             n.push_message(), n.enabled(), n.preference_enabled(), n.to_email(), n.to_mobile(),
             n.to_user(), n.from_email(), n.expression(), LayoutParam(n), n.template_(),
-            n.system_enabled());
+            n.system_enabled(), SyntaxColumn(n));
       },
       [&](pqxx::work& tx, const v1::Notification& n) { return CheckLayout(tx, company, n); });
 }

@@ -15,7 +15,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "notifications/v1/resources.pb.h"
 #include "server/common/crypto.h"
+#include "server/common/enum_names.h"
 #include "server/common/status.h"
 #include "server/store/pg/pool.h"
 
@@ -25,6 +27,15 @@ namespace notify::pg {
 void SetTimestamp(const pqxx::field& micros, google::protobuf::Timestamp* out);
 // The same from microseconds since the epoch.
 void SetTimestampMicros(int64_t micros, google::protobuf::Timestamp* out);
+
+// The `syntax` column of a notification or layout: its syntax's short name, "django" when unset.
+template <typename Resource>
+std::string SyntaxColumn(const Resource& resource) {
+  const notifications::v1::TemplateSyntax syntax = resource.syntax();
+  return ShortName(syntax == notifications::v1::TEMPLATE_SYNTAX_UNSPECIFIED
+                       ? notifications::v1::TEMPLATE_SYNTAX_DJANGO
+                       : syntax);
+}
 
 // A time as PostgreSQL reads it exactly (ISO 8601, microseconds, UTC), or null, for timestamptz
 // parameters.
