@@ -58,7 +58,8 @@ grpc::Status AdminServiceImpl::PreviewNotification(grpc::ServerContext* context,
         return InvalidField("source", "give a notification or the id of a saved one");
     }
     NOTIFY_ASSIGN_OR_RETURN(CompanyContext company, deps_.load_company(caller.company));
-    const json context_json = EventPlanner::Context(company, DataOf(request->data()));
+    const json context_json =
+        EventPlanner::Context(company, notification.event(), DataOf(request->data()));
     ExpressionResult holds = EventPlanner::Evaluate(notification, context_json);
     absl::StatusOr<RenderedParts> parts =
         deps_.planner->Render(company, notification, context_json);

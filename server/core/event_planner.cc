@@ -1,5 +1,8 @@
 #include "server/core/event_planner.h"
 
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -60,6 +63,49 @@ absl::Status Annotate(const absl::Status& status, absl::string_view part) {
   return absl::Status(status.code(), absl::StrCat(part, ": ", status.message()));
 }
 
+// An integer member of `object` (the platform's amounts are integers), or nullopt.
+std::optional<int64_t> IntegerField(const json& object, const char* name) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  if (it->is_number_unsigned() &&
+      it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return it->get<int64_t>();
+}
+
+// Event data is the company's own, any integer: sums and magnitudes saturate rather than overflow.
+int64_t Add(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b < 0 ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+}
+
+int64_t Magnitude(int64_t value) {
+  if (value == std::numeric_limits<int64_t>::min()) return std::numeric_limits<int64_t>::max();
+  return value < 0 ? -value : value;
+}
+
+// `computed` of a transaction event (see Context). The platform signs amounts by direction (a
+// debit's amount and fee are negative), and its total_amount is amount + fee; messages want
+// magnitudes. A transaction without a top-level fee gives the sum of its `fees` list.
+json Computed(const json& tx) {
+  const int64_t amount = IntegerField(tx, "amount").value_or(0);
+  std::optional<int64_t> fee = IntegerField(tx, "fee");
+  if (!fee.has_value()) {
+    int64_t sum = 0;
+    auto fees = tx.find("fees");
+    if (fees != tx.end() && fees->is_array()) {
+      for (const json& f : *fees) {
+        if (f.is_object()) sum = Add(sum, IntegerField(f, "amount").value_or(0));
+      }
+    }
+    fee = sum;
+  }
+  const int64_t total = IntegerField(tx, "total_amount").value_or(Add(amount, *fee));
+  return {{"fee", Magnitude(*fee)}, {"total_amount", Magnitude(total)}};
+}
+
 absl::StatusOr<std::string> RenderText(absl::string_view text, v1::TemplateSyntax syntax,
                                        const json& context, const RenderOptions& options) {
   if (text.empty()) return std::string();
@@ -79,7 +125,7 @@ class EventPlanner::Run {
         event_uuid_(event_uuid),
         event_name_(event_name),
         data_(data),
-        context_(Context(company, data)) {}
+        context_(Context(company, event_name, data)) {}
 
   const json& context() const { return context_; }
 
@@ -323,8 +369,10 @@ EventPlanner::EventPlanner(Options options, NotificationStore* notifications, La
       devices_(devices),
       platform_(platform) {}
 
-json EventPlanner::Context(const CompanyContext& company, const json& data) {
+json EventPlanner::Context(const CompanyContext& company, absl::string_view event_name,
+                           const json& data) {
   json context = data.is_object() ? data : json::object();
+  if (absl::StartsWith(event_name, "transaction.")) context["computed"] = Computed(context);
   context["context"] = {{"company",
                          {{"id", company.id},
                           {"name", company.name},

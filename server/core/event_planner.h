@@ -71,8 +71,13 @@ class EventPlanner final : public MessagePlanner {
   EventPlanner(Options options, NotificationStore* notifications, LayoutStore* layouts,
                DeviceStore* devices, PlatformClient* platform);
 
-  // The template context of an event: its data's members, plus context.company.
-  static nlohmann::json Context(const CompanyContext& company, const nlohmann::json& data);
+  // The template context of event `event_name`: its data's members, plus context.company; on
+  // transaction events also `computed`, as the official extension gives it: `computed.fee` (the
+  // transaction's fee, or the sum of its `fees`) and `computed.total_amount` (the amount with the
+  // fee), both as positive integers in the currency's smallest unit, whatever the direction, for
+  // messages such as "you sent {{ computed.total_amount|money:currency.divisibility }}".
+  static nlohmann::json Context(const CompanyContext& company, absl::string_view event_name,
+                                const nlohmann::json& data);
 
   // Renders every part of `notification` over `context` in its syntax, each inside the
   // notification's layout (in the layout's syntax).

@@ -200,6 +200,42 @@ TEST_F(DeliveryServiceTest, ALiquidNotificationIsSavedCheckedAndRenderedAsLiquid
   EXPECT_EQ(DetailsOf(status).reason, "TEMPLATE_INVALID");
 }
 
+TEST_F(DeliveryServiceTest, TransactionEventsSeeComputedFeeAndTotalAmount) {
+  v1::PreviewNotificationRequest request;
+  v1::Notification* n = request.mutable_notification();
+  n->set_type(v1::NOTIFICATION_TYPE_SMS);
+  n->set_name("Sent");
+  n->set_event("transaction.update");
+  n->set_sms_message(
+      "fee {{ computed.fee|money:currency.divisibility }}, total "
+      "{{ computed.total_amount|money:currency.divisibility }}");
+  google::protobuf::Struct& data = *request.mutable_data();
+  (*data.mutable_fields())["amount"].set_number_value(-10000);
+  (*data.mutable_fields())["fee"].set_number_value(-150);
+  (*data.mutable_fields())["total_amount"].set_number_value(-10150);
+  (*(*data.mutable_fields())["currency"].mutable_struct_value()->mutable_fields())["divisibility"]
+      .set_number_value(2);
+  v1::PreviewNotificationResponse response;
+  grpc::Status status = Preview(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.sms_message(), "fee 1.50, total 101.50") << "magnitudes, whatever the sign";
+
+  // Without a top-level fee and total: the sum of `fees`, and amount + fee.
+  data.mutable_fields()->erase("fee");
+  data.mutable_fields()->erase("total_amount");
+  google::protobuf::ListValue& fees = *(*data.mutable_fields())["fees"].mutable_list_value();
+  for (double amount : {-100.0, -25.0}) {
+    (*fees.add_values()->mutable_struct_value()->mutable_fields())["amount"].set_number_value(
+        amount);
+  }
+  ASSERT_TRUE(Preview(request, &response).ok());
+  EXPECT_EQ(response.sms_message(), "fee 1.25, total 101.25");
+
+  n->set_event("user.create");
+  ASSERT_TRUE(Preview(request, &response).ok());
+  EXPECT_EQ(response.sms_message(), "fee , total ") << "only transaction events are computed";
+}
+
 TEST_F(DeliveryServiceTest, AnotherCompanysNotificationIsNotFound) {
   const v1::Notification saved = Create(Email());
   v1::PreviewNotificationRequest preview;
