@@ -323,6 +323,36 @@ test('a text message with system_enabled also lands in the inbox', async () => {
   assert.ok(!others.data.results.some((l) => l.notification === code.data.id));
 });
 
+test('a Liquid notification in a Liquid layout: saved, checked and sent in Liquid', async () => {
+  const layout = await admin.adminLayoutsCreate({
+    body: { name: 'Liquid SMS', type: 'sms', syntax: 'liquid', sms_layout: '{{ content }} -- {{ context.company.name | upcase }}' },
+  });
+  assert.equal(layout.data.syntax, 'liquid');
+  const body = {
+    type: 'sms', name: 'Codes', event: 'mfa.sms.verify', syntax: 'liquid', layout: layout.data.id,
+    sms_message: "{% for c in codes %}{{ c | prepend: '#' }}{% unless forloop.last %}, {% endunless %}{% endfor %}",
+    expression: "'{{ codes | size }}' == '2'",
+  };
+  const created = await admin.adminNotificationsCreate({ body });
+  assert.equal(created.data.syntax, 'liquid');
+  assert.equal(made.sms.syntax, 'django', 'the default, named');
+  await admin.adminNotificationsTriggerCreate({
+    path: { notification_id: created.data.id }, body: { users: [USERS.thabo.id], data: { codes: ['12', '34'] } },
+  });
+  const sms = await eventually('the Liquid SMS is sent', async () =>
+    (await admin.adminLogsList({ query: { notification: created.data.id } })).data.results.find((l) => l.sent));
+  assert.equal(sms.sms_message, '#12, #34 -- ACME PAY');
+
+  const wrong = await rejects(admin.adminNotificationsCreate({ body: { ...body, syntax: 'jinja' } }), 400);
+  assert.deepEqual(wrong.data.syntax, ['"jinja" is not a valid choice.']);
+  const asDjango = await rejects(admin.adminNotificationsPartialUpdate({
+    path: { notification_id: created.data.id }, body: { syntax: 'django' },
+  }), 400);
+  assert.ok(asDjango.data.sms_message, 'its Liquid template does not parse as Django');
+  await admin.adminNotificationsDestroy({ path: { notification_id: created.data.id } });
+  await admin.adminLayoutsDestroy({ path: { id: layout.data.id } });
+});
+
 test('another company sees 404 and a user token is refused on admin paths', async () => {
   await rejects(globex.adminNotificationsRetrieve({ path: { notification_id: made.email.id } }), 404);
   await rejects(globex.adminLayoutsRetrieve({ path: { id: made.layout.id } }), 404);
