@@ -135,7 +135,8 @@ def main():
     meta = load(results, "meta")
     keys = {"grpc_ours": "qps", "grpc_echo": "qps", "auth_ours": "qps", "auth_none": "qps",
             "rest_ours": "rps", "rest_grpc": "qps", "ingest_ours": "rps", "ingest_pgbench": "tps", "gateway_ours": "rps",
-            "gateway_bare": "rps", "drain": "rate"}
+            "gateway_bare": "rps", "drain": "rate", "render_ours": "rate",
+            "render_liquidjs": "rate"}
     r = {name: combine(results, name, key) for name, key in keys.items()}
     half = load(results, "ingest_half")
     mem = load(results, "memory")
@@ -156,6 +157,7 @@ def main():
         ("ingest_vs_pgbench", "ingest_ours", "ingest_pgbench", "events/s", True),
         ("gateway_vs_bare_http", "gateway_ours", "gateway_bare", "requests/s", True),
         ("drain_vs_ingest", "drain", "ingest_ours", "deliveries/s vs events/s", False),
+        ("render_vs_liquidjs", "render_ours", "render_liquidjs", "notifications/s", False),
     ]
     ratios = {name: (r[o]["rate"] / r[b]["rate"] if r[b]["rate"] else 0.0)
               for name, o, b, *_ in rows}
@@ -255,6 +257,7 @@ def main():
         ("ingest p99 at half the max rate < 20 ms", half["p99_ms"], 20.0, False),
         ("gateway_vs_bare_http >= 0.4", ratios["gateway_vs_bare_http"], 0.4, True),
         ("drain_vs_ingest >= 1.0", ratios["drain_vs_ingest"], 1.0, True),
+        ("render_vs_liquidjs >= 3", ratios["render_vs_liquidjs"], 3.0, True),
         ("server RSS < 200 MiB at max rate (MiB)", mib(mem["server_kib"]), 200.0, False),
     ]
     p("## Goals (reported, not asserted)")
