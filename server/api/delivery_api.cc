@@ -30,10 +30,15 @@ json DataOf(const google::protobuf::Struct& data) {
   return parsed.is_object() ? parsed : json::object();
 }
 
-// A template failure while rendering a preview, as the admin's error.
+// A template failure while rendering a preview, as the admin's error: INVALID_ARGUMENT when a
+// filter or tag fails, RESOURCE_EXHAUSTED (reason TEMPLATE_BUDGET) when the render ran past its
+// budget of steps, bytes, elements or time, which is about this template, never the server's load.
 absl::Status RenderError(const absl::Status& status) {
-  if (absl::IsInvalidArgument(status) || absl::IsResourceExhausted(status)) {
+  if (absl::IsInvalidArgument(status)) {
     return WithReason(absl::InvalidArgumentError(status.message()), "TEMPLATE_INVALID");
+  }
+  if (absl::IsResourceExhausted(status)) {
+    return WithReason(absl::ResourceExhaustedError(status.message()), "TEMPLATE_BUDGET");
   }
   return status;
 }

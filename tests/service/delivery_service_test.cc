@@ -132,6 +132,18 @@ TEST_F(DeliveryServiceTest, PreviewReportsExpressionAndTemplateFailures) {
   EXPECT_EQ(DetailsOf(status).reason, "TEMPLATE_INVALID");
   EXPECT_THAT(status.error_message(), HasSubstr("text_message"));
 
+  request.mutable_notification()->set_text_message(
+      "{% for a in '12345678901234567890'|make_list %}{% for b in '12345678901234567890'|make_list "
+      "%}"
+      "{% for c in '1234567890'|make_list %}{% for d in '1234567890'|make_list %}"
+      "{% for e in '1234567890'|make_list %}{% for f in '1234567890'|make_list %}x"
+      "{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}");
+  status = Preview(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << "4,000,000 iterations are past the budget";
+  EXPECT_EQ(DetailsOf(status).reason, "TEMPLATE_BUDGET");
+  EXPECT_THAT(status.error_message(), HasSubstr("text_message"));
+
   EXPECT_EQ(Preview(v1::PreviewNotificationRequest(), &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT)
       << "neither a notification nor an id";
