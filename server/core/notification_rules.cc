@@ -42,10 +42,6 @@ TemplateSyntax EngineSyntax(v1::TemplateSyntax syntax) {
   return syntax == v1::TEMPLATE_SYNTAX_LIQUID ? TemplateSyntax::kLiquid : TemplateSyntax::kDjango;
 }
 
-v1::TemplateSyntax NamedSyntax(v1::TemplateSyntax syntax) {
-  return syntax == v1::TEMPLATE_SYNTAX_UNSPECIFIED ? v1::TEMPLATE_SYNTAX_DJANGO : syntax;
-}
-
 bool IsEmailAddress(absl::string_view text) {
   const size_t at = text.find('@');
   if (at == absl::string_view::npos || at == 0 || text.rfind('@') != at) return false;

@@ -12,9 +12,6 @@ namespace notify {
 // The engine's dialect of a notification's or layout's `syntax`: UNSPECIFIED is Django's.
 TemplateSyntax EngineSyntax(notifications::v1::TemplateSyntax syntax);
 
-// `syntax` as answers show it: UNSPECIFIED becomes DJANGO.
-notifications::v1::TemplateSyntax NamedSyntax(notifications::v1::TemplateSyntax syntax);
-
 // Checks templates and expressions, in a dialect, before they are saved. InvalidArgument whose
 // message starts with "line L, column C: " when one does not parse. Implementations are
 // thread-safe.
