@@ -320,7 +320,6 @@ class DjangoIfParser {
 }  // namespace
 
 absl::Status CheckConditionSize(const Condition& condition, Position pos) {
-  constexpr int kMaxOperators = 256;
   // Counted with a stack of its own: the tree may be as deep as it is long.
   std::vector<const Condition*> pending = {&condition};
   int operators = 0;
@@ -328,9 +327,9 @@ absl::Status CheckConditionSize(const Condition& condition, Position pos) {
     const Condition* c = pending.back();
     pending.pop_back();
     if (c->op != Condition::Op::kValue && c->op != Condition::Op::kText &&
-        ++operators > kMaxOperators) {
-      return ErrorAt(pos,
-                     absl::StrCat("a condition may join at most ", kMaxOperators, " operators"));
+        ++operators > kMaxConditionOperators) {
+      return ErrorAt(
+          pos, absl::StrCat("a condition may join at most ", kMaxConditionOperators, " operators"));
     }
     for (const Condition& operand : c->operands) pending.push_back(&operand);
   }
@@ -612,6 +611,7 @@ absl::StatusOr<Condition> LiquidParser::ParseCondition() {
   // into a list first and folded from the right, so a long one costs no recursion.
   std::vector<Condition> parts;
   std::vector<Condition::Op> joins;
+  int comparisons = 0;
   while (true) {
     Condition part;
     part.pos = Here();
@@ -620,6 +620,7 @@ absl::StatusOr<Condition> LiquidParser::ParseCondition() {
     NOTIFY_ASSIGN_OR_RETURN(left.value.base, ParseExpr());
     if (Peek().kind == Token::Kind::kComparison) {
       part.op = *LiquidComparison(tokens_[index_++].text);
+      ++comparisons;
       Condition right;
       right.pos = Here();
       NOTIFY_ASSIGN_OR_RETURN(right.value.base, ParseExpr());
@@ -637,8 +638,10 @@ absl::StatusOr<Condition> LiquidParser::ParseCondition() {
       break;
     }
   }
-  if (joins.size() > 256) {
-    return ErrorAt(parts.front().pos, "a condition may join at most 256 operators");
+  // Counted before the chain is built, as CheckConditionSize counts the other dialect's tree.
+  if (static_cast<int>(joins.size()) + comparisons > kMaxConditionOperators) {
+    return ErrorAt(parts.front().pos, absl::StrCat("a condition may join at most ",
+                                                   kMaxConditionOperators, " operators"));
   }
   Condition result = std::move(parts.back());
   for (std::size_t k = joins.size(); k-- > 0;) {

@@ -34,9 +34,13 @@ absl::StatusOr<FilterExpr> ParseDjangoFilterExpr(absl::string_view text, std::si
 absl::StatusOr<Condition> ParseDjangoCondition(const std::vector<Bit>& bits, Position tag_pos,
                                                const LineMap& lines);
 
-// InvalidArgument at `pos` when `condition` joins more than 256 operators: every parser of
-// conditions calls it, so that evaluating one (which recurses through the tree) stays shallow
-// whatever the template.
+// The most operators (and, or, not, comparisons) one condition may join.
+inline constexpr int kMaxConditionOperators = 256;
+
+// InvalidArgument at `pos` when `condition` joins more than kMaxConditionOperators operators:
+// Django's parsers call it on the tree (Liquid's counts its flat chain before building one), so
+// that evaluating a condition (which recurses through the tree) stays shallow whatever the
+// template.
 absl::Status CheckConditionSize(const Condition& condition, Position pos);
 
 // Liquid's strict parser over one markup.

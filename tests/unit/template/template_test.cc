@@ -178,6 +178,13 @@ TEST(TemplateTest, LongConditionsAreRefused) {
               HasSubstr("a condition may join at most 256 operators"));
   EXPECT_THAT(Render(kLiquid, "{% if " + chain + " %}y{% endif %}"),
               HasSubstr("a condition may join at most 256 operators"));
+  // Comparisons count as operators too: 150 of them joined by 149 `and`s are 299.
+  std::string compared = "a == 1";
+  for (int i = 0; i < 149; ++i) compared += " and a == 1";
+  for (const auto syntax : {kDjango, kLiquid}) {
+    EXPECT_THAT(Render(syntax, "{% if " + compared + " %}y{% endif %}"),
+                HasSubstr("a condition may join at most 256 operators"));
+  }
   std::string fine = "a";
   for (int i = 0; i < 200; ++i) fine += " and a";
   EXPECT_EQ(Render(kLiquid, "{% if " + fine + " %}y{% endif %}", json::parse(R"({"a":1})")), "y");
