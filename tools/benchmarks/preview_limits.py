@@ -51,19 +51,30 @@ def vm_hwm_kib(pid):
     return 0
 
 
-def server_pid(run_dir):
-    # The server tools/run started for this stack: its command line names this run's files.
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def server_pid(stack):
+    # The server this stack's ./tools/run started: a descendant of that process, whatever other
+    # stacks run on the machine.
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
+                program = f.read().split(b"\0")[0]
+            if not program.endswith(b"notification-server"):
+                continue
+            ancestor = int(pid)
+            while ancestor > 1 and ancestor != stack.process.pid:
+                ancestor = parent_of(ancestor)
         except OSError:
             continue
-        if cmd and cmd[0].endswith(b"notification-server"):
+        if ancestor == stack.process.pid:
             return int(pid)
-    raise RuntimeError("no notification-server process")
+    raise RuntimeError("no notification-server process under this stack's ./tools/run")
 
 
 def main():
@@ -71,7 +82,7 @@ def main():
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     notifyctl = os.path.join(build_dir, "tools", "notifyctl", "notifyctl")
     with Stack(build_dir) as stack, tempfile.TemporaryDirectory() as tmp:
-        pid = server_pid(stack.run_dir)
+        pid = server_pid(stack)
         activate = urllib.request.Request(
             f"{stack.gateway}/api/activate/", method="POST",
             data=json.dumps({"token": stack.admin_token}).encode(),
