@@ -1,10 +1,14 @@
 #include "server/core/event_planner.h"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -112,6 +116,48 @@ absl::StatusOr<std::string> RenderText(absl::string_view text, v1::TemplateSynta
   NOTIFY_ASSIGN_OR_RETURN(Template t, Template::Parse(text, EngineSyntax(syntax)));
   return t.Render(context, options);
 }
+
+// The company's layouts by name, as Liquid's include and render show them: the same part of the
+// layout (subjects show text parts) in the layout's syntax. Each name is read and parsed once per
+// Render.
+class LayoutPartials final : public PartialSource {
+ public:
+  using Part = const std::string& (v1::Layout::*)() const;
+
+  LayoutPartials(LayoutStore& layouts, absl::string_view company, Part part)
+      : layouts_(layouts), company_(company), part_(part) {}
+
+  void set_part(Part part) {
+    if (part != part_) cache_.clear();
+    part_ = part;
+  }
+
+  absl::StatusOr<Template> Find(absl::string_view name) const override {
+    auto it = cache_.find(name);
+    if (it == cache_.end()) it = cache_.emplace(std::string(name), Read(name)).first;
+    return it->second;
+  }
+
+ private:
+  absl::StatusOr<Template> Read(absl::string_view name) const {
+    LayoutFilter filter;
+    filter.name = std::string(name);
+    // Names are not unique: two rows tell one from several.
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Layout> named,
+                            layouts_.List(company_, filter, "", 2, 0));
+    if (named.empty()) return absl::NotFoundError(absl::StrCat("no layout is named ", name));
+    if (named.size() > 1) {
+      return absl::InvalidArgumentError(
+          "several layouts have that name; rename all but one so that it names one layout");
+    }
+    return Template::Parse((named.front().*part_)(), EngineSyntax(named.front().syntax()));
+  }
+
+  LayoutStore& layouts_;
+  std::string company_;
+  Part part_;
+  mutable std::map<std::string, absl::StatusOr<Template>, std::less<>> cache_;
+};
 
 }  // namespace
 
@@ -396,13 +442,17 @@ absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company
       return found.status();
     }
   }
+  LayoutPartials partials(*layouts_, company.id, &v1::Layout::text_message);
   RenderOptions text = options_.render;
   text.html_escape = false;
-  RenderOptions html = options_.render;
+  text.partials = &partials;
+  RenderOptions html = text;
   html.html_escape = true;
 
   auto part = [&](absl::string_view name, const std::string& body, const std::string& wrapper,
-                  const RenderOptions& options) -> absl::StatusOr<std::string> {
+                  const RenderOptions& options,
+                  LayoutPartials::Part partial_part) -> absl::StatusOr<std::string> {
+    partials.set_part(partial_part);
     absl::StatusOr<std::string> content = RenderText(body, n.syntax(), context, options);
     if (!content.ok()) return Annotate(content.status(), name);
     if (wrapper.empty() || content->empty()) return content;
@@ -413,15 +463,20 @@ absl::StatusOr<RenderedParts> EventPlanner::Render(const CompanyContext& company
     return out;
   };
   RenderedParts parts;
-  NOTIFY_ASSIGN_OR_RETURN(parts.subject, part("subject", n.subject(), "", text));
+  NOTIFY_ASSIGN_OR_RETURN(parts.subject,
+                          part("subject", n.subject(), "", text, &v1::Layout::text_message));
   NOTIFY_ASSIGN_OR_RETURN(parts.text_message,
-                          part("text_message", n.text_message(), layout.text_message(), text));
+                          part("text_message", n.text_message(), layout.text_message(), text,
+                               &v1::Layout::text_message));
   NOTIFY_ASSIGN_OR_RETURN(parts.html_message,
-                          part("html_message", n.html_message(), layout.html_message(), html));
-  NOTIFY_ASSIGN_OR_RETURN(parts.sms_message,
-                          part("sms_message", n.sms_message(), layout.sms_message(), text));
+                          part("html_message", n.html_message(), layout.html_message(), html,
+                               &v1::Layout::html_message));
+  NOTIFY_ASSIGN_OR_RETURN(
+      parts.sms_message,
+      part("sms_message", n.sms_message(), layout.sms_message(), text, &v1::Layout::sms_message));
   NOTIFY_ASSIGN_OR_RETURN(parts.push_message,
-                          part("push_message", n.push_message(), layout.push_message(), text));
+                          part("push_message", n.push_message(), layout.push_message(), text,
+                               &v1::Layout::push_message));
   return parts;
 }
 

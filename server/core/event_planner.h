@@ -80,7 +80,8 @@ class EventPlanner final : public MessagePlanner {
                                 const nlohmann::json& data);
 
   // Renders every part of `notification` over `context` in its syntax, each inside the
-  // notification's layout (in the layout's syntax).
+  // notification's layout (in the layout's syntax). Liquid's include and render show the same part
+  // of the company's layout of that name (subjects show its text part); it must be a Liquid one.
   // InvalidArgument or ResourceExhausted (with the part's name) when a template fails;
   // Unavailable when the layout cannot be read.
   absl::StatusOr<RenderedParts> Render(const CompanyContext& company,

@@ -14,6 +14,7 @@ namespace notify {
 
 struct LayoutFilter {
   std::string name_contains;  // Case-insensitive; empty: any.
+  std::string name;           // Exactly this name; empty: any.
   // Layouts for that type or for any; UNSPECIFIED: any.
   notifications::v1::NotificationType type = notifications::v1::NOTIFICATION_TYPE_UNSPECIFIED;
 };

@@ -149,6 +149,71 @@ TEST_F(DeliveryServiceTest, PreviewReportsExpressionAndTemplateFailures) {
       << "neither a notification nor an id";
 }
 
+TEST_F(DeliveryServiceTest, LiquidIncludeAndRenderShowTheCompanysLayoutsByName) {
+  auto layout = [&](const std::string& name, v1::TemplateSyntax syntax, const std::string& text,
+                    const std::string& html) {
+    v1::CreateLayoutRequest request;
+    request.mutable_layout()->set_name(name);
+    request.mutable_layout()->set_syntax(syntax);
+    request.mutable_layout()->set_text_message(text);
+    request.mutable_layout()->set_html_message(html);
+    v1::CreateLayoutResponse response;
+    grpc::Status status = admin_->CreateLayout(As(kAdmin).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  };
+  layout("footer", v1::TEMPLATE_SYNTAX_LIQUID, "-- {{ who }}, {{ first_name }}",
+         "<small>{{ who }}</small>");
+  layout("greeting", v1::TEMPLATE_SYNTAX_LIQUID, "Dear {{ first_name | capitalize }}", "");
+  layout("django footer", v1::TEMPLATE_SYNTAX_DJANGO, "-- {{ who }}", "");
+  layout("twice", v1::TEMPLATE_SYNTAX_LIQUID, "one", "");
+  layout("twice", v1::TEMPLATE_SYNTAX_LIQUID, "two", "");
+  layout("loop", v1::TEMPLATE_SYNTAX_LIQUID, "{% include 'loop' %}", "");
+  layout("broken", v1::TEMPLATE_SYNTAX_LIQUID, "{{ 1 | divided_by: 0 }}", "");
+
+  v1::Notification n = Email();
+  n.set_syntax(v1::TEMPLATE_SYNTAX_LIQUID);
+  n.set_subject("{% include 'greeting' %}");
+  n.set_text_message("{% include 'greeting' %}. {% render 'footer', who: context.company.name %}");
+  n.set_html_message("<p>Hi</p>{% render 'footer', who: first_name %}");
+  v1::PreviewNotificationRequest request;
+  *request.mutable_notification() = n;
+  *request.mutable_data() = Data("<ann>");
+  v1::PreviewNotificationResponse response;
+  grpc::Status status = Preview(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.subject(), "Dear <ann>") << "a subject shows the layout's text part";
+  EXPECT_EQ(response.text_message(), "Dear <ann>. -- Acme Wallet, ")
+      << "include sees the event's data; render only what it is given";
+  EXPECT_EQ(response.html_message(), "<p>Hi</p><small>&lt;ann&gt;</small>")
+      << "the HTML part shows the layout's HTML part, its outputs escaped";
+
+  auto fails = [&](const std::string& text, grpc::StatusCode code, const std::string& says) {
+    v1::PreviewNotificationRequest bad = request;
+    bad.mutable_notification()->set_text_message(text);
+    grpc::Status s = Preview(bad, &response);
+    EXPECT_EQ(s.error_code(), code) << text;
+    EXPECT_THAT(s.error_message(), HasSubstr(says)) << text;
+  };
+  fails("{% render 'nobody' %}", grpc::StatusCode::INVALID_ARGUMENT,
+        "'render' names 'nobody', and no layout of the company has that name");
+  fails("{% render 'django footer' %}", grpc::StatusCode::INVALID_ARGUMENT,
+        "layout 'django footer' is written in Django");
+  fails("{% render 'twice' %}", grpc::StatusCode::INVALID_ARGUMENT,
+        "several layouts have that name");
+  fails("{% include 'loop' %}", grpc::StatusCode::RESOURCE_EXHAUSTED, "nested more than");
+  fails("x\n  {% render 'broken' %}", grpc::StatusCode::INVALID_ARGUMENT,
+        "line 2, column 3: in layout 'broken': line 1, column ");
+
+  // Another company's layout of that name is not this company's.
+  v1::CreateLayoutRequest globex;
+  globex.mutable_layout()->set_name("globex only");
+  globex.mutable_layout()->set_syntax(v1::TEMPLATE_SYNTAX_LIQUID);
+  globex.mutable_layout()->set_text_message("secret");
+  v1::CreateLayoutResponse created;
+  ASSERT_TRUE(admin_->CreateLayout(As(kGlobexAdmin).get(), globex, &created).ok());
+  fails("{% render 'globex only' %}", grpc::StatusCode::INVALID_ARGUMENT, "no layout");
+}
+
 TEST_F(DeliveryServiceTest, ALiquidNotificationIsSavedCheckedAndRenderedAsLiquid) {
   v1::CreateLayoutRequest layout_request;
   layout_request.mutable_layout()->set_name("Django wrapper");

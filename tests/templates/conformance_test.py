@@ -34,7 +34,9 @@ CASE_TIMEOUT_SECONDS = 5.0
 # A renderer that hangs or dies on this many cases in a row is broken, not failing cases:
 # the run stops rather than spend a timeout on every remaining case.
 FAILURES_IN_A_ROW_TO_STOP = 5
-CASE_KEYS = {"name", "template", "context", "autoescape", "expect_error", "differs", "ours", "ours_error"}
+CASE_KEYS = {
+    "name", "template", "context", "partials", "autoescape", "expect_error", "differs", "ours", "ours_error",
+}
 DATE_MARKERS = ("$datetime", "$date")
 
 
@@ -159,6 +161,11 @@ def case_problem(case, dialect):
         return "needs a template string"
     if not isinstance(case.get("context", {}), dict):
         return "the context must be an object"
+    partials = case.get("partials", {})
+    if not isinstance(partials, dict) or not all(isinstance(text, str) for text in partials.values()):
+        return "partials map names to template strings"
+    if partials and dialect != "liquid":
+        return "partials are for liquid only"
     if "autoescape" in case and (dialect != "django" or not isinstance(case["autoescape"], bool)):
         return "autoescape is a boolean, and for django only"
     if not isinstance(case.get("expect_error", False), bool):
@@ -176,12 +183,15 @@ def case_problem(case, dialect):
 
 
 def request_for(case, dialect, context):
-    return {
+    request = {
         "syntax": dialect,
         "template": case["template"],
         "context": context,
         "autoescape": case.get("autoescape", dialect == "django"),
     }
+    if "partials" in case:
+        request["partials"] = case["partials"]
+    return request
 
 
 def dates_as_strings(value):

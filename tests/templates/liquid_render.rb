@@ -8,6 +8,9 @@
 # Templates are parsed in strict mode and rendered with render!, so an error
 # raises instead of being printed inline as "Liquid error: ...".
 #
+# A request's "partials" ({"name": "template", ...}) are the file system that
+# include and render read.
+#
 # In the context, {"$datetime": s} and {"$date": s} become the plain string s:
 # Liquid users pass dates as strings.
 
@@ -33,9 +36,21 @@ def convert(value)
   end
 end
 
+# The partials of one request, by name.
+class Partials
+  def initialize(partials)
+    @partials = partials
+  end
+
+  def read_template_file(name)
+    @partials.fetch(name) { raise Liquid::FileSystemError, "No such template '#{name}'" }
+  end
+end
+
 def render(request)
   template = Liquid::Template.parse(request.fetch('template'), error_mode: :strict)
-  output = template.render!(convert(request['context'] || {}))
+  registers = { file_system: Partials.new(request['partials'] || {}) }
+  output = template.render!(convert(request['context'] || {}), registers: registers)
   output = output.dup.force_encoding(Encoding::UTF_8)
   raise EncodingError, 'the output is not valid UTF-8' unless output.valid_encoding?
 

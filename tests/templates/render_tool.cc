@@ -1,7 +1,9 @@
 // Our side of the conformance protocol (README.md here): one JSON request per stdin line,
 // {"syntax": "django"|"liquid", "template": "...", "context": {...}, "autoescape": bool}, one
-// answer per stdout line, {"output": "..."} or {"error": "<code>: message"}.
+// answer per stdout line, {"output": "..."} or {"error": "<code>: message"}. A request's
+// "partials" ({"name": "template", ...}) are what Liquid's include and render show.
 #include <iostream>
+#include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -10,6 +12,23 @@
 #include "server/core/template/template.h"
 
 namespace {
+
+// The request's partials, parsed in its syntax when first shown.
+class MapPartials final : public notify::PartialSource {
+ public:
+  MapPartials(const nlohmann::json& partials, notify::TemplateSyntax syntax)
+      : partials_(partials), syntax_(syntax) {}
+
+  absl::StatusOr<notify::Template> Find(absl::string_view name) const override {
+    auto it = partials_.find(name);
+    if (it == partials_.end() || !it->is_string()) return absl::NotFoundError("no such partial");
+    return notify::Template::Parse(it->get<std::string>(), syntax_);
+  }
+
+ private:
+  const nlohmann::json& partials_;
+  notify::TemplateSyntax syntax_;
+};
 
 nlohmann::json Answer(const std::string& line) {
   const nlohmann::json request = nlohmann::json::parse(line, nullptr, false);
@@ -24,6 +43,9 @@ nlohmann::json Answer(const std::string& line) {
   // Django's Engine escapes by default; Liquid never does.
   options.html_escape = request.value("autoescape", *syntax == notify::TemplateSyntax::kDjango);
   const nlohmann::json context = request.value("context", nlohmann::json::object());
+  const nlohmann::json partials = request.value("partials", nlohmann::json::object());
+  const MapPartials source(partials, *syntax);
+  options.partials = &source;
   absl::StatusOr<std::string> rendered = parsed->Render(context, options);
   if (!rendered.ok()) return {{"error", rendered.status().ToString()}};
   return {{"output", *rendered}};

@@ -105,6 +105,12 @@ class Node {
 
 using NodeList = std::vector<std::unique_ptr<const Node>>;
 
+// A whole parsed template.
+struct Tree {
+  Syntax syntax;
+  NodeList nodes;
+};
+
 }  // namespace notify::tmpl
 
 #endif  // NOTIFY_SERVER_CORE_TEMPLATE_AST_H_

@@ -18,6 +18,7 @@
 #include "server/core/template/expression_parser.h"
 #include "server/core/template/parser.h"
 #include "server/core/template/render.h"
+#include "server/core/template/template.h"
 
 namespace notify::tmpl {
 namespace {
@@ -199,12 +200,6 @@ absl::StatusOr<NodePtr> ParseLiquid(Parser& parser, const TagStart& tag) {
   NOTIFY_ASSIGN_OR_RETURN(NodeList nodes, parser.ParseLiquidLines(tag));
   const bool blank = AllBlank(nodes);
   return std::make_unique<SequenceNode>(tag.pos, std::move(nodes), blank);
-}
-
-absl::StatusOr<NodePtr> ParseRefusedInclude(Parser& parser, const TagStart& tag) {
-  (void)parser;
-  return ErrorAt(tag.pos, absl::StrCat("'", tag.name,
-                                       "' needs template files, which notifications do not have"));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -666,6 +661,176 @@ absl::StatusOr<NodePtr> ParseIfchanged(Parser& parser, const TagStart& tag) {
   return std::make_unique<IfchangedNode>(tag.pos, std::move(body.nodes));
 }
 
+// ------------------------------------------------------------------------------------------------
+// include, render: another template (a layout of the company), by name, from the PartialSource.
+
+struct PartialSpec {
+  bool isolated = false;      // render: only what the tag passes; include: the caller's variables.
+  Expr name;                  // render: a quoted string.
+  std::optional<Expr> value;  // `with value` or `for value`.
+  bool for_each = false;      // render's `for`: once per item (include loops over any array).
+  std::string alias;          // `as alias`; else the name's last `/` segment.
+  std::vector<std::pair<std::string, Expr>> attributes;  // `, key: value`.
+};
+
+class PartialNode final : public Node {
+ public:
+  PartialNode(Position pos, PartialSpec spec) : Node(pos), spec_(std::move(spec)) {}
+
+  absl::Status Render(RenderState& state, std::string& out) const override {
+    const absl::string_view tag = spec_.isolated ? "render" : "include";
+    if (!spec_.isolated && state.isolated()) {
+      return ErrorAt(pos(), "'include' is not allowed inside a template that 'render' shows");
+    }
+    NOTIFY_ASSIGN_OR_RETURN(Value name_value, state.Eval(spec_.name));
+    if (!name_value.is_string() || name_value.string_value().empty()) {
+      return ErrorAt(pos(), absl::StrCat("'", tag, "' needs the name of a layout"));
+    }
+    const std::string name(name_value.string_value());
+    NOTIFY_ASSIGN_OR_RETURN(Template partial, Find(state, tag, name));
+    const std::string variable =
+        !spec_.alias.empty() ? spec_.alias : name.substr(name.rfind('/') + 1);
+    absl::Status status = spec_.isolated ? RenderIsolated(state, partial, name, variable, out)
+                                         : RenderShared(state, partial, name, variable, out);
+    // The partial's own positions mean little to the caller's template: say where it was shown.
+    if (absl::IsInvalidArgument(status)) {
+      return ErrorAt(pos(), absl::StrCat("in layout '", name, "': ", status.message()));
+    }
+    return status;
+  }
+
+ private:
+  absl::StatusOr<Template> Find(RenderState& state, absl::string_view tag,
+                                const std::string& name) const {
+    absl::StatusOr<Template> found = state.partials() == nullptr
+                                         ? absl::NotFoundError("no partials")
+                                         : state.partials()->Find(name);
+    if (absl::IsNotFound(found.status())) {
+      return ErrorAt(pos(), absl::StrCat("'", tag, "' names '", name,
+                                         "', and no layout of the company has that name"));
+    }
+    if (absl::IsInvalidArgument(found.status())) {
+      return ErrorAt(pos(), absl::StrCat("layout '", name, "': ", found.status().message()));
+    }
+    NOTIFY_RETURN_IF_ERROR(found.status());
+    if (found->syntax() != Syntax::kLiquid) {
+      return ErrorAt(pos(), absl::StrCat("layout '", name, "' is written in Django; '", tag,
+                                         "' shows Liquid layouts only"));
+    }
+    return found;
+  }
+
+  // Liquid's render: a fresh context with the tag's attributes and value, its own counters and
+  // cycles; `for` renders once per item of a list, range or hash, with a forloop.
+  absl::Status RenderIsolated(RenderState& state, const Template& partial, const std::string& name,
+                              const std::string& variable, std::string& out) const {
+    static const nlohmann::json* const kNoData = new nlohmann::json(nlohmann::json::object());
+    std::vector<std::pair<std::string, Value>> attributes;
+    for (const auto& [key, expr] : spec_.attributes) {
+      NOTIFY_ASSIGN_OR_RETURN(Value v, state.Eval(expr));
+      attributes.emplace_back(key, std::move(v));
+    }
+    Value value;
+    if (spec_.value.has_value()) {
+      NOTIFY_ASSIGN_OR_RETURN(value, state.Eval(*spec_.value));
+    }
+    auto render_one = [&](const Value& item, std::shared_ptr<const LoopInfo> loop) {
+      RenderState inner(RenderState::Isolated{}, state, *kNoData);
+      if (loop != nullptr) inner.Set("forloop", Value::Loop(std::move(loop)));
+      for (const auto& [key, v] : attributes) inner.Set(key, v);
+      if (!item.is_nil()) inner.Set(variable, item);
+      return inner.RenderList(partial.tree().nodes, out);
+    };
+    if (!spec_.for_each || !(value.is_sequence() || value.is_object())) {
+      return render_one(value, nullptr);
+    }
+    NOTIFY_ASSIGN_OR_RETURN(std::vector<Value> items, Segment(state, value, 0, std::nullopt));
+    const auto length = static_cast<std::int64_t>(items.size());
+    for (std::int64_t i = 0; i < length; ++i) {
+      NOTIFY_RETURN_IF_ERROR(state.budget().Step());
+      auto loop = std::make_shared<LoopInfo>();
+      loop->syntax = Syntax::kLiquid;
+      loop->index0 = i;
+      loop->length = length;
+      loop->name = name;
+      NOTIFY_RETURN_IF_ERROR(render_one(items[static_cast<std::size_t>(i)], std::move(loop)));
+    }
+    return absl::OkStatus();
+  }
+
+  // Liquid's include: the caller's variables, counters and assigns, with the attributes in a
+  // scope of their own; the value (by default the variable named as the template) is bound to
+  // the alias, once per item when it is an array.
+  absl::Status RenderShared(RenderState& state, const Template& partial, const std::string& name,
+                            const std::string& variable, std::string& out) const {
+    Value value;
+    if (spec_.value.has_value()) {
+      NOTIFY_ASSIGN_OR_RETURN(value, state.Eval(*spec_.value));
+    } else {
+      value = state.Lookup(name);
+    }
+    state.PushScope();
+    absl::Status status;
+    for (const auto& [key, expr] : spec_.attributes) {
+      absl::StatusOr<Value> v = state.Eval(expr);
+      status = v.status();
+      if (!status.ok()) break;
+      state.Set(key, *std::move(v));
+    }
+    if (status.ok() && value.is_array()) {
+      const std::size_t size = value.Size();
+      for (std::size_t i = 0; i < size && status.ok(); ++i) {
+        status = state.budget().Step();
+        if (!status.ok()) break;
+        state.Set(variable, value.At(i));
+        status = state.RenderList(partial.tree().nodes, out);
+      }
+    } else if (status.ok()) {
+      state.Set(variable, value);
+      status = state.RenderList(partial.tree().nodes, out);
+    }
+    state.PopScope();
+    return status;
+  }
+
+  PartialSpec spec_;
+};
+
+absl::StatusOr<NodePtr> ParsePartial(Parser& parser, const TagStart& tag) {
+  PartialSpec spec;
+  spec.isolated = tag.name == "render";
+  const std::string usage = absl::StrCat("{% ", tag.name, " 'footer' %}");
+  NOTIFY_ASSIGN_OR_RETURN(LiquidParser p, MarkupParser(parser, tag));
+  if (p.AtEnd()) {
+    return ErrorAt(tag.pos, absl::StrCat("'", tag.name, "' needs the name of a layout: ", usage));
+  }
+  NOTIFY_ASSIGN_OR_RETURN(spec.name, p.ParseExpr());
+  if (spec.isolated && !(spec.name.kind == Expr::Kind::kLiteral && spec.name.literal.is_string())) {
+    return ErrorAt(tag.pos,
+                   absl::StrCat("'render' needs the layout's name as a quoted string: ", usage));
+  }
+  const bool for_each = p.ConsumeWord("for");
+  if (for_each || p.ConsumeWord("with")) {
+    spec.for_each = for_each;
+    NOTIFY_ASSIGN_OR_RETURN(spec.value, p.ParseExpr());
+  }
+  if (p.ConsumeWord("as")) {
+    NOTIFY_ASSIGN_OR_RETURN(spec.alias, p.ExpectIdentifier("a variable name after 'as'"));
+  }
+  while (!p.AtEnd()) {
+    p.ConsumePunct(",");
+    const Position at = p.Here();
+    NOTIFY_ASSIGN_OR_RETURN(std::string key, p.ExpectIdentifier("a parameter (name: value)"));
+    if (!p.ConsumePunct(":")) {
+      return ErrorAt(at, absl::StrCat("'", key, "' needs ': value'; after the layout's name '",
+                                      tag.name, "' takes with, for, as and name: value"));
+    }
+    NOTIFY_ASSIGN_OR_RETURN(Expr value, p.ParseExpr());
+    spec.attributes.emplace_back(std::move(key), std::move(value));
+  }
+  return std::make_unique<PartialNode>(tag.pos, std::move(spec));
+}
+
 }  // namespace
 
 TagParser FindLiquidTag(absl::string_view name) {
@@ -688,8 +853,8 @@ TagParser FindLiquidTag(absl::string_view name) {
           {"continue", ParseInterrupt},
           {"cycle", ParseCycle},
           {"ifchanged", ParseIfchanged},
-          {"include", ParseRefusedInclude},
-          {"render", ParseRefusedInclude},
+          {"include", ParsePartial},  // A layout, by name, from the PartialSource.
+          {"render", ParsePartial},
       };
   auto it = kTags->find(name);
   return it == kTags->end() ? nullptr : it->second;

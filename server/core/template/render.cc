@@ -22,6 +22,18 @@ RenderState::RenderState(Syntax syntax, const nlohmann::json& context, Budget& b
   }
 }
 
+RenderState::RenderState(Isolated, const RenderState& parent, const nlohmann::json& context)
+    : syntax_(parent.syntax_),
+      context_(context),
+      budget_(parent.budget_),
+      autoescape_(parent.autoescape_),
+      now_(parent.now_),
+      partials_(parent.partials_),
+      isolated_(true),
+      depth_(parent.depth_) {
+  scopes_.emplace_back();
+}
+
 absl::Status RenderState::RenderList(const NodeList& nodes, std::string& out) {
   if (depth_ >= budget_.limits().max_depth) {
     return absl::ResourceExhaustedError(

@@ -20,6 +20,10 @@
 #include "server/core/template/budget.h"
 #include "server/core/template/value.h"
 
+namespace notify {
+class PartialSource;
+}  // namespace notify
+
 namespace notify::tmpl {
 
 // Not thread-safe: one per render. `context`, `budget` and `safe_values` must outlive it.
@@ -27,8 +31,17 @@ class RenderState {
  public:
   RenderState(Syntax syntax, const nlohmann::json& context, Budget& budget, bool autoescape,
               absl::Time now, const std::map<std::string, std::string>& safe_values);
+  // The state of a template Liquid's render shows from `parent`'s: no variables but the
+  // context's (`context`: usually an empty object), its own counters, the same budget, nesting
+  // depth and partials, and include refused.
+  struct Isolated {};
+  RenderState(Isolated, const RenderState& parent, const nlohmann::json& context);
 
   Syntax syntax() const { return syntax_; }
+  const PartialSource* partials() const { return partials_; }
+  void set_partials(const PartialSource* partials) { partials_ = partials; }
+  // Inside a template that render shows, where Liquid refuses include.
+  bool isolated() const { return isolated_; }
   Budget& budget() { return budget_; }
   absl::Time now() const { return now_; }
   bool autoescape() const { return autoescape_; }
@@ -94,6 +107,8 @@ class RenderState {
   Budget& budget_;
   bool autoescape_;
   absl::Time now_;
+  const PartialSource* partials_ = nullptr;
+  bool isolated_ = false;
   int depth_ = 0;
   std::vector<std::vector<std::pair<std::string, Value>>> scopes_;
   absl::flat_hash_map<const void*, std::int64_t> counters_;

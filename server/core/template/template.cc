@@ -12,13 +12,6 @@
 
 namespace notify {
 
-namespace tmpl {
-struct Tree {
-  Syntax syntax;
-  NodeList nodes;
-};
-}  // namespace tmpl
-
 absl::StatusOr<Template> Template::Parse(absl::string_view text, TemplateSyntax syntax) {
   if (text.size() > kMaxTemplateBytes) {
     return absl::InvalidArgumentError(absl::StrCat("line 1, column 1: the template is ",
@@ -40,6 +33,7 @@ absl::StatusOr<std::string> Template::Render(const nlohmann::json& context,
   tmpl::Budget budget(options.limits, clock);
   tmpl::RenderState state(tree_->syntax, context, budget, options.html_escape, clock->Now(),
                           options.safe_values);
+  state.set_partials(options.partials);
   std::string out;
   absl::Status status = state.RenderList(tree_->nodes, out);
   if (status.code() == absl::StatusCode::kNotFound) {
@@ -50,6 +44,8 @@ absl::StatusOr<std::string> Template::Render(const nlohmann::json& context,
 }
 
 TemplateSyntax Template::syntax() const { return tree_->syntax; }
+
+const tmpl::Tree& Template::tree() const { return *tree_; }
 
 absl::string_view SyntaxName(TemplateSyntax syntax) {
   return syntax == TemplateSyntax::kLiquid ? "liquid" : "django";

@@ -4,8 +4,11 @@
 //
 // Where we choose to differ from the real engines:
 //  * Unknown filters and tags that need files, tag libraries or translations (Django's include,
-//    extends, load, url, trans...; Liquid's include and render) are parse errors that say so;
-//    Liquid itself would ignore an unknown filter.
+//    extends, load, url, trans...) are parse errors that say so; Liquid itself would ignore an
+//    unknown filter. Liquid's include and render show another template by name, which the
+//    renderer's PartialSource gives (a layout of the company); without one they fail to render.
+//  * Liquid's render takes `name [with|for value] [as alias] [, key: value]...` and nothing else;
+//    Liquid ignores anything it does not recognise in the tag.
 //  * A render that fails (a Liquid filter error, a Django filter argument that names nothing, a
 //    budget exceeded) fails as a whole with a clear error; Liquid would print "Liquid error" inline
 //    and Django would show its context in the exception.
@@ -19,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -35,6 +39,19 @@ using TemplateSyntax = tmpl::Syntax;
 // The largest template text accepted, in bytes.
 inline constexpr std::size_t kMaxTemplateBytes = 64 * 1024;
 
+class Template;
+
+// The templates Liquid's `{% include 'name' %}` and `{% render 'name' %}` show. Implementations
+// are used by one render at a time.
+class PartialSource {
+ public:
+  virtual ~PartialSource() = default;
+  // The template called `name`, parsed. NotFound when there is none; InvalidArgument when it
+  // cannot be shown (it does not parse, the name is ambiguous), with a message that says why; any
+  // other error (Unavailable) fails the render as it is.
+  virtual absl::StatusOr<Template> Find(absl::string_view name) const = 0;
+};
+
 struct RenderOptions {
   // An HTML part: Django autoescapes (as its Engine does by default); Liquid escapes outputs (see
   // above). Text parts (subjects, SMS, push) leave text as it is.
@@ -45,6 +62,8 @@ struct RenderOptions {
   std::map<std::string, std::string> safe_values;
   // Where the deadline and `now` come from; nullptr means the real clock.
   const Clock* clock = nullptr;
+  // What include and render show; nullptr: they fail, naming what they asked for.
+  const PartialSource* partials = nullptr;
 };
 
 namespace tmpl {
@@ -67,6 +86,8 @@ class Template {
                                      const RenderOptions& options = {}) const;
 
   TemplateSyntax syntax() const;
+  // The parsed tree, for the engine's own tags (include and render).
+  const tmpl::Tree& tree() const;
 
  private:
   explicit Template(std::shared_ptr<const tmpl::Tree> tree) : tree_(std::move(tree)) {}

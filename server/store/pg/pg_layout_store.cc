@@ -45,7 +45,8 @@ absl::Status NotFound() {
 
 // The filter: a part of the name ($2) and a type ($3; layouts for any type match every type).
 constexpr const char* kFilter =
-    " AND ($2 = '' OR strpos(lower(name), lower($2)) > 0) AND ($3 = '' OR type IN ($3, ''))";
+    " AND ($2 = '' OR strpos(lower(name), lower($2)) > 0) AND ($3 = '' OR type IN ($3, ''))"
+    " AND ($4 = '' OR name = $4)";
 
 }  // namespace
 
@@ -92,9 +93,9 @@ absl::StatusOr<std::vector<v1::Layout>> PgLayoutStore::List(absl::string_view co
     pqxx::nontransaction tx(conn);
     pqxx::result rows = tx.exec_params(
         absl::StrCat("SELECT ", kColumns, " FROM layouts WHERE company_id = $1", kFilter,
-                     " AND ($4 = '' OR id > $4::uuid) ORDER BY id LIMIT $5 OFFSET $6"),
-        std::string(company), filter.name_contains, ShortName(filter.type), std::string(after_id),
-        limit, std::max(skip, 0));
+                     " AND ($5 = '' OR id > $5::uuid) ORDER BY id LIMIT $6 OFFSET $7"),
+        std::string(company), filter.name_contains, ShortName(filter.type), filter.name,
+        std::string(after_id), limit, std::max(skip, 0));
     for (const auto& row : rows) out.push_back(FromRow(row));
     return absl::OkStatus();
   }));
@@ -107,7 +108,8 @@ absl::StatusOr<int> PgLayoutStore::Count(absl::string_view company, const Layout
     pqxx::nontransaction tx(conn);
     count =
         tx.exec_params(absl::StrCat("SELECT count(*) FROM layouts WHERE company_id = $1", kFilter),
-                       std::string(company), filter.name_contains, ShortName(filter.type))[0][0]
+                       std::string(company), filter.name_contains, ShortName(filter.type),
+                       filter.name)[0][0]
             .as<int>();
     return absl::OkStatus();
   }));

@@ -3,7 +3,9 @@
 // is tests/templates/ (the conformance corpus); these cover what it cannot.
 #include "server/core/template/template.h"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -114,8 +116,12 @@ const Case kCases[] = {
      "ERROR 'load' needs tag libraries"},
     {"RefusedTrans", kDjango, "{% trans \"hi\" %}", "{}", false,
      "ERROR 'trans' needs translations"},
-    {"RefusedRender", kLiquid, "{% render 'x' %}", "{}", false,
-     "ERROR 'render' needs template files"},
+    {"RenderWithoutPartials", kLiquid, "{% render 'x' %}", "{}", false,
+     "ERROR line 1, column 1: 'render' names 'x', and no layout"},
+    {"RenderNeedsAQuotedName", kLiquid, "{% render x %}", "{}", false,
+     "ERROR 'render' needs the layout's name as a quoted string"},
+    {"RenderRefusesWhatItDoesNotKnow", kLiquid, "{% render 'x' junk %}", "{}", false,
+     "ERROR line 1, column 15: 'junk' needs ': value'"},
     {"FilterErrorSaysWhere", kLiquid, "ok {{ 1 | divided_by: 0 }}", "{}", false,
      "ERROR line 1, column 11: divided_by"},
     {"DjangoMissingFilterArgument", kDjango, "{{ 1|add:missing }}", "{}", false,
@@ -199,6 +205,58 @@ TEST(TemplateTest, RenderDepthIsBounded) {
   options.limits.max_depth = 10;
   EXPECT_THAT(Render(kDjango, deep, json::parse(R"({"a":true})"), options),
               HasSubstr("RESOURCE_EXHAUSTED: template blocks nested more than 10 deep"));
+}
+
+// Partials from a map, parsed in the syntax each is given with; counts what it is asked.
+class MapPartials final : public PartialSource {
+ public:
+  void Add(const std::string& name, const std::string& text, TemplateSyntax syntax = kLiquid) {
+    partials_[name] = {text, syntax};
+  }
+  absl::StatusOr<Template> Find(absl::string_view name) const override {
+    ++finds;
+    auto it = partials_.find(std::string(name));
+    if (it == partials_.end()) return absl::NotFoundError("none");
+    return Template::Parse(it->second.first, it->second.second);
+  }
+  mutable int finds = 0;
+
+ private:
+  std::map<std::string, std::pair<std::string, TemplateSyntax>> partials_;
+};
+
+TEST(TemplateTest, PartialsRenderInTheCallersBudgetAndDepth) {
+  MapPartials partials;
+  partials.Add("item", "{% for i in (1..10) %}.{% endfor %}");
+  partials.Add("self", "{% render 'self' %}");
+  RenderOptions options;
+  options.partials = &partials;
+  EXPECT_EQ(Render(kLiquid, "{% render 'item' for (1..3) %}", {}, options), std::string(30, '.'));
+  options.limits.max_steps = 200;
+  EXPECT_THAT(Render(kLiquid, "{% render 'item' for (1..100) %}", {}, options),
+              HasSubstr("RESOURCE_EXHAUSTED: template ran past its budget of 200 steps"));
+  options.limits = {};
+  options.limits.max_depth = 10;
+  EXPECT_THAT(Render(kLiquid, "{% render 'self' %}", {}, options),
+              HasSubstr("RESOURCE_EXHAUSTED: template blocks nested more than 10 deep"));
+}
+
+TEST(TemplateTest, PartialsThatCannotBeShownSaySo) {
+  MapPartials partials;
+  partials.Add("django", "{{ x|upper }}", kDjango);
+  partials.Add("broken", "{% if %}");
+  partials.Add("include", "{% include 'django' %}");
+  RenderOptions options;
+  options.partials = &partials;
+  EXPECT_THAT(
+      Render(kLiquid, "{% render 'django' %}", {}, options),
+      HasSubstr("layout 'django' is written in Django; 'render' shows Liquid layouts only"));
+  EXPECT_THAT(Render(kLiquid, "{% include 'broken' %}", {}, options),
+              HasSubstr("INVALID_ARGUMENT: line 1, column 1: layout 'broken': line 1, column"));
+  EXPECT_THAT(Render(kLiquid, "{% render 'include' %}", {}, options),
+              HasSubstr("'include' is not allowed inside a template that 'render' shows"));
+  EXPECT_THAT(Render(kLiquid, "{% include n %}", {{"n", 1}}, options),
+              HasSubstr("'include' needs the name of a layout"));
 }
 
 TEST(TemplateTest, TemplatesHaveASizeLimit) {
