@@ -28,6 +28,12 @@ absl::Status CheckTemplate(const TemplateChecker& templates, TemplateSyntax synt
                            absl::string_view field, absl::string_view text) {
   absl::Status status = templates.Check(text, syntax);
   if (status.ok()) return status;
+  if (absl::IsResourceExhausted(status)) {
+    return WithField(
+        WithReason(absl::ResourceExhaustedError(absl::StrCat(field, ": ", status.message())),
+                   "TEMPLATE_BUDGET"),
+        field);
+  }
   return InvalidField(field, status.message(), "TEMPLATE_INVALID");
 }
 
@@ -129,7 +135,13 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
 }
 
 absl::Status EngineTemplateChecker::Check(absl::string_view text, TemplateSyntax syntax) const {
-  return Template::Parse(text, syntax).status();
+  NOTIFY_ASSIGN_OR_RETURN(Template parsed, Template::Parse(text, syntax));
+  // A trial render over no data: work that no event's data changes (a loop over a huge range, a
+  // string doubled until it is megabytes) runs past the budget in every delivery, so it is refused
+  // now. Any other failure may well depend on the data, and is left to the preview.
+  absl::StatusOr<std::string> trial = parsed.Render(nlohmann::json::object(), render_);
+  if (absl::IsResourceExhausted(trial.status())) return trial.status();
+  return absl::OkStatus();
 }
 
 absl::Status EngineTemplateChecker::CheckExpression(absl::string_view text,
