@@ -145,26 +145,6 @@ class Text {
 // Code points. Python strings are sequences of code points: lengths, indexes and widths count
 // those, not bytes.
 
-void AppendUtf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out.push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
-std::size_t Utf8Size(char32_t c) { return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4; }
-
 void Text::AddChars(std::u32string_view s) {
   std::size_t size = 0;
   for (char32_t c : s) size += Utf8Size(c);
@@ -3864,13 +3844,7 @@ constexpr Filter kFilters[] = {
     {"yesno", YesNo, 0, 1, kPlain},
 };
 
-constexpr bool SortedByName() {
-  for (std::size_t i = 1; i < std::size(kFilters); ++i) {
-    if (!(kFilters[i - 1].name < kFilters[i].name)) return false;
-  }
-  return true;
-}
-static_assert(SortedByName(), "kFilters must be sorted by name");
+static_assert(SortedByName(kFilters), "kFilters must be sorted by name");
 
 template <std::size_t I>
 absl::StatusOr<Value> Dispatch(const Value& input, const FilterArgs& args, FilterContext& context) {
@@ -3900,12 +3874,7 @@ constexpr std::array<FilterSpec, std::size(kFilters)> kSpecs =
 
 }  // namespace
 
-const FilterSpec* FindDjangoFilter(absl::string_view name) {
-  const auto it = std::lower_bound(
-      kSpecs.begin(), kSpecs.end(), name,
-      [](const FilterSpec& spec, absl::string_view key) { return spec.name < key; });
-  return it != kSpecs.end() && it->name == name ? &*it : nullptr;
-}
+const FilterSpec* FindDjangoFilter(absl::string_view name) { return FindSorted(kSpecs, name); }
 
 std::string FormatDjangoDate(absl::string_view format, absl::Time time) {
   // Every character has a meaning for a datetime, so this never fails.

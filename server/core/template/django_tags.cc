@@ -146,28 +146,15 @@ class ForNode final : public Node {
     NOTIFY_ASSIGN_OR_RETURN(std::vector<Value> items, Items(state, sequence));
     if (items.empty()) return state.RenderList(empty_, out);
     if (reversed_) std::reverse(items.begin(), items.end());
-    const std::shared_ptr<const LoopInfo> parent = state.current_loop();
-    const std::uint64_t run = state.NextId();
-    const auto length = static_cast<std::int64_t>(items.size());
-    state.PushScope();
-    absl::Status status;
-    for (std::int64_t i = 0; i < length && status.ok(); ++i) {
-      status = state.budget().Step();
-      if (!status.ok()) break;
-      auto loop = std::make_shared<LoopInfo>();
-      loop->syntax = Syntax::kDjango;
-      loop->index0 = i;
-      loop->length = length;
-      loop->parent = parent;
-      loop->run = run;
-      state.current_loop() = loop;
-      state.Set("forloop", Value::Loop(loop));
-      status = Bind(state, items[static_cast<std::size_t>(i)]);
-      if (status.ok()) status = state.RenderList(body_, out);
-    }
-    state.current_loop() = parent;
-    state.PopScope();
-    return status;
+    LoopInfo loop;
+    loop.syntax = Syntax::kDjango;
+    loop.run = state.NextId();
+    return state.ForEach(std::move(loop), static_cast<std::int64_t>(items.size()),
+                         [&](std::int64_t i) -> absl::StatusOr<bool> {
+                           NOTIFY_RETURN_IF_ERROR(Bind(state, items[static_cast<std::size_t>(i)]));
+                           NOTIFY_RETURN_IF_ERROR(state.RenderList(body_, out));
+                           return true;
+                         });
   }
 
  private:

@@ -4,6 +4,7 @@
 #ifndef NOTIFY_SERVER_CORE_TEMPLATE_FILTERS_H_
 #define NOTIFY_SERVER_CORE_TEMPLATE_FILTERS_H_
 
+#include <cstddef>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -55,6 +56,17 @@ struct FilterSpec {
 // nullptr for a name the dialect does not have.
 const FilterSpec* FindDjangoFilter(absl::string_view name);
 const FilterSpec* FindLiquidFilter(absl::string_view name);
+
+// How each dialect keeps its table: entries (anything with a `name`) sorted by name, checked at
+// compile time, and the specs made from them found by binary search.
+template <typename Entry, std::size_t N>
+constexpr bool SortedByName(const Entry (&table)[N]) {
+  for (std::size_t i = 1; i < N; ++i) {
+    if (!(table[i - 1].name < table[i].name)) return false;
+  }
+  return true;
+}
+const FilterSpec* FindSorted(absl::Span<const FilterSpec> specs, absl::string_view name);
 
 // Django's date format characters (the `date` and `time` filters and the `now` tag) applied to
 // `time` in UTC; characters that are not format characters pass through, `\` escapes one.

@@ -110,24 +110,9 @@ class Text {
 };
 
 absl::Status Text::AppendChar(char32_t c) {
-  char utf8[4];
-  std::size_t n = 0;
-  if (c < 0x80) {
-    utf8[n++] = static_cast<char>(c);
-  } else if (c < 0x800) {
-    utf8[n++] = static_cast<char>(0xC0 | (c >> 6));
-    utf8[n++] = static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    utf8[n++] = static_cast<char>(0xE0 | (c >> 12));
-    utf8[n++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    utf8[n++] = static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    utf8[n++] = static_cast<char>(0xF0 | (c >> 18));
-    utf8[n++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    utf8[n++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    utf8[n++] = static_cast<char>(0x80 | (c & 0x3F));
-  }
-  return Append(absl::string_view(utf8, n));
+  NOTIFY_RETURN_IF_ERROR(budget_->Bytes(Utf8Size(c)));
+  AppendUtf8(c, text_);
+  return absl::OkStatus();
 }
 
 // An empty string result; a literal needs no budget.
@@ -2938,13 +2923,7 @@ constexpr Filter kFilters[] = {
     {"where", Where, 1, 2, false},
 };
 
-constexpr bool SortedByName() {
-  for (std::size_t i = 1; i < std::size(kFilters); ++i) {
-    if (!(kFilters[i - 1].name < kFilters[i].name)) return false;
-  }
-  return true;
-}
-static_assert(SortedByName(), "kFilters must be sorted by name");
+static_assert(SortedByName(kFilters), "kFilters must be sorted by name");
 
 template <std::size_t I>
 absl::StatusOr<Value> Dispatch(const Value& input, const FilterArgs& args, FilterContext& context) {
@@ -2968,11 +2947,6 @@ constexpr std::array<FilterSpec, std::size(kFilters)> kSpecs =
 
 }  // namespace
 
-const FilterSpec* FindLiquidFilter(absl::string_view name) {
-  const auto it = std::lower_bound(
-      kSpecs.begin(), kSpecs.end(), name,
-      [](const FilterSpec& spec, absl::string_view key) { return spec.name < key; });
-  return it != kSpecs.end() && it->name == name ? &*it : nullptr;
-}
+const FilterSpec* FindLiquidFilter(absl::string_view name) { return FindSorted(kSpecs, name); }
 
 }  // namespace notify::tmpl

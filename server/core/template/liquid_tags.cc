@@ -470,32 +470,18 @@ class ForNode final : public Node {
     if (spec_.reversed) std::reverse(items.begin(), items.end());
     state.for_offsets()[spec_.name] = from + static_cast<std::int64_t>(items.size());
     if (items.empty()) return state.RenderList(else_body_, out);
-    const std::shared_ptr<const LoopInfo> parent = state.current_loop();
-    const auto length = static_cast<std::int64_t>(items.size());
-    state.PushScope();
-    absl::Status status;
-    for (std::int64_t i = 0; i < length && status.ok(); ++i) {
-      status = state.budget().Step();
-      if (!status.ok()) break;
-      auto loop = std::make_shared<LoopInfo>();
-      loop->syntax = Syntax::kLiquid;
-      loop->index0 = i;
-      loop->length = length;
-      loop->parent = parent;
-      loop->name = spec_.name;
-      state.current_loop() = loop;
-      state.Set("forloop", Value::Loop(loop));
-      state.Set(spec_.variable, items[static_cast<std::size_t>(i)]);
-      status = state.RenderList(body_, out);
-      if (state.interrupt == RenderState::Interrupt::kBreak) {
-        state.interrupt = RenderState::Interrupt::kNone;
-        break;
-      }
-      state.interrupt = RenderState::Interrupt::kNone;
-    }
-    state.current_loop() = parent;
-    state.PopScope();
-    return status;
+    LoopInfo loop;
+    loop.syntax = Syntax::kLiquid;
+    loop.name = spec_.name;
+    return state.ForEach(std::move(loop), static_cast<std::int64_t>(items.size()),
+                         [&](std::int64_t i) -> absl::StatusOr<bool> {
+                           state.Set(spec_.variable, items[static_cast<std::size_t>(i)]);
+                           const absl::Status status = state.RenderList(body_, out);
+                           const bool broke = state.interrupt == RenderState::Interrupt::kBreak;
+                           state.interrupt = RenderState::Interrupt::kNone;
+                           NOTIFY_RETURN_IF_ERROR(status);
+                           return !broke;
+                         });
   }
   bool blank() const override { return blank_; }
 

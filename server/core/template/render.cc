@@ -52,6 +52,29 @@ absl::Status RenderState::RenderList(const NodeList& nodes, std::string& out) {
   return status;
 }
 
+absl::Status RenderState::ForEach(LoopInfo loop, std::int64_t length,
+                                  absl::FunctionRef<absl::StatusOr<bool>(std::int64_t)> each) {
+  const std::shared_ptr<const LoopInfo> parent = current_loop_;
+  loop.length = length;
+  loop.parent = parent;
+  PushScope();
+  absl::Status status;
+  for (std::int64_t i = 0; i < length && status.ok(); ++i) {
+    status = budget_.Step();
+    if (!status.ok()) break;
+    auto info = std::make_shared<LoopInfo>(loop);
+    info->index0 = i;
+    current_loop_ = info;
+    Set("forloop", Value::Loop(std::move(info)));
+    absl::StatusOr<bool> go_on = each(i);
+    status = go_on.status();
+    if (status.ok() && !*go_on) break;
+  }
+  current_loop_ = parent;
+  PopScope();
+  return status;
+}
+
 absl::Status RenderState::Append(std::string& out, absl::string_view text) {
   NOTIFY_RETURN_IF_ERROR(budget_.Bytes(text.size()));
   out.append(text.data(), text.size());

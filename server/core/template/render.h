@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -79,6 +80,13 @@ class RenderState {
   // Django's set_upward: rebinds `name` in the innermost scope that has it, else binds it in the
   // innermost scope.
   void SetUpward(absl::string_view name, Value value);
+
+  // A for loop over `length` items, in a scope of its own: before each item (a step each),
+  // `forloop` is bound to a copy of `loop` with the item's index0, the length and the enclosing
+  // loop as its parent; then `each(i)` binds the item and renders the body, and says whether to go
+  // on (false: a break). Stops at the first error.
+  absl::Status ForEach(LoopInfo loop, std::int64_t length,
+                       absl::FunctionRef<absl::StatusOr<bool>(std::int64_t)> each);
 
   // A number unique to this render, for telling loop runs apart.
   std::uint64_t NextId() { return ++next_id_; }

@@ -167,6 +167,10 @@ bool Equal(const Value& a, const Value& b, Syntax syntax);
 // numerically (bools are numbers in Django), strings by code point, Django's lists element-wise.
 std::optional<int> Order(const Value& a, const Value& b, Syntax syntax);
 
+// UTF-8: the bytes of code point `c` appended to `out`, and how many there are.
+void AppendUtf8(char32_t c, std::string& out);
+std::size_t Utf8Size(char32_t c);
+
 // HTML escaping of text: Django's escape (& < > " ' as &amp; &lt; &gt; &quot; &#x27;) and Liquid's
 // (the same, with &#39; for ').
 std::string HtmlEscape(absl::string_view text, Syntax syntax);
