@@ -201,6 +201,15 @@ class EventPlanner::Run {
         (absl::IsUnavailable(parts.status()) || absl::IsDeadlineExceeded(parts.status()))) {
       return parts.status();
     }
+    // A templated sender ("{{ context.company.name|slugify }}@example.com") is rendered like the
+    // recipients; what is not then an address fails the email as a failing part does.
+    if (parts.ok() && type == v1::NOTIFICATION_TYPE_EMAIL && IsTemplateText(n.from_email())) {
+      NOTIFY_ASSIGN_OR_RETURN(base.from_email, Fixed(n, n.from_email()));
+      if (!IsEmailAddress(base.from_email)) {
+        parts = absl::InvalidArgumentError(absl::StrCat(
+            "from_email: rendered to \"", base.from_email, "\", which is not an email address"));
+      }
+    }
     if (parts.ok()) {
       base.subject = parts->subject;
       base.text_message = parts->text_message;

@@ -20,10 +20,6 @@ namespace v1 = notifications::v1;
 
 bool Blank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
 
-bool IsTemplate(absl::string_view text) {
-  return absl::StrContains(text, "{{") || absl::StrContains(text, "{%");
-}
-
 absl::Status CheckTemplate(const TemplateChecker& templates, TemplateSyntax syntax,
                            absl::string_view field, absl::string_view text) {
   absl::Status status = templates.Check(text, syntax);
@@ -46,6 +42,10 @@ absl::Status CheckSyntax(v1::TemplateSyntax syntax) {
 
 TemplateSyntax EngineSyntax(v1::TemplateSyntax syntax) {
   return syntax == v1::TEMPLATE_SYNTAX_LIQUID ? TemplateSyntax::kLiquid : TemplateSyntax::kDjango;
+}
+
+bool IsTemplateText(absl::string_view text) {
+  return absl::StrContains(text, "{{") || absl::StrContains(text, "{%");
 }
 
 bool IsEmailAddress(absl::string_view text) {
@@ -104,19 +104,20 @@ absl::Status ValidateNotification(const v1::Notification& n, const TemplateCheck
     default:
       return InvalidField("type", "unknown type");
   }
-  if (!n.to_email().empty() && !IsTemplate(n.to_email()) && !IsEmailAddress(n.to_email())) {
+  if (!n.to_email().empty() && !IsTemplateText(n.to_email()) && !IsEmailAddress(n.to_email())) {
     return InvalidField("to_email", absl::StrCat("\"", n.to_email(), "\" is not an email address"));
   }
-  if (!n.from_email().empty() && !IsTemplate(n.from_email()) && !IsEmailAddress(n.from_email())) {
+  if (!n.from_email().empty() && !IsTemplateText(n.from_email()) &&
+      !IsEmailAddress(n.from_email())) {
     return InvalidField("from_email",
                         absl::StrCat("\"", n.from_email(), "\" is not an email address"));
   }
-  if (!n.to_mobile().empty() && !IsTemplate(n.to_mobile()) && !IsE164Number(n.to_mobile())) {
+  if (!n.to_mobile().empty() && !IsTemplateText(n.to_mobile()) && !IsE164Number(n.to_mobile())) {
     return InvalidField("to_mobile",
                         absl::StrCat("\"", n.to_mobile(),
                                      "\" is not a mobile number in E.164 form (+27821234567)"));
   }
-  if (!n.to_user().empty() && !IsTemplate(n.to_user()) && !IsUuid(n.to_user())) {
+  if (!n.to_user().empty() && !IsTemplateText(n.to_user()) && !IsUuid(n.to_user())) {
     return InvalidField("to_user", "a user is given by their platform id, a UUID");
   }
   const std::vector<std::pair<const char*, const std::string*>> fields = {

@@ -51,6 +51,9 @@ absl::Status ValidateLayout(const notifications::v1::Layout& layout,
                             const TemplateChecker& templates);
 
 bool IsEmailAddress(absl::string_view text);
+// Whether a field holds a template ({{ or {%) rather than a fixed value: fixed addresses are
+// checked at save, templated ones once rendered.
+bool IsTemplateText(absl::string_view text);
 bool IsE164Number(absl::string_view text);
 
 }  // namespace notify

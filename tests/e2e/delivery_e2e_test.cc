@@ -76,6 +76,32 @@ TEST_F(DeliveryE2eTest, AWebhookBecomesAMimeEmailWithBothParts) {
   EXPECT_EQ(Logs().size(), 1u);
 }
 
+TEST_F(DeliveryE2eTest, ATemplatedSenderIsRenderedAndOneThatIsNoAddressIsDead) {
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+  n.set_name("From the company");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_text_message("Hi");
+  n.set_from_email("{{ context.company.name|slugify }}@acme.example");
+  Create(n);
+  n.set_name("From nowhere");
+  n.set_from_email("{{ sender }}");
+  Create(n);
+
+  Fire("from-1", "transaction.create", Deposit("1"));
+  ASSERT_TRUE(smtp_->WaitForMessages(1, absl::Seconds(20)));
+  std::vector<v1::Log> dead = WaitForLogs(1, v1::LOG_STATUS_DEAD);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].notification_name(), "From nowhere");
+  EXPECT_THAT(dead[0].last_error(),
+              HasSubstr("from_email: rendered to \"\", which is not an email address"));
+  std::vector<SmtpSink::Mail> mail = smtp_->Messages();
+  ASSERT_EQ(mail.size(), 1u) << "nothing goes out from no address";
+  EXPECT_EQ(mail[0].mail_from, "acme-wallet@acme.example");
+  EXPECT_THAT(mail[0].raw, HasSubstr("From: acme-wallet@acme.example"));
+}
+
 TEST_F(DeliveryE2eTest, AnSmsReachesTheTwilioPeerWithTheFormAndBasicAuth) {
   Sms("{{ user.first_name }}: +{{ amount|money:2 }} {{ currency.code }}");
   Fire("sms-1", "transaction.create", Deposit("1"));
