@@ -61,7 +61,8 @@ SettingsParser ServerSettingsParser() {
           {"auth-failure-ttl", "NOTIFY_AUTH_FAILURE_TTL", "5s",
            "How long a token the platform rejected is remembered as rejected."},
           {"auth-cache-size", "NOTIFY_AUTH_CACHE_SIZE", "10000",
-           "Most tokens remembered; the least recently used go first (0-10000000)."},
+           "Most tokens' users remembered, and as many rejected tokens apart from them; the least "
+           "recently used go first (0-10000000)."},
           {"company-cache-ttl", "NOTIFY_COMPANY_CACHE_TTL", "5s",
            "How long a company's record (active state, settings) is remembered by other replicas."},
           {"webhook-rate-limit", "NOTIFY_WEBHOOK_RATE_LIMIT", "0",

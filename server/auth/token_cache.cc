@@ -16,7 +16,47 @@ struct TokenCache::Flight {
   std::optional<absl::StatusOr<PlatformUser>> result ABSL_GUARDED_BY(mu);
 };
 
-TokenCache::TokenCache(Options options, const Clock* clock) : options_(options), clock_(clock) {}
+TokenCache::Entry* TokenCache::Lru::Find(const std::string& key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  entries_.splice(entries_.begin(), entries_, it->second);
+  return &*it->second;
+}
+
+void TokenCache::Lru::Erase(const std::string& key) {
+  auto it = index_.find(key);
+  if (it == index_.end()) return;
+  entries_.erase(it->second);
+  index_.erase(it);
+}
+
+void TokenCache::Lru::Put(Entry entry) {
+  Erase(entry.key);
+  if (capacity_ == 0) return;
+  entries_.push_front(std::move(entry));
+  index_[entries_.front().key] = entries_.begin();
+  while (entries_.size() > capacity_) {
+    index_.erase(entries_.back().key);
+    entries_.pop_back();
+  }
+}
+
+void TokenCache::Lru::EraseIf(const std::function<bool(const Entry&)>& drop) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (drop(*it)) {
+      index_.erase(it->key);
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+TokenCache::TokenCache(Options options, const Clock* clock)
+    : options_(options),
+      clock_(clock),
+      users_(options.max_entries),
+      rejections_(options.max_rejections) {}
 
 absl::StatusOr<PlatformUser> TokenCache::Get(absl::string_view token, const Fetch& fetch) {
   const std::string key = Sha256(token);
@@ -24,13 +64,11 @@ absl::StatusOr<PlatformUser> TokenCache::Get(absl::string_view token, const Fetc
   bool leader = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = index_.find(key); it != index_.end()) {
-      if (it->second->expires > clock_->Now()) {
-        lru_.splice(lru_.begin(), lru_, it->second);
-        return it->second->result;
+    for (Lru* lru : {&users_, &rejections_}) {
+      if (Entry* entry = lru->Find(key); entry != nullptr) {
+        if (entry->expires > clock_->Now()) return entry->result;
+        lru->Erase(key);
       }
-      lru_.erase(it->second);
-      index_.erase(it);
     }
     auto [flight_it, inserted] = flights_.try_emplace(key, nullptr);
     if (inserted) {
@@ -79,35 +117,27 @@ void TokenCache::Store(const std::string& key, absl::StatusOr<PlatformUser> resu
   } else {
     return;  // A transient failure: the next call asks the platform again.
   }
-  if (ttl <= absl::ZeroDuration() || options_.max_entries == 0) return;
+  if (ttl <= absl::ZeroDuration()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = index_.find(key); it != index_.end()) {
-    lru_.erase(it->second);
-    index_.erase(it);
-  }
-  lru_.push_front(Entry{key, std::move(result), clock_->Now() + ttl});
-  index_[key] = lru_.begin();
-  while (lru_.size() > options_.max_entries) {
-    index_.erase(lru_.back().key);
-    lru_.pop_back();
-  }
+  const bool accepted = result.ok();
+  // A token is in one of the two at most.
+  (accepted ? rejections_ : users_).Erase(key);
+  (accepted ? users_ : rejections_).Put(Entry{key, std::move(result), clock_->Now() + ttl});
 }
 
 void TokenCache::ForgetCompany(absl::string_view company) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->result.ok() && it->result->company == company) {
-      index_.erase(it->key);
-      it = lru_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  users_.EraseIf([company](const Entry& e) { return e.result->company == company; });
 }
 
 size_t TokenCache::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return lru_.size();
+  return users_.size();
+}
+
+size_t TokenCache::rejections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return rejections_.size();
 }
 
 }  // namespace notify

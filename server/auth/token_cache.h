@@ -21,14 +21,17 @@ namespace notify {
 
 // Keeps each token's user for `ttl` and its definitive rejection (Unauthenticated,
 // PermissionDenied) for `failure_ttl`; transient errors are not kept. Entries are keyed by the
-// token's SHA-256, so the cache never holds a token. At most `max_entries` are kept, the least
-// recently used going first. Concurrent misses for one token wait for a single fetch. Thread-safe.
+// token's SHA-256, so the cache never holds a token. Users and rejections are kept apart, at most
+// `max_entries` users and `max_rejections` rejections, the least recently used of each going
+// first: a flood of made-up tokens pushes out other rejections, never a valid token's user.
+// Concurrent misses for one token wait for a single fetch. Thread-safe.
 class TokenCache {
  public:
   struct Options {
     absl::Duration ttl = absl::Seconds(60);
     absl::Duration failure_ttl = absl::Seconds(5);
     size_t max_entries = 10000;
+    size_t max_rejections = 10000;
   };
   using Fetch = std::function<absl::StatusOr<PlatformUser>()>;
 
@@ -41,7 +44,9 @@ class TokenCache {
   // Forgets every user of `company`, e.g. when it is deactivated.
   void ForgetCompany(absl::string_view company);
 
+  // Users kept, and rejections kept.
   size_t size() const;
+  size_t rejections() const;
 
   // How many callers are waiting for another caller's fetch right now.
   int waiting() const { return waiting_.load(); }
@@ -52,6 +57,24 @@ class TokenCache {
     absl::StatusOr<PlatformUser> result;
     absl::Time expires;
   };
+  // Entries by key, most recently used first, at most `capacity`. Not thread-safe.
+  class Lru {
+   public:
+    explicit Lru(size_t capacity) : capacity_(capacity) {}
+    // The entry, moved to the front; nullptr when absent.
+    Entry* Find(const std::string& key);
+    void Erase(const std::string& key);
+    // Adds or replaces, then drops the least recently used past the capacity.
+    void Put(Entry entry);
+    // Drops every entry `drop` says to.
+    void EraseIf(const std::function<bool(const Entry&)>& drop);
+    size_t size() const { return entries_.size(); }
+
+   private:
+    size_t capacity_;
+    std::list<Entry> entries_;
+    std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  };
   struct Flight;
 
   void Store(const std::string& key, absl::StatusOr<PlatformUser> result);
@@ -59,8 +82,8 @@ class TokenCache {
   const Options options_;
   const Clock* const clock_;
   mutable std::mutex mu_;
-  std::list<Entry> lru_ ABSL_GUARDED_BY(mu_);  // Most recently used first.
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_ ABSL_GUARDED_BY(mu_);
+  Lru users_ ABSL_GUARDED_BY(mu_);
+  Lru rejections_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
   std::atomic<int> waiting_{0};
 };

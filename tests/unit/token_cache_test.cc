@@ -1,6 +1,7 @@
 #include "server/auth/token_cache.h"
 
 #include <atomic>
+#include <string>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -77,6 +78,33 @@ TEST_F(TokenCacheTest, EvictsTheLeastRecentlyUsed) {
   EXPECT_EQ(cache.Get("a", Returns(User("a3", "acme")))->id, "a");
   EXPECT_EQ(cache.Get("b", Returns(User("b2", "acme")))->id, "b2");
   EXPECT_EQ(fetches_, 4);
+}
+
+TEST_F(TokenCacheTest, AFloodOfRejectedTokensNeverEvictsAUser) {
+  TokenCache cache({.max_entries = 2, .max_rejections = 3}, &clock_);
+  cache.Get("valid", Returns(User("u", "acme"))).IgnoreError();
+  for (int i = 0; i < 1000; ++i) {
+    cache.Get("made-up-" + std::to_string(i), Returns(absl::UnauthenticatedError("no")))
+        .IgnoreError();
+  }
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.rejections(), 3u) << "rejections are bounded on their own";
+  EXPECT_EQ(cache.Get("valid", Returns(User("other", "acme")))->id, "u")
+      << "the valid token's user is still kept";
+  EXPECT_EQ(fetches_, 1001);
+  // The last rejections are the ones kept.
+  EXPECT_FALSE(cache.Get("made-up-999", Returns(User("x", "acme"))).ok());
+  EXPECT_EQ(fetches_, 1001);
+}
+
+TEST_F(TokenCacheTest, ATokenAcceptedAfterItsRejectionExpiredIsAUserOnly) {
+  TokenCache cache({.failure_ttl = absl::Seconds(5)}, &clock_);
+  cache.Get("t", Returns(absl::PermissionDeniedError("no"))).IgnoreError();
+  EXPECT_EQ(cache.rejections(), 1u);
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_TRUE(cache.Get("t", Returns(User("u", "acme"))).ok());
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.rejections(), 0u);
 }
 
 // Nothing is kept (ttl 0), so only the shared flight can spare the fifteen other fetches; the fetch
