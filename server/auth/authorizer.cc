@@ -1,5 +1,7 @@
 #include "server/auth/authorizer.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,12 @@
 #include "server/common/status.h"
 
 namespace notify {
+
+bool IsTokenSyntax(absl::string_view token) {
+  return !token.empty() && token.size() <= 512 &&
+         std::all_of(token.begin(), token.end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
 
 absl::StatusOr<std::string> TokenFromAuthorization(absl::string_view authorization) {
   absl::string_view value = absl::StripAsciiWhitespace(authorization);
@@ -22,6 +30,10 @@ absl::StatusOr<std::string> TokenFromAuthorization(absl::string_view authorizati
     return WithReason(absl::UnauthenticatedError(
                           "Send the platform token as `authorization: Token <token>` metadata."),
                       "UNAUTHENTICATED");
+  }
+  if (!IsTokenSyntax(value)) {
+    return WithReason(absl::UnauthenticatedError("The platform rejected the token."),
+                      "TOKEN_INVALID");
   }
   return std::string(value);
 }

@@ -52,6 +52,10 @@ class Authorizer {
   bool bench_no_auth_ = false;
 };
 
+// Whether `token` can be a platform token: 1 to 512 printable ASCII characters, none a space.
+// Anything else is refused without asking the platform.
+bool IsTokenSyntax(absl::string_view token);
+
 // The token of an "authorization" metadata value "Token <token>" (scheme case-insensitive).
 // Unauthenticated when it is missing or malformed.
 absl::StatusOr<std::string> TokenFromAuthorization(absl::string_view authorization);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "server/auth/authorizer.h"
 #include "server/common/log.h"
 #include "server/common/status.h"
 
@@ -76,11 +77,7 @@ Lifecycle::Lifecycle(Options options, PlatformClient* platform, CompanyStore* st
 
 absl::StatusOr<PlatformUser> Lifecycle::CheckAdminToken(absl::string_view token) {
   if (token.empty()) return BadToken("This field is required.", "INVALID_FIELD");
-  // Tokens travel in an HTTP header: printable ASCII without spaces, and of a sane length.
-  if (token.size() > 512 || std::any_of(token.begin(), token.end(),
-                                        [](unsigned char c) { return c <= 0x20 || c >= 0x7f; })) {
-    return BadToken("The token is invalid or expired.", "TOKEN_INVALID");
-  }
+  if (!IsTokenSyntax(token)) return BadToken("The token is invalid or expired.", "TOKEN_INVALID");
   // Lifecycle calls are rare and decisive: always ask the platform, never the cache.
   absl::StatusOr<PlatformUser> user = platform_->Authenticate(token);
   if (absl::IsUnauthenticated(user.status())) {

@@ -1,6 +1,8 @@
 // The checks in front of every AdminService and UserService call, with a fake platform and store.
 #include "server/auth/authorizer.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 #include "server/common/status.h"
 #include "tests/fakes/fake_clock.h"
@@ -69,6 +71,22 @@ TEST_F(AuthorizerTest, MissingAndRejectedTokensAreUnauthenticated) {
   absl::StatusOr<Caller> rejected = authorizer_.User("Token nobody");
   EXPECT_EQ(rejected.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(ReasonOf(rejected.status()), "TOKEN_INVALID");
+}
+
+TEST_F(AuthorizerTest, WhatCannotBeATokenIsRefusedWithoutAskingThePlatform) {
+  for (const std::string& token : {std::string(513, 'a'),
+                                   std::string("ab\x01"
+                                               "cd"),
+                                   std::string("caf\xc3\xa9")}) {
+    absl::StatusOr<Caller> caller = authorizer_.User("Token " + token);
+    EXPECT_EQ(caller.status().code(), absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(ReasonOf(caller.status()), "TOKEN_INVALID");
+  }
+  EXPECT_EQ(platform_.authenticate_calls(), 0);
+  EXPECT_TRUE(IsTokenSyntax(std::string(512, 'a')));
+  EXPECT_TRUE(IsTokenSyntax("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+  EXPECT_FALSE(IsTokenSyntax(""));
+  EXPECT_FALSE(IsTokenSyntax("a b"));
 }
 
 TEST_F(AuthorizerTest, InactiveUnknownOrMissingCompaniesAreRefused) {
