@@ -1,4 +1,7 @@
 // Logs (the admin's view and the user's inbox) and users' push devices.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "server/api/convert.h"
 #include "server/api/grpc_status.h"
 #include "server/api/services.h"
@@ -9,6 +12,11 @@ namespace notify::api {
 namespace {
 
 namespace v1 = notifications::v1;
+
+// What a device may hold: FCM tokens are under 200 characters today, APNs ones 64; a name is for
+// people to tell their devices apart (and is copied into every push delivery of the device).
+constexpr std::size_t kMaxDeviceTokenBytes = 1024;
+constexpr std::size_t kMaxDeviceNameBytes = 200;
 
 // One page of logs newest first, with the next page's token (bound to `scope`) and the count.
 template <typename Request, typename Response>
@@ -152,15 +160,25 @@ grpc::Status UserServiceImpl::RegisterDevice(grpc::ServerContext* context,
                                   "INVALID_FIELD"),
                        "platform");
     }
-    if (device.token().empty() || device.token().size() > 4096 ||
-        device.token().find_first_of(" \t\n") != std::string::npos) {
-      return WithField(
-          WithReason(absl::InvalidArgumentError("token: the FCM registration token is required"),
-                     "INVALID_FIELD"),
-          "token");
+    if (device.token().empty()) {
+      return InvalidField("token", "the FCM registration token is required");
+    }
+    if (device.token().size() > kMaxDeviceTokenBytes ||
+        !std::all_of(device.token().begin(), device.token().end(),
+                     [](unsigned char c) { return c > 0x20 && c < 0x7f; })) {
+      return InvalidField("token",
+                          absl::StrCat("an FCM registration token is printable ASCII without "
+                                       "spaces, at most ",
+                                       kMaxDeviceTokenBytes, " characters"));
+    }
+    if (device.name().size() > kMaxDeviceNameBytes) {
+      return InvalidField("name",
+                          absl::StrCat("the name is ", device.name().size(), " bytes; at most ",
+                                       kMaxDeviceNameBytes, " are allowed"));
     }
     NOTIFY_ASSIGN_OR_RETURN(*response->mutable_device(),
-                            deps_.devices->Register(caller.company, caller.user.id, device));
+                            deps_.devices->Register(caller.company, caller.user.id, device,
+                                                    deps_.max_devices_per_user));
     return absl::OkStatus();
   });
 }

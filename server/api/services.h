@@ -37,6 +37,8 @@ struct ServiceDeps {
   NotificationStore* notifications = nullptr;
   LayoutStore* layouts = nullptr;
   DeviceStore* devices = nullptr;
+  // How many devices a user keeps (RegisterDevice drops the least recently registered past it).
+  int max_devices_per_user = 20;
   LogStore* logs = nullptr;
   CredentialStore* credentials = nullptr;
   const SecretBox* box = nullptr;

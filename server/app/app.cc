@@ -107,6 +107,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .notifications = &notifications_,
             .layouts = &layouts_,
             .devices = &devices_,
+            .max_devices_per_user = config_.max_devices_per_user,
             .logs = &logs_,
             .credentials = &credentials_,
             .box = &box_,

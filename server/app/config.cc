@@ -63,6 +63,9 @@ SettingsParser ServerSettingsParser() {
           {"auth-cache-size", "NOTIFY_AUTH_CACHE_SIZE", "10000",
            "Most tokens' users remembered, and as many rejected tokens apart from them; the least "
            "recently used go first (0-10000000)."},
+          {"max-devices-per-user", "NOTIFY_MAX_DEVICES_PER_USER", "20",
+           "Most push devices a user keeps; registering one more drops the least recently "
+           "registered (1-1000)."},
           {"company-cache-ttl", "NOTIFY_COMPANY_CACHE_TTL", "5s",
            "How long a company's record (active state, settings) is remembered by other replicas."},
           {"webhook-rate-limit", "NOTIFY_WEBHOOK_RATE_LIMIT", "0",
@@ -322,6 +325,8 @@ absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) 
                           settings.GetDuration("auth-failure-ttl", absl::ZeroDuration()));
   NOTIFY_ASSIGN_OR_RETURN(int64_t cache_size, settings.GetInt("auth-cache-size", 0, 10000000));
   config.auth_cache_size = static_cast<int>(cache_size);
+  NOTIFY_ASSIGN_OR_RETURN(int64_t devices, settings.GetInt("max-devices-per-user", 1, 1000));
+  config.max_devices_per_user = static_cast<int>(devices);
   NOTIFY_ASSIGN_OR_RETURN(config.company_cache_ttl,
                           settings.GetDuration("company-cache-ttl", absl::ZeroDuration()));
   NOTIFY_ASSIGN_OR_RETURN(config.events, Events(settings));

@@ -45,6 +45,8 @@ struct ServerConfig {
   absl::Duration auth_cache_ttl = absl::Seconds(60);
   absl::Duration auth_failure_ttl = absl::Seconds(5);
   int auth_cache_size = 10000;
+  // How many push devices a user keeps (the least recently registered go first).
+  int max_devices_per_user = 20;
   // How long "is this company active?" is remembered (a deactivation on this replica is immediate).
   absl::Duration company_cache_ttl = absl::Seconds(5);
   // The platform events the extension subscribes to on activation.

@@ -19,9 +19,11 @@ class DeviceStore {
  public:
   virtual ~DeviceStore() = default;
   // Registers `device` for `user`; a known token moves to this user and gets the new details.
+  // Then the user keeps their `keep` most recently registered devices; older ones are removed,
+  // in the same transaction.
   virtual absl::StatusOr<notifications::v1::Device> Register(
-      absl::string_view company, absl::string_view user,
-      const notifications::v1::Device& device) = 0;
+      absl::string_view company, absl::string_view user, const notifications::v1::Device& device,
+      int keep) = 0;
   // How many devices the user has.
   virtual absl::StatusOr<int> Count(absl::string_view company, absl::string_view user) = 0;
   // The user's devices, newest first, after `before_id` when not empty.

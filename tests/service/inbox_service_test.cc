@@ -2,6 +2,9 @@
 // the delivery workers will.
 #include <pqxx/pqxx>
 
+#include <set>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "tests/service/service_fixture.h"
 
@@ -18,6 +21,7 @@ using ::notify::testing::kOtherUserId;
 using ::notify::testing::kUser;
 using ::notify::testing::kUserId;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 class InboxServiceTest : public ::notify::testing::ServiceTest {
  protected:
@@ -259,6 +263,44 @@ TEST_F(InboxServiceTest, DevicesPageNewestFirst) {
     request.set_page_token(page.next_page_token());
   }
   EXPECT_THAT(tokens, ElementsAre("browser-4", "browser-3", "browser-2", "browser-1", "browser-0"));
+}
+
+TEST_F(InboxServiceTest, AUserKeepsTwentyDevicesAndBoundedOnes) {
+  auto register_device = [&](const std::string& token, const std::string& name) {
+    v1::RegisterDeviceRequest request;
+    request.mutable_device()->set_platform(v1::DEVICE_PLATFORM_ANDROID);
+    request.mutable_device()->set_token(token);
+    request.mutable_device()->set_name(name);
+    v1::RegisterDeviceResponse response;
+    return user_->RegisterDevice(As(kUser).get(), request, &response);
+  };
+  for (int i = 0; i < 25; ++i) ASSERT_TRUE(register_device("phone-" + std::to_string(i), "").ok());
+  // Registering an old token again makes it the most recent: it stays, phone-5 goes.
+  ASSERT_TRUE(register_device("phone-4", "").ok());
+  ASSERT_TRUE(register_device("phone-25", "").ok());
+  v1::ListDevicesRequest list;
+  list.set_page_size(100);
+  v1::ListDevicesResponse devices;
+  ASSERT_TRUE(user_->ListDevices(As(kUser).get(), list, &devices).ok());
+  EXPECT_EQ(devices.total_size(), 20);
+  std::set<std::string> tokens;
+  for (const auto& d : devices.devices()) tokens.insert(d.token());
+  EXPECT_EQ(tokens.size(), 20u);
+  EXPECT_TRUE(tokens.count("phone-4")) << "registered again, so among the most recent";
+  EXPECT_TRUE(tokens.count("phone-25"));
+  for (const char* gone : {"phone-0", "phone-3", "phone-5", "phone-6"}) {
+    EXPECT_FALSE(tokens.count(gone)) << gone;
+  }
+
+  grpc::Status status = register_device("phone-x", std::string(201, 'n'));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(status).field, "name");
+  EXPECT_THAT(status.error_message(), HasSubstr("at most 200"));
+  status = register_device(std::string(1025, 't'), "");
+  EXPECT_EQ(DetailsOf(status).field, "token");
+  status = register_device("tab\there", "");
+  EXPECT_EQ(DetailsOf(status).field, "token");
+  EXPECT_TRUE(register_device(std::string(1024, 't'), std::string(200, 'n')).ok());
 }
 
 // AIP-158 skip and total_size, as the REST face's page numbers and counts use them: each page is

@@ -126,7 +126,8 @@ v1::Log LogFromRow(const pqxx::row& row) {
 }
 
 absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
-                                                   absl::string_view user, const v1::Device& d) {
+                                                   absl::string_view user, const v1::Device& d,
+                                                   int keep) {
   std::optional<v1::Device> stored;
   NOTIFY_RETURN_IF_ERROR(pool_->Run("registering a device", [&](pqxx::connection& conn) {
     pqxx::work tx(conn);
@@ -139,6 +140,13 @@ absl::StatusOr<v1::Device> PgDeviceStore::Register(absl::string_view company,
                      DeviceColumns()),
         std::string(company), TimeOrderedUuid(clock_->Now()), std::string(user),
         ShortName(d.platform()), d.token(), d.name());
+    // Registration refreshes `updated`, so the devices dropped are those not registered for the
+    // longest (ids break ties: they grow with time).
+    tx.exec_params(
+        "DELETE FROM devices WHERE company_id = $1 AND user_id = $2 AND id IN ("
+        " SELECT id FROM devices WHERE company_id = $1 AND user_id = $2"
+        " ORDER BY updated DESC, id DESC OFFSET $3)",
+        std::string(company), std::string(user), std::max(keep, 1));
     tx.commit();
     stored = DeviceFromRow(rows[0]);
     return absl::OkStatus();

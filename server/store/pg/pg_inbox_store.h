@@ -15,9 +15,10 @@ notifications::v1::Log LogFromRow(const pqxx::row& row);
 class PgDeviceStore final : public DeviceStore {
  public:
   PgDeviceStore(PgPool* pool, const Clock* clock) : pool_(pool), clock_(clock) {}
-  absl::StatusOr<notifications::v1::Device> Register(
-      absl::string_view company, absl::string_view user,
-      const notifications::v1::Device& device) override;
+  absl::StatusOr<notifications::v1::Device> Register(absl::string_view company,
+                                                     absl::string_view user,
+                                                     const notifications::v1::Device& device,
+                                                     int keep) override;
   absl::StatusOr<std::vector<notifications::v1::Device>> List(absl::string_view company,
                                                               absl::string_view user,
                                                               absl::string_view before_id,
