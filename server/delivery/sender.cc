@@ -139,6 +139,13 @@ Outcome Sender::Attempt(const DeliveryJob& job) {
     return outcome;
   }
   absl::StatusOr<CompanyRecord> company = companies_->Get(job.company);
+  if (company.ok() && !company->active) {
+    // Deactivation cancelled what was written before it; this was planned just before it, or
+    // another replica has not yet heard of it.
+    outcome.status = v1::LOG_STATUS_CANCELLED;
+    outcome.reason = "cancelled: the company deactivated the extension before it was sent";
+    return outcome;
+  }
   if (company.ok()) {
     if (const int quota = QuotaOf(*company, job.type); quota > 0) {
       const absl::Time now = clock_->Now();

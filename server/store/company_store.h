@@ -67,7 +67,9 @@ class CompanyStore {
                                                  absl::string_view mode,
                                                  absl::string_view sealed_platform_token) = 0;
 
-  // Marks the company inactive and forgets its token; its data stays.
+  // Marks the company inactive and forgets its token; its data stays. Its messages still waiting
+  // (pending, retrying, deferred) become CANCELLED in the same transaction; one in flight keeps
+  // its outcome only if it was sent.
   virtual absl::Status Deactivate(absl::string_view id) = 0;
 
   // Deletes the company and every row that belongs to it.

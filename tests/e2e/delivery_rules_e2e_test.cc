@@ -325,6 +325,26 @@ TEST_F(LongRetryMaxE2eTest, AProvidersRetryAfterIsHonoured) {
   EXPECT_LT(gap, absl::Seconds(6));
 }
 
+// A message waiting to be retried when its company deactivates is cancelled, and stays so when
+// the company comes back.
+TEST_F(LongRetryMaxE2eTest, DeactivationCancelsARetryAndReactivationDoesNotSendIt) {
+  Create(SmsOn("transaction.create", "Deposit {{ id }}"));
+  providers_->Fault({{"provider", "twilio"}, {"status", 429}, {"count", 1}, {"retry_after", 4}});
+  Fire("cancel-1", "transaction.create", Deposit("1"));
+  ASSERT_EQ(WaitForLogs(1, v1::LOG_STATUS_RETRYING, absl::Seconds(20)).size(), 1u);
+  ::notify::testing::HttpResult deactivated = stack_->Post(
+      "deactivate/", nlohmann::json{{"token", ::notify::testing::kSimAcmeAdminToken}}.dump());
+  ASSERT_EQ(deactivated.status, 200) << deactivated.body;
+  secret_ = stack_->Activate();
+  absl::SleepFor(absl::Seconds(6));  // Past the retry's time.
+  std::vector<v1::Log> cancelled = WaitForLogs(1, v1::LOG_STATUS_CANCELLED, absl::Seconds(5));
+  ASSERT_EQ(cancelled.size(), 1u);
+  EXPECT_EQ(cancelled[0].last_error(),
+            "cancelled: the company deactivated the extension before it was sent");
+  EXPECT_EQ(providers_->Requests("twilio").size(), 1u) << "only the first attempt went out";
+  EXPECT_TRUE(SentSms().empty());
+}
+
 // With both server defaults, email goes through SendGrid, not SMTP.
 class SendGridAndSmtpE2eTest : public DeliveryE2eTest {
  protected:

@@ -261,6 +261,76 @@ TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecord
             100);
 }
 
+TEST_F(DeliveryStorePgTest, DeactivationCancelsWhatWaitsAndAnInFlightOneKeepsOnlyASend) {
+  std::vector<NewDelivery> plan;
+  for (const char* key :
+       {"pending", "retrying", "deferred", "sent", "dead", "in-flight-fails", "in-flight-sends"}) {
+    plan.push_back(Sms(key));
+  }
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}), 7);
+  {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    tx.exec("INSERT INTO companies (id, active, webhook_secret) VALUES ('globex', true, 'x')");
+    tx.exec(
+        "INSERT INTO deliveries (company_id, type, dedupe_key, recipient)"
+        " VALUES ('globex', 'sms', 'g', '+15550000001')");
+    tx.exec(
+        "UPDATE deliveries SET status = dedupe_key, next_attempt = now() + interval '1 hour'"
+        " WHERE dedupe_key IN ('retrying', 'deferred', 'sent', 'dead')");
+    // Two held by a sender.
+    tx.exec(
+        "UPDATE deliveries SET lease_until = now() + interval '1 minute'"
+        " WHERE dedupe_key LIKE 'in-flight-%'");
+  }
+  PgCompanyStore companies(&pool_);
+  ASSERT_TRUE(companies.Deactivate("acme").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'acme' AND status = "
+                  "'cancelled' AND last_error LIKE 'cancelled: the company deactivated%'"),
+            5)
+      << "pending, retrying, deferred and the two in flight";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE status IN ('sent', 'dead')"), 2)
+      << "finished ones keep their outcome";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE company_id = 'globex'"
+                  " AND status = 'pending'"),
+            1)
+      << "another company's are untouched";
+
+  auto id_of = [&](const std::string& key) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec_params("SELECT id::text FROM deliveries WHERE dedupe_key = $1", key)[0][0]
+        .as<std::string>();
+  };
+  DeliveryAttempt failed{absl::Now(), absl::Milliseconds(3), false, 503, "busy"};
+  ASSERT_TRUE(
+      store_.RecordAttempt("acme", id_of("in-flight-fails"), failed, kRetrying, absl::Seconds(30))
+          .ok());
+  DeliveryAttempt sent{absl::Now(), absl::Milliseconds(3), true, 201, ""};
+  ASSERT_TRUE(
+      store_.RecordAttempt("acme", id_of("in-flight-sends"), sent, kSent, absl::ZeroDuration())
+          .ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'in-flight-fails'"
+                  " AND status = 'cancelled'"),
+            1)
+      << "a failed attempt does not bring it back to retry";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'in-flight-sends'"
+                  " AND status = 'sent' AND attempt_count = 1"),
+            1)
+      << "what went out is recorded as sent";
+  ASSERT_TRUE(store_.Settle("acme", id_of("pending"), kDeferred, "quota", absl::Now()).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE dedupe_key = 'pending'"
+                  " AND status = 'cancelled'"),
+            1);
+
+  // Reactivation sends none of them.
+  ASSERT_TRUE(companies.Activate("acme", "", "", "sealed").ok());
+  EXPECT_TRUE(store_.ClaimDeliveries(kSms, 10, absl::Minutes(1))->size() == 1u)
+      << "only globex's pending one is claimed";
+}
+
 // The event workers send new deliveries before writing them: each is written once, with its own id
 // and the outcome of its first attempt, while one not tried is written pending and claimed as
 // usual.

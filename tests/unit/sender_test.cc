@@ -99,6 +99,18 @@ TEST_F(SenderTest, APushWithoutADeviceIsSkippedWithoutCallingTheProvider) {
   EXPECT_TRUE(providers_.sent().empty());
 }
 
+TEST_F(SenderTest, AnInactiveCompanysMessageIsCancelledWithoutCallingTheProvider) {
+  CompanyRecord acme = *companies_.Get("acme");
+  acme.active = false;
+  companies_.Put(acme);
+  directory_.Forget("acme");
+  const Outcome outcome = sender_.Attempt(Job(Email("late"), "d1"));
+  EXPECT_EQ(outcome.status, notifications::v1::LOG_STATUS_CANCELLED);
+  EXPECT_EQ(outcome.reason, "cancelled: the company deactivated the extension before it was sent");
+  EXPECT_FALSE(outcome.attempt.has_value());
+  EXPECT_TRUE(providers_.sent().empty());
+}
+
 TEST_F(SenderTest, TheDailyQuotaDefersToTheNextUtcMidnight) {
   SetQuota(2);
   // The clock stands at 08:00 UTC; one message went out an hour ago, one yesterday.

@@ -132,12 +132,21 @@ absl::Status PgCompanyStore::Deactivate(absl::string_view id) {
   return OneCompany(
              "deactivating a company", id,
              [&](pqxx::work& tx) {
-               return tx.exec_params(
+               pqxx::result rows = tx.exec_params(
                    absl::StrCat("UPDATE companies SET active = false, platform_token = NULL,"
                                 " deactivated = CASE WHEN active THEN now() ELSE deactivated END,"
                                 " updated = now() WHERE id = $1 RETURNING ",
                                 kColumns),
                    std::string(id));
+               // Without a company to send for, what waits would otherwise go out (and retry)
+               // for up to a day. The lease stays: a sender holding one records it if it was sent.
+               tx.exec_params(
+                   "UPDATE deliveries SET status = 'cancelled', updated = now(),"
+                   " last_error = 'cancelled: the company deactivated the extension before it "
+                   "was sent'"
+                   " WHERE company_id = $1 AND status IN ('pending', 'retrying', 'deferred')",
+                   std::string(id));
+               return rows;
              })
       .status();
 }

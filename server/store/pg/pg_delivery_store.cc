@@ -484,7 +484,8 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
   // Outcomes of attempts, a batch in one statement. Only a delivery still waiting takes its
   // attempt: one whose lease ran out and that another worker finished meanwhile keeps that outcome.
   // A recorded outcome clears the lease, which every sender holds, so a statement run again (its
-  // first answer lost with the connection) records nothing twice.
+  // first answer lost with the connection) records nothing twice. A delivery cancelled while in
+  // flight (its company deactivated) takes only a sent outcome: that one did go out.
   // "Still waiting" is written as "not finished" so that the plan cannot use the senders' queue
   // index (whose predicate "waiting" it would match) and read every waiting delivery's entry: the
   // rows are found by id. The same goes for the other updates by id below.
@@ -503,7 +504,9 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
       "  error text, retry_in float8, started timestamptz, duration_ms integer, success boolean,"
       "  provider_status integer)"
       " WHERE d.company_id = o.company_id AND d.id = o.id AND d.id = ANY($2::uuid[])"
-      "  AND d.status NOT IN ('sent', 'dead', 'skipped') AND d.lease_until IS NOT NULL");
+      "  AND d.lease_until IS NOT NULL AND (d.status NOT IN ('sent', 'dead', 'skipped', "
+      "'cancelled')"
+      "   OR (d.status = 'cancelled' AND o.status = 'sent'))");
   conn.prepare("claim_deliveries",
                "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
                "  next_attempt = now() + make_interval(secs => $3)"
@@ -545,7 +548,7 @@ absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_vie
         "UPDATE deliveries SET status = $3, last_error = $4, lease_until = NULL, updated = now(),"
         " next_attempt = CASE WHEN $3 = 'deferred' THEN $5::timestamptz ELSE next_attempt END"
         " WHERE company_id = $1 AND id = $2::uuid"
-        "  AND status NOT IN ('sent', 'dead', 'skipped')",
+        "  AND status NOT IN ('sent', 'dead', 'skipped', 'cancelled')",
         std::string(company), std::string(id), ShortName(status), std::string(reason),
         TimeParam(until));
     return absl::OkStatus();
