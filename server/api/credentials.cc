@@ -1,6 +1,7 @@
 // Provider credentials: AdminService CRUD. Secret fields are write-only: stored sealed, answered
 // masked.
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "server/api/convert.h"
 #include "server/api/field_mask.h"
 #include "server/api/grpc_status.h"
@@ -8,6 +9,7 @@
 #include "server/common/json.h"
 #include "server/common/status.h"
 #include "server/core/notification_rules.h"
+#include "server/delivery/senders.h"
 
 namespace notify::api {
 namespace {
@@ -74,13 +76,10 @@ std::vector<std::pair<std::string, std::string*>> Secrets(v1::Credential& c) {
 absl::Status Validate(const v1::Credential& c) {
   switch (c.settings_case()) {
     case v1::Credential::kSmtp:
-      if (!absl::StartsWith(c.smtp().url(), "smtp://") &&
-          !absl::StartsWith(c.smtp().url(), "smtps://")) {
-        return InvalidField("smtp.url", "must be smtp://host:port or smtps://host:port");
-      }
-      if (c.smtp().url().find('@') != std::string::npos) {
+      if (!delivery::ParseSmtpUrl(c.smtp().url()).has_value()) {
         return InvalidField("smtp.url",
-                            "must not hold a user or password; use username and password");
+                            absl::StrCat("must be ", delivery::kSmtpUrlForms,
+                                         " (give the user and password as username and password)"));
       }
       if (!c.smtp().username().empty() && c.smtp().password().empty()) {
         return InvalidField("smtp.password", "a username needs a password");

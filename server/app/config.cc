@@ -85,8 +85,9 @@ SettingsParser ServerSettingsParser() {
            "Sender of emails whose notification and company set none, e.g. "
            "\"Acme <no-reply@acme.example>\"."},
           {"smtp-url", "NOTIFY_SMTP_URL", "",
-           "Default email provider: smtp://host:port (STARTTLS when offered) or "
-           "smtps://host:port."},
+           "Default email provider: smtp://host:port (STARTTLS: required with a user, else when "
+           "offered), smtps://host:port (TLS), or smtp+plaintext://host:port for a relay without "
+           "TLS."},
           {"smtp-username", "NOTIFY_SMTP_USERNAME", "",
            "User name for --smtp-url, if it needs one."},
           {"smtp-password", "NOTIFY_SMTP_PASSWORD", "", "Password for --smtp-username.", false,
@@ -199,17 +200,10 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   delivery::ChannelDefaults& c = config.channels;
   c.email_from = settings.Get("email-from");
   c.smtp.url = settings.Get("smtp-url");
-  if (!c.smtp.url.empty()) {
-    if (!absl::StartsWith(c.smtp.url, "smtp://") && !absl::StartsWith(c.smtp.url, "smtps://")) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          settings.Describe("smtp-url"), " must be smtp://host:port or smtps://host:port"));
-    }
-    if (absl::StrContains(c.smtp.url, "@")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(settings.Describe("smtp-url"),
-                       " must not hold a user or password; use --smtp-username and "
-                       "NOTIFY_SMTP_PASSWORD"));
-    }
+  if (!c.smtp.url.empty() && !delivery::ParseSmtpUrl(c.smtp.url).has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        settings.Describe("smtp-url"), " must be ", delivery::kSmtpUrlForms,
+        " (give the user as --smtp-username and the password as NOTIFY_SMTP_PASSWORD)"));
   }
   c.smtp.username = settings.Get("smtp-username");
   c.smtp.password = settings.Get("smtp-password");

@@ -56,10 +56,26 @@ struct SendResult {
 };
 
 struct SmtpSettings {
-  std::string url;  // smtp://host:port (STARTTLS when offered) or smtps://host:port.
+  std::string url;  // See ParseSmtpUrl.
   std::string username;
   std::string password;
 };
+
+// How mail reaches an SMTP server, read from its URL: smtps://host:port is TLS from the start;
+// smtp://host:port upgrades with STARTTLS, which it requires when there are credentials (so that
+// no one in between reads the password) and uses when offered otherwise;
+// smtp+plaintext://host:port is a relay without TLS, named so on purpose: STARTTLS is never
+// tried and credentials go in clear. nullopt for any other URL, or one holding a user or password.
+struct SmtpTransport {
+  enum class Tls { kImplicit, kStartTls, kNone };
+  std::string url;  // As libcurl takes it: smtp:// or smtps://.
+  Tls tls = Tls::kStartTls;
+};
+std::optional<SmtpTransport> ParseSmtpUrl(absl::string_view url);
+// What ParseSmtpUrl accepts, for error messages.
+inline constexpr absl::string_view kSmtpUrlForms =
+    "smtp://host:port (STARTTLS), smtps://host:port (TLS) or smtp+plaintext://host:port (a relay "
+    "without TLS), with no user or password in it";
 
 struct SendGridSettings {
   std::string url;  // Base, e.g. https://api.sendgrid.com; POST {url}/v3/mail/send.

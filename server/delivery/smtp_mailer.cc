@@ -1,5 +1,5 @@
-// SMTP through libcurl: one connection per message, STARTTLS when offered (smtp://) or implicit
-// TLS (smtps://), optional AUTH.
+// SMTP through libcurl: one connection per message, STARTTLS (smtp://: required with credentials,
+// else when offered), implicit TLS (smtps://) or none (smtp+plaintext://), optional AUTH.
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -77,14 +77,38 @@ std::string QueueId(absl::string_view reply) {
 
 }  // namespace
 
+std::optional<SmtpTransport> ParseSmtpUrl(absl::string_view url) {
+  url = absl::StripAsciiWhitespace(url);
+  if (absl::StrContains(url, "@")) return std::nullopt;
+  struct Scheme {
+    absl::string_view prefix;
+    absl::string_view curl_prefix;
+    SmtpTransport::Tls tls;
+  };
+  static constexpr Scheme kSchemes[] = {
+      {"smtps://", "smtps://", SmtpTransport::Tls::kImplicit},
+      {"smtp://", "smtp://", SmtpTransport::Tls::kStartTls},
+      {"smtp+plaintext://", "smtp://", SmtpTransport::Tls::kNone},
+  };
+  for (const Scheme& scheme : kSchemes) {
+    if (!absl::StartsWithIgnoreCase(url, scheme.prefix) || url.size() == scheme.prefix.size()) {
+      continue;
+    }
+    return SmtpTransport{absl::StrCat(scheme.curl_prefix, url.substr(scheme.prefix.size())),
+                         scheme.tls};
+  }
+  return std::nullopt;
+}
+
 SmtpMailer::SmtpMailer(SenderOptions options) : options_(std::move(options)) {}
 
 SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& message) const {
-  const std::string url(absl::StripAsciiWhitespace(settings.url));
-  const bool implicit_tls = absl::StartsWithIgnoreCase(url, "smtps://");
-  if (!implicit_tls && !absl::StartsWithIgnoreCase(url, "smtp://")) {
-    return Refuse("the SMTP URL must start with smtp:// or smtps://");
+  const std::optional<SmtpTransport> transport = ParseSmtpUrl(settings.url);
+  if (!transport.has_value()) {
+    return Refuse(absl::StrCat("the SMTP URL must be ", kSmtpUrlForms));
   }
+  const std::string& url = transport->url;
+  const bool credentials = !settings.username.empty();
   const std::optional<internal::MailAddress> from = internal::ParseMailAddress(message.from);
   if (!from.has_value()) return Refuse(absl::StrCat("invalid sender address: ", message.from));
   const std::optional<internal::MailAddress> to = internal::ParseMailAddress(message.to);
@@ -106,10 +130,12 @@ SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& me
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  // smtps:// is TLS from the start; smtp:// upgrades with STARTTLS when the server offers it.
-  curl_easy_setopt(curl, CURLOPT_USE_SSL,
-                   static_cast<long>(implicit_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
-  if (!settings.username.empty()) {
+  // A password is never sent in clear unless the URL says the relay has no TLS.
+  long use_ssl = CURLUSESSL_ALL;
+  if (transport->tls == SmtpTransport::Tls::kStartTls && !credentials) use_ssl = CURLUSESSL_TRY;
+  if (transport->tls == SmtpTransport::Tls::kNone) use_ssl = CURLUSESSL_NONE;
+  curl_easy_setopt(curl, CURLOPT_USE_SSL, use_ssl);
+  if (credentials) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, settings.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, settings.password.c_str());
   }
@@ -153,6 +179,12 @@ SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& me
     result.provider_status = static_cast<int>(reply);
     result.detail = internal::SafeDetail(
         absl::StrCat("SMTP server answered ", ReplyLine(replies, reply)), secrets);
+  } else if (code == CURLE_USE_SSL_FAILED) {
+    // The server offers no STARTTLS: it will not start to for a retry.
+    result.outcome = SendOutcome::kPermanent;
+    result.detail =
+        "SMTP server does not offer STARTTLS, and credentials are only sent over TLS (use "
+        "smtps://, or smtp+plaintext:// for a relay without TLS)";
   } else {
     // Nothing (or nothing meaningful) answered: connection refused, timeout, TLS failure, a
     // dropped connection. A malformed URL will not get better by retrying.

@@ -866,12 +866,37 @@ TEST_F(FcmTest, BrokenServiceAccountsArePermanentWithoutACall) {
 // ---------------------------------------------------------------------------------------------
 // SMTP, against aiosmtpd (Debian's, for /usr/bin/python3): stores each message with the
 // envelope and Python's own decoding of it; refuses recipients starting with "reject" (550) and
-// "busy" (451); AUTH PLAIN/LOGIN as mailer / s3cret-pass.
+// "busy" (451); AUTH PLAIN/LOGIN as mailer / s3cret-pass. With "starttls" after its folder it
+// offers STARTTLS with a self-signed certificate (python3-cryptography) and requires it before
+// anything else, AUTH included.
 constexpr char kSmtpSink[] = R"PY(
-import asyncio, email, email.policy, json, os, sys
+import asyncio, datetime, email, email.policy, json, os, ssl, sys
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 OUT = sys.argv[1]
+STARTTLS = len(sys.argv) > 2 and sys.argv[2] == 'starttls'
+
+def tls_context():
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(OUT, 'cert.pem'), os.path.join(OUT, 'key.pem')
+    with open(cert_path, 'wb') as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, 'wb') as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+    return context
 
 def authenticate(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword) and auth_data.login == b'mailer'
@@ -895,6 +920,7 @@ class Sink:
         summary = {
             'mail_from': envelope.mail_from, 'rcpt_tos': envelope.rcpt_tos,
             'authenticated': bool(session.authenticated),
+            'tls': session.ssl is not None,
             'subject': str(msg['subject']), 'from': str(msg['from']), 'to': str(msg['to']),
             'content_type': msg.get_content_type(),
             'parts': [{'type': p.get_content_type(), 'charset': p.get_content_charset(),
@@ -910,9 +936,11 @@ class Sink:
         return '250 2.0.0 Ok: queued as Q%d' % n
 
 async def main():
+    options = dict(authenticator=authenticate, auth_require_tls=STARTTLS)
+    if STARTTLS:
+        options.update(tls_context=tls_context(), require_starttls=True)
     server = await asyncio.get_running_loop().create_server(
-        lambda: SMTP(Sink(), authenticator=authenticate, auth_require_tls=False),
-        '127.0.0.1', 0)
+        lambda: SMTP(Sink(), **options), '127.0.0.1', 0)
     port = server.sockets[0].getsockname()[1]
     print(json.dumps({'msg': 'listening', 'address': '127.0.0.1:%d' % port}), flush=True)
     await server.serve_forever()
@@ -920,14 +948,18 @@ async def main():
 asyncio.run(main())
 )PY";
 
-class SmtpTest : public ::testing::Test {
+// One sink per suite: in clear (SmtpTest) or requiring STARTTLS (SmtpStartTlsTest).
+template <bool kStartTls>
+class SmtpSinkTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new std::string(::testing::TempDir() + "smtp-sink-" + std::to_string(getpid()));
+    dir_ = new std::string(::testing::TempDir() + "smtp-sink-" + std::to_string(getpid()) +
+                           (kStartTls ? "-tls" : ""));
     std::filesystem::remove_all(*dir_);
     std::filesystem::create_directories(*dir_);
-    auto process =
-        testing::Subprocess::Start("/usr/bin/python3", {.args = {"-c", kSmtpSink, *dir_}});
+    std::vector<std::string> args = {"-c", kSmtpSink, *dir_};
+    if (kStartTls) args.push_back("starttls");
+    auto process = testing::Subprocess::Start("/usr/bin/python3", {.args = args});
     ASSERT_TRUE(process.ok()) << process.status();
     sink_ = process->release();
     std::optional<Json> listening = sink_->WaitForLog("listening", absl::Seconds(20));
@@ -960,14 +992,46 @@ class SmtpTest : public ::testing::Test {
 
   static SmtpSettings Settings() { return {.url = *url_}; }
 
-  static testing::Subprocess* sink_;
-  static std::string* dir_;
-  static std::string* url_;
-};
+  static Json Summary(int n) { return Json::parse(ReadFile(absl::StrCat(*dir_, "/", n, ".json"))); }
 
-testing::Subprocess* SmtpTest::sink_ = nullptr;
-std::string* SmtpTest::dir_ = nullptr;
-std::string* SmtpTest::url_ = nullptr;
+  static inline testing::Subprocess* sink_ = nullptr;
+  static inline std::string* dir_ = nullptr;
+  static inline std::string* url_ = nullptr;
+};
+using SmtpTest = SmtpSinkTest<false>;
+using SmtpStartTlsTest = SmtpSinkTest<true>;
+
+TEST_F(SmtpStartTlsTest, CredentialsGoOverStartTls) {
+  SmtpSettings settings = Settings();
+  settings.username = "mailer";
+  settings.password = "s3cret-pass";
+  const int before = Received();
+  const SendResult result = SmtpMailer(FastOptions()).Send(settings, Email());
+  ASSERT_EQ(result.outcome, SendOutcome::kSent) << result.detail;
+  EXPECT_EQ(Summary(before)["tls"], true);
+  EXPECT_EQ(Summary(before)["authenticated"], true);
+}
+
+TEST_F(SmtpStartTlsTest, WithoutCredentialsStartTlsIsStillUsedWhenOffered) {
+  const int before = Received();
+  const SendResult result = SmtpMailer(FastOptions()).Send(Settings(), Email());
+  ASSERT_EQ(result.outcome, SendOutcome::kSent) << result.detail;
+  EXPECT_EQ(Summary(before)["tls"], true);
+  EXPECT_EQ(Summary(before)["authenticated"], false);
+}
+
+TEST(SmtpUrlTest, TheThreeFormsAndNothingElse) {
+  using Tls = SmtpTransport::Tls;
+  EXPECT_EQ(ParseSmtpUrl("smtp://mail:587")->url, "smtp://mail:587");
+  EXPECT_EQ(ParseSmtpUrl("smtp://mail:587")->tls, Tls::kStartTls);
+  EXPECT_EQ(ParseSmtpUrl(" SMTPS://mail:465 ")->tls, Tls::kImplicit);
+  EXPECT_EQ(ParseSmtpUrl("smtp+plaintext://relay:25")->url, "smtp://relay:25");
+  EXPECT_EQ(ParseSmtpUrl("smtp+plaintext://relay:25")->tls, Tls::kNone);
+  for (const char* bad :
+       {"", "smtp://", "mail:25", "http://mail", "smtp://bob:pw@mail:25", "smtp+tls://mail:25"}) {
+    EXPECT_FALSE(ParseSmtpUrl(bad).has_value()) << bad;
+  }
+}
 
 TEST_F(SmtpTest, DeliversAMultipartMessage) {
   EmailMessage email = Email();
@@ -1009,8 +1073,22 @@ TEST_F(SmtpTest, DeliversAMultipartMessage) {
   for (absl::string_view line : absl::StrSplit(raw, "\r\n")) EXPECT_LE(line.size(), 78u) << line;
 }
 
-TEST_F(SmtpTest, AuthenticatesWhenGivenCredentials) {
+TEST_F(SmtpTest, CredentialsAreNeverSentToAServerWithoutTls) {
   SmtpSettings settings = Settings();
+  settings.username = "mailer";
+  settings.password = "s3cret-pass";
+  const int before = Received();
+  const SendResult refused = SmtpMailer(FastOptions()).Send(settings, Email());
+  EXPECT_EQ(refused.outcome, SendOutcome::kPermanent) << "it will not start offering STARTTLS";
+  EXPECT_EQ(refused.detail,
+            "SMTP server does not offer STARTTLS, and credentials are only sent over TLS (use "
+            "smtps://, or smtp+plaintext:// for a relay without TLS)");
+  EXPECT_EQ(Received(), before);
+}
+
+TEST_F(SmtpTest, AuthenticatesInClearOnlyWhenTheUrlSaysSo) {
+  SmtpSettings settings = Settings();
+  settings.url = "smtp+plaintext://" + settings.url.substr(std::string("smtp://").size());
   settings.username = "mailer";
   settings.password = "s3cret-pass";
   const int before = Received();

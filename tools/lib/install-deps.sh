@@ -8,7 +8,7 @@ PACKAGES=(
   libabsl-dev libpqxx-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libjemalloc-dev
   prometheus-cpp-dev
-  postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd curl
+  postgresql python3 python3-grpcio python3-protobuf python3-aiosmtpd python3-cryptography curl
   # The reference engines the template conformance tests render against (tests/templates/).
   python3-django ruby ruby-liquid
   # The Go client, built offline from Debian's Go modules. Name protobuf 1.5 explicitly: apt would
