@@ -18,6 +18,15 @@ SettingsParser GatewaySettingsParser() {
            "Where the HTTP server listens, HOST:PORT; port 0 picks a free port (logged)."},
           {"server", "NOTIFY_GATEWAY_SERVER", "127.0.0.1:50051",
            "gRPC target of notification-server, HOST:PORT."},
+          {"server-tls-ca", "NOTIFY_GATEWAY_SERVER_TLS_CA", "",
+           "PEM file of the CAs that signed the server's certificate: given, the gateway speaks "
+           "TLS to --server and checks its certificate; empty: plaintext."},
+          {"server-tls-cert", "NOTIFY_GATEWAY_SERVER_TLS_CERT", "",
+           "PEM file of the client certificate the gateway shows the server (mutual TLS)."},
+          {"server-tls-key", "NOTIFY_GATEWAY_SERVER_TLS_KEY", "",
+           "PEM file of the private key of --server-tls-cert."},
+          {"server-tls-name", "NOTIFY_GATEWAY_SERVER_TLS_NAME", "",
+           "The name the server's certificate must carry, when not --server's host."},
           {"threads", "NOTIFY_GATEWAY_THREADS", "2", "Threads serving HTTP (1-256)."},
           {"body-limit", "NOTIFY_GATEWAY_BODY_LIMIT", "1048576",
            "Largest request body in bytes; larger ones get 413."},
@@ -48,6 +57,24 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
   GatewayConfig config;
   NOTIFY_ASSIGN_OR_RETURN(config.listen, settings.GetHostPort("listen"));
   NOTIFY_ASSIGN_OR_RETURN(config.server, settings.GetHostPort("server"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.ca, settings.GetFileContents("server-tls-ca"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.cert_chain,
+                          settings.GetFileContents("server-tls-cert"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.private_key,
+                          settings.GetFileContents("server-tls-key"));
+  config.server_tls.name = settings.Get("server-tls-name");
+  if (config.server_tls.cert_chain.empty() != config.server_tls.private_key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(settings.Describe("server-tls-cert"), " and ",
+                                                   settings.Describe("server-tls-key"),
+                                                   " go together: give both or neither"));
+  }
+  if (config.server_tls.ca.empty() &&
+      (!config.server_tls.cert_chain.empty() || !config.server_tls.name.empty())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(settings.Describe("server-tls-ca"),
+                     " is needed to speak TLS to the server (--server-tls-cert and "
+                     "--server-tls-name go with it)"));
+  }
   NOTIFY_ASSIGN_OR_RETURN(int64_t threads, settings.GetInt("threads", 1, 256));
   config.threads = static_cast<int>(threads);
   NOTIFY_ASSIGN_OR_RETURN(int64_t body_limit, settings.GetInt("body-limit", 1024, 64 << 20));

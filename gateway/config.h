@@ -18,6 +18,13 @@ struct GatewayConfig {
   std::string listen;
   // The gRPC target of notification-server.
   std::string server;
+  // TLS to the server, as PEM texts: no CA means plaintext.
+  struct ServerTls {
+    std::string ca;           // Roots the server's certificate must chain to.
+    std::string cert_chain;   // The gateway's client certificate, for mutual TLS; may be empty.
+    std::string private_key;  // Its key.
+    std::string name;         // The name the server's certificate carries, if not the host's.
+  } server_tls;
   // Threads serving HTTP.
   int threads = 2;
   // Largest request body accepted; larger ones get 413.

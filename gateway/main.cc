@@ -1,5 +1,6 @@
 // notification-gateway: flags → config → HTTP server → routes → gRPC channel; serves until SIGTERM.
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <variant>
 
@@ -31,8 +32,16 @@ int main(int argc, char** argv) {
   // platform retries itself, and gRPC's retry bookkeeping costs each call.
   grpc::ChannelArguments channel_args;
   channel_args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
-  auto channel =
-      grpc::CreateCustomChannel(config->server, grpc::InsecureChannelCredentials(), channel_args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (const auto& tls = config->server_tls; !tls.ca.empty()) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = tls.ca;
+    options.pem_cert_chain = tls.cert_chain;
+    options.pem_private_key = tls.private_key;
+    credentials = grpc::SslCredentials(options);
+    if (!tls.name.empty()) channel_args.SetSslTargetNameOverride(tls.name);
+  }
+  auto channel = grpc::CreateCustomChannel(config->server, credentials, channel_args);
   prometheus::Registry registry;
   notify::gateway::Routes routes(channel,
                                  {.call_timeout = config->call_timeout,
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
   notify::log::Info("listening", {{"address", server.address()},
                                   {"protocol", "http"},
                                   {"server", config->server},
+                                  {"server_tls", !config->server_tls.ca.empty()},
                                   {"version", NOTIFY_VERSION}});
 
   std::optional<int> signal;

@@ -46,9 +46,13 @@ int main(int argc, char** argv) {
     notify::log::Error("cannot start", {{"error", std::string(s.message())}});
     return 1;
   }
-  notify::log::Info(
-      "listening",
-      {{"address", app.address()}, {"protocol", "grpc"}, {"metrics", app.metrics_address()}});
+  notify::log::Info("listening", {{"address", app.address()},
+                                  {"protocol", "grpc"},
+                                  {"tls", config->tls.cert_chain.empty()  ? "off"
+                                          : config->tls.client_ca.empty() ? "on"
+                                                                          : "mutual"},
+                                  {"reflection", config->reflection},
+                                  {"metrics", app.metrics_address()}});
 
   std::optional<int> signal;
   while (!(signal = notify::WaitForTerminationSignal(absl::Hours(24))).has_value()) {

@@ -1,11 +1,15 @@
 #include "server/app/app.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
@@ -25,6 +29,32 @@ namespace {
 constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 
 std::string HostOf(const std::string& listen) { return listen.substr(0, listen.rfind(':')); }
+
+// Linking gRPC's reflection library registers its plugin with every ServerBuilder; this option
+// takes it out again when reflection is not wanted.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                                    return plugin->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
+
+// Plaintext without a certificate; TLS with one, verifying callers' certificates against the
+// client CAs when there are some.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const ServerTls& tls) {
+  if (tls.cert_chain.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      tls.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = tls.client_ca;
+  options.pem_key_cert_pairs.push_back({tls.private_key, tls.cert_chain});
+  return grpc::SslServerCredentials(options);
+}
 
 }  // namespace
 
@@ -139,8 +169,9 @@ absl::Status App::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  if (!config_.reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   int port = 0;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config_.listen, ServerCredentials(config_.tls), &port);
   grpc::ResourceQuota quota("notification-server");
   ConfigureSyncServer(builder, quota, config_.max_threads);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -152,7 +183,10 @@ absl::Status App::Start() {
   if (server_ == nullptr || port == 0) {
     server_.reset();
     return absl::InvalidArgumentError(absl::StrCat(
-        "cannot listen on ", config_.listen, " (--listen): the address is in use or not local"));
+        "cannot listen on ", config_.listen, " (--listen): the address is in use or not local",
+        config_.tls.cert_chain.empty() ? ""
+                                       : ", or --tls-cert, --tls-key or --tls-client-ca is not "
+                                         "valid PEM (or the key is not the certificate's)"));
   }
   address_ = absl::StrCat(HostOf(config_.listen), ":", port);
   if (!config_.metrics_listen.empty()) {

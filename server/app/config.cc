@@ -1,8 +1,6 @@
 #include "server/app/config.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -20,8 +18,18 @@ SettingsParser ServerSettingsParser() {
       "notification-server",
       "The notification extension's gRPC server: AdminService, UserService and WebhookService.",
       {
-          {"listen", "NOTIFY_LISTEN", "0.0.0.0:50051",
-           "Where the gRPC server listens, HOST:PORT; port 0 picks a free port (logged)."},
+          {"listen", "NOTIFY_LISTEN", "127.0.0.1:50051",
+           "Where the gRPC server listens, HOST:PORT; port 0 picks a free port (logged). It "
+           "carries "
+           "admin tokens: listen beyond this host only with --tls-cert."},
+          {"tls-cert", "NOTIFY_TLS_CERT", "",
+           "PEM file of the gRPC server's certificate chain: with --tls-key, it speaks TLS only."},
+          {"tls-key", "NOTIFY_TLS_KEY", "", "PEM file of the private key of --tls-cert."},
+          {"tls-client-ca", "NOTIFY_TLS_CLIENT_CA", "",
+           "PEM file of the CAs whose client certificates gRPC callers must show (mutual TLS); "
+           "empty: no client certificate is asked for."},
+          {"reflection", "NOTIFY_REFLECTION", "false",
+           "Serve gRPC server reflection (for grpcurl and the like).", true},
           {"database-url", "NOTIFY_DATABASE_URL", "",
            "PostgreSQL connection URL (postgresql://user:pass@host:port/db). Required.", false,
            true},
@@ -153,14 +161,8 @@ absl::StatusOr<std::string> SecretKey(const Settings& settings) {
         "companies' platform tokens and webhook secrets");
   }
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(settings.Describe("secret-key-file"), " cannot be read: \"", file, "\""));
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    key = std::string(absl::StripAsciiWhitespace(text.str()));
+    NOTIFY_ASSIGN_OR_RETURN(const std::string text, settings.GetFileContents("secret-key-file"));
+    key = std::string(absl::StripAsciiWhitespace(text));
   }
   if (absl::Status s = SecretBox::FromHex(key).status(); !s.ok()) {
     return absl::InvalidArgumentError(
@@ -220,19 +222,18 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
   }
   NOTIFY_ASSIGN_OR_RETURN(c.fcm.url, settings.GetHttpUrl("fcm-url", false));
   NOTIFY_ASSIGN_OR_RETURN(c.fcm.token_url, settings.GetHttpUrl("fcm-token-url", true));
-  if (const std::string& file = settings.Get("fcm-credentials-file"); !file.empty()) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json account = nlohmann::json::parse(text.str(), nullptr, false);
-    if (!in || !account.is_object() || !account.contains("client_email") ||
+  NOTIFY_ASSIGN_OR_RETURN(const std::string account_text,
+                          settings.GetFileContents("fcm-credentials-file"));
+  if (!account_text.empty()) {
+    const nlohmann::json account = nlohmann::json::parse(account_text, nullptr, false);
+    if (!account.is_object() || !account.contains("client_email") ||
         !account.contains("private_key")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(settings.Describe("fcm-credentials-file"), " (\"", file,
-                       "\") must be a readable service account key file (JSON with client_email "
-                       "and private_key)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          settings.Describe("fcm-credentials-file"), " (\"", settings.Get("fcm-credentials-file"),
+          "\") must be a service account key file (JSON with client_email and "
+          "private_key)"));
     }
-    c.fcm.service_account_json = text.str();
+    c.fcm.service_account_json = account_text;
   }
   while (absl::EndsWith(c.sendgrid.url, "/")) c.sendgrid.url.pop_back();
   while (absl::EndsWith(c.twilio.url, "/")) c.twilio.url.pop_back();
@@ -276,6 +277,20 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
 absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) {
   ServerConfig config;
   NOTIFY_ASSIGN_OR_RETURN(config.listen, settings.GetHostPort("listen"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.cert_chain, settings.GetFileContents("tls-cert"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.private_key, settings.GetFileContents("tls-key"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.client_ca, settings.GetFileContents("tls-client-ca"));
+  if (config.tls.cert_chain.empty() != config.tls.private_key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(settings.Describe("tls-cert"), " and ",
+                                                   settings.Describe("tls-key"),
+                                                   " go together: give both or neither"));
+  }
+  if (!config.tls.client_ca.empty() && config.tls.cert_chain.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(settings.Describe("tls-client-ca"), " needs ",
+                                                   settings.Describe("tls-cert"),
+                                                   " and --tls-key"));
+  }
+  NOTIFY_ASSIGN_OR_RETURN(config.reflection, settings.GetBool("reflection"));
   NOTIFY_ASSIGN_OR_RETURN(config.database_url, settings.GetRequired("database-url"));
   if (!absl::StartsWith(config.database_url, "postgresql://") &&
       !absl::StartsWith(config.database_url, "postgres://") &&

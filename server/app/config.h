@@ -15,9 +15,20 @@
 
 namespace notify {
 
+// The gRPC server's TLS, as PEM texts: no certificate chain means no TLS (plaintext).
+struct ServerTls {
+  std::string cert_chain;
+  std::string private_key;
+  // CAs whose client certificates callers must show; empty: none is asked for.
+  std::string client_ca;
+};
+
 struct ServerConfig {
   // Where the gRPC server listens, HOST:PORT; port 0 picks a free one (logged at start).
   std::string listen;
+  ServerTls tls;
+  // Whether gRPC server reflection is served.
+  bool reflection = false;
   // The PostgreSQL connection URL or key=value string. Contains a password: log RedactUrl() of it.
   std::string database_url;
   // The platform's API base URL, without a trailing slash.

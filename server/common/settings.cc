@@ -1,6 +1,9 @@
 #include "server/common/settings.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -65,6 +68,19 @@ absl::StatusOr<bool> Settings::GetBool(absl::string_view flag) const {
   if (value == "true" || value == "1" || value == "yes" || value == "on") return true;
   if (value == "false" || value == "0" || value == "no" || value == "off") return false;
   return Invalid(flag, "must be true or false");
+}
+
+absl::StatusOr<std::string> Settings::GetFileContents(absl::string_view flag) const {
+  const std::string& path = Get(flag);
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open() || std::filesystem::is_directory(path)) {
+    return Invalid(flag, absl::StrCat("names a file that cannot be read: \"", path, "\""));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  if (text.str().empty()) return Invalid(flag, absl::StrCat("names an empty file: \"", path, "\""));
+  return text.str();
 }
 
 absl::StatusOr<absl::Duration> Settings::GetDuration(absl::string_view flag,

@@ -64,6 +64,9 @@ class Settings {
   absl::StatusOr<int64_t> GetInt(absl::string_view flag, int64_t min, int64_t max) const;
   // true/false, 1/0, yes/no, on/off (case-insensitive).
   absl::StatusOr<bool> GetBool(absl::string_view flag) const;
+  // The contents of the file the setting names ("" when it names none); an error that names the
+  // setting and the path when it cannot be read or is empty.
+  absl::StatusOr<std::string> GetFileContents(absl::string_view flag) const;
   // A duration such as "10s", "500ms" or "2m", at least `min`.
   absl::StatusOr<absl::Duration> GetDuration(absl::string_view flag, absl::Duration min) const;
 

@@ -54,7 +54,7 @@ void SetDeadline(grpc::ClientContext& context) {
 
 TEST(ServerE2eTest, ReportsServingAndListsTheThreeServicesThenStopsOnSigterm) {
   TestDatabase db;
-  auto server = StartServer(db.url());
+  auto server = StartServer(db.url(), {"--reflection"});
   ASSERT_NE(server, nullptr);
   auto channel = ChannelTo(*server);
   ASSERT_NE(channel, nullptr);
@@ -95,6 +95,25 @@ TEST(ServerE2eTest, ReportsServingAndListsTheThreeServicesThenStopsOnSigterm) {
   server->Signal(SIGTERM);
   EXPECT_EQ(server->Wait(absl::Seconds(20)), 0) << server->Output();
   EXPECT_TRUE(server->WaitForLog("stopped", absl::ZeroDuration()).has_value());
+}
+
+TEST(ServerE2eTest, ReflectionIsOffUnlessAskedFor) {
+  TestDatabase db;
+  auto server = StartServer(db.url());
+  ASSERT_NE(server, nullptr);
+  auto channel = ChannelTo(*server);
+  ASSERT_NE(channel, nullptr);
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::ClientContext context;
+  SetDeadline(context);
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  stream->Write(request);
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  EXPECT_FALSE(stream->Read(&response));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST(ServerE2eTest, EveryServiceRefusesCallsWithoutCredentials) {

@@ -54,6 +54,13 @@ TEST(GatewayConfigTest, InvalidValuesNameTheSetting) {
               HasSubstr("--body-limit (NOTIFY_GATEWAY_BODY_LIMIT)"));
   EXPECT_THAT(Parse({"--call-timeout=forever"}).status().message(),
               HasSubstr("--call-timeout (NOTIFY_GATEWAY_CALL_TIMEOUT) must be a duration"));
+  EXPECT_THAT(Parse({"--server-tls-ca=/nonexistent/ca.pem"}).status().message(),
+              HasSubstr("--server-tls-ca (NOTIFY_GATEWAY_SERVER_TLS_CA) names a file that cannot "
+                        "be read"));
+  EXPECT_THAT(Parse({"--server-tls-cert=/proc/self/cmdline"}).status().message(),
+              HasSubstr("give both or neither"));
+  EXPECT_THAT(Parse({"--server-tls-name=localhost"}).status().message(),
+              HasSubstr("--server-tls-ca (NOTIFY_GATEWAY_SERVER_TLS_CA) is needed"));
 }
 
 }  // namespace

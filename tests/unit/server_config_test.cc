@@ -27,7 +27,9 @@ absl::StatusOr<ServerConfig> Parse(std::vector<std::string> args,
 TEST(ServerConfigTest, DefaultsNeedOnlyADatabaseUrl) {
   absl::StatusOr<ServerConfig> config = Parse({"--database-url=postgresql://db/notify"});
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->listen, "0.0.0.0:50051");
+  EXPECT_EQ(config->listen, "127.0.0.1:50051") << "this host only, unless told otherwise";
+  EXPECT_TRUE(config->tls.cert_chain.empty());
+  EXPECT_FALSE(config->reflection);
   EXPECT_EQ(config->database_url, "postgresql://db/notify");
   EXPECT_EQ(config->platform_url, "https://api.rehive.com");
   EXPECT_EQ(config->public_url, "");
@@ -74,6 +76,15 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_THAT(error({"--smtp-url=smtp://user:pw@mail"}),
               HasSubstr("with no user or password in it"));
   EXPECT_THAT(error({"--twilio-account-sid=AC1"}), HasSubstr("--twilio-auth-token"));
+  EXPECT_THAT(error({"--tls-cert=/nonexistent/server.pem"}),
+              HasSubstr("--tls-cert (NOTIFY_TLS_CERT) names a file that cannot be read: "
+                        "\"/nonexistent/server.pem\""));
+  EXPECT_THAT(error({"--tls-cert=/dev/null"}),
+              HasSubstr("--tls-cert (NOTIFY_TLS_CERT) names an empty file"))
+      << "never TLS silently off";
+  EXPECT_THAT(error({"--tls-key=/proc/self/cmdline"}), HasSubstr("give both or neither"));
+  EXPECT_THAT(error({"--tls-client-ca=/proc/self/cmdline"}), HasSubstr("needs --tls-cert"));
+  EXPECT_THAT(error({"--reflection=maybe"}), HasSubstr("--reflection"));
   EXPECT_THAT(error({"--lease=10s", "--send-timeout=30s"}), HasSubstr("--lease"));
   EXPECT_THAT(error({"--delivery-max-attempts=0"}), HasSubstr("--delivery-max-attempts"));
   EXPECT_THAT(error({"--send-queue=0"}), HasSubstr("--send-queue"));
