@@ -114,8 +114,13 @@ SettingsParser ServerSettingsParser() {
            "Sender of SMS: an E.164 number or a messaging service SID (MG...)."},
           {"fcm-url", "NOTIFY_FCM_URL", "https://fcm.googleapis.com",
            "Firebase Cloud Messaging API base URL."},
-          {"fcm-token-url", "NOTIFY_FCM_TOKEN_URL", "",
-           "OAuth2 token URL for FCM; empty: the service account's token_uri."},
+          {"allow-private-provider-hosts", "NOTIFY_ALLOW_PRIVATE_PROVIDER_HOSTS", "false",
+           "Let companies' own SMTP servers be at loopback, private or link-local addresses "
+           "(tests, private deployments); otherwise only public addresses are connected to.",
+           true},
+          {"fcm-token-url", "NOTIFY_FCM_TOKEN_URL", "https://oauth2.googleapis.com/token",
+           "OAuth2 token URL for FCM, for every service account (theirs, token_uri, is not "
+           "used)."},
           {"fcm-credentials-file", "NOTIFY_FCM_CREDENTIALS_FILE", "",
            "Default push provider: a Firebase service account key file (JSON)."},
           {"event-workers", "NOTIFY_EVENT_WORKERS", "2",
@@ -221,7 +226,9 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
                      " needs --twilio-auth-token (NOTIFY_TWILIO_AUTH_TOKEN) and --twilio-from"));
   }
   NOTIFY_ASSIGN_OR_RETURN(c.fcm.url, settings.GetHttpUrl("fcm-url", false));
-  NOTIFY_ASSIGN_OR_RETURN(c.fcm.token_url, settings.GetHttpUrl("fcm-token-url", true));
+  NOTIFY_ASSIGN_OR_RETURN(c.fcm.token_url, settings.GetHttpUrl("fcm-token-url", false));
+  NOTIFY_ASSIGN_OR_RETURN(c.allow_private_provider_hosts,
+                          settings.GetBool("allow-private-provider-hosts"));
   NOTIFY_ASSIGN_OR_RETURN(const std::string account_text,
                           settings.GetFileContents("fcm-credentials-file"));
   if (!account_text.empty()) {

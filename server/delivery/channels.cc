@@ -64,7 +64,7 @@ absl::StatusOr<std::shared_ptr<const Channels::Providers>> Channels::CompanyProv
     if (record.type == "smtp") {
       providers->smtp =
           SmtpSettings{StringField(settings, "url"), StringField(settings, "username"),
-                       StringField(secrets, "password")};
+                       StringField(secrets, "password"), !defaults_.allow_private_provider_hosts};
     } else if (record.type == "sendgrid") {
       providers->sendgrid =
           SendGridSettings{defaults_.sendgrid.url, StringField(secrets, "api_key"),

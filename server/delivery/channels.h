@@ -27,6 +27,9 @@ struct ChannelDefaults {
   std::string email_from;
   TwilioSettings twilio;  // Used when account_sid is set.
   FcmSettings fcm;        // Used when service_account_json is set.
+  // Whether companies' own SMTP servers may be at private addresses (a test or a private
+  // deployment); otherwise only public ones are connected to.
+  bool allow_private_provider_hosts = false;
 };
 
 // Hands a delivery to its channel's provider. Thread-safe.

@@ -205,14 +205,14 @@ SendResult FcmPushSender::Send(const FcmSettings& settings, const PushMessage& m
   if (!account.has_value()) return Fail(SendOutcome::kPermanent, error);
   const std::string project_id =
       settings.project_id.empty() ? account->project_id : settings.project_id;
-  const std::string token_url =
-      settings.token_url.empty() ? account->token_uri : settings.token_url;
+  // Never the account's own token_uri: a company's service account could point it anywhere,
+  // internal hosts included, and read the answers back in its log.
+  const std::string& token_url = settings.token_url;
   if (project_id.empty()) {
     return Fail(SendOutcome::kPermanent, "no FCM project: the service account lacks project_id");
   }
-  if (token_url.empty()) {
-    return Fail(SendOutcome::kPermanent, "no token URL: the service account lacks token_uri");
-  }
+  if (token_url.empty())
+    return Fail(SendOutcome::kPermanent, "FCM is not configured: no token URL");
 
   // Keyed by a digest of the key too, so that a service account JSON naming someone else's
   // client_email never gets their cached token.

@@ -4,6 +4,8 @@
 #ifndef NOTIFY_SERVER_DELIVERY_SENDER_INTERNAL_H_
 #define NOTIFY_SERVER_DELIVERY_SENDER_INTERNAL_H_
 
+#include <sys/socket.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,13 @@ struct MailAddress {
   std::string address;
 };
 std::optional<MailAddress> ParseMailAddress(absl::string_view text);
+
+// Whether an IPv4 or IPv6 address (text, or the socket address curl is about to connect to) is
+// one on the public internet: not loopback, private (RFC 1918, fc00::/7), link-local (169.254/16
+// with the cloud metadata service, fe80::/10), carrier-grade NAT (100.64/10), unspecified,
+// multicast, reserved or documentation ranges, nor an IPv4-mapped form of those.
+bool IsPublicAddress(absl::string_view ip);
+bool IsPublicAddress(const struct sockaddr* address);
 
 // `text` on one line: control characters (CR and LF included) become spaces, ends trimmed.
 std::string OneLine(absl::string_view text);

@@ -59,6 +59,10 @@ struct SmtpSettings {
   std::string url;  // See ParseSmtpUrl.
   std::string username;
   std::string password;
+  // Connect only to public addresses (a company's own server): loopback, private, link-local
+  // (cloud metadata), carrier-grade NAT, multicast and unspecified ones are refused, whatever the
+  // name resolves to at the moment of connecting.
+  bool public_hosts_only = false;
 };
 
 // How mail reaches an SMTP server, read from its URL: smtps://host:port is TLS from the start;
@@ -92,7 +96,7 @@ struct TwilioSettings {
 
 struct FcmSettings {
   std::string url;         // Base, e.g. https://fcm.googleapis.com.
-  std::string token_url;   // OAuth2 token endpoint; empty: the service account's token_uri.
+  std::string token_url;   // OAuth2 token endpoint (the service account's token_uri is ignored).
   std::string project_id;  // Empty: the service account's project_id.
   std::string service_account_json;  // Google's service account key file, as JSON text.
 };

@@ -1,8 +1,12 @@
 // SMTP through libcurl: one connection per message, STARTTLS (smtp://: required with credentials,
 // else when offered), implicit TLS (smtps://) or none (smtp+plaintext://), optional AUTH.
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -77,6 +81,99 @@ std::string QueueId(absl::string_view reply) {
 
 }  // namespace
 
+namespace internal {
+
+namespace {
+
+bool PublicV4(std::uint32_t a) {
+  struct Range {
+    std::uint32_t network;
+    int bits;
+  };
+  static constexpr Range kNotPublic[] = {
+      {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},  {0xA9FE0000, 16},
+      {0xAC100000, 12}, {0xC0000000, 24}, {0xC0000200, 24}, {0xC0A80000, 16}, {0xC6120000, 15},
+      {0xC6336400, 24}, {0xCB007100, 24}, {0xE0000000, 4},  {0xF0000000, 4},
+  };
+  for (const Range& r : kNotPublic) {
+    const std::uint32_t mask = r.bits == 0 ? 0 : ~std::uint32_t{0} << (32 - r.bits);
+    if ((a & mask) == r.network) return false;
+  }
+  return true;
+}
+
+std::uint32_t V4At(const unsigned char* b) {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         b[3];
+}
+
+bool PublicV6(const unsigned char* b) {
+  static constexpr unsigned char kZero12[12] = {};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static constexpr unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b};
+  // ::/96 (the unspecified, loopback and IPv4-compatible addresses), IPv4-mapped and NAT64 ones:
+  // what they carry decides, or nothing public.
+  if (std::memcmp(b, kZero12, 12) == 0) return false;
+  if (std::memcmp(b, kMapped, 12) == 0 || std::memcmp(b, kNat64, 12) == 0) {
+    return PublicV4(V4At(b + 12));
+  }
+  if ((b[0] & 0xfe) == 0xfc) return false;                  // fc00::/7, unique local.
+  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return false;  // fe80::/10, link-local.
+  if (b[0] == 0xff) return false;                           // Multicast.
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return false;  // 2001:db8::/32.
+  return true;
+}
+
+}  // namespace
+
+bool IsPublicAddress(absl::string_view ip) {
+  const std::string text(ip);
+  unsigned char bytes[16];
+  if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return PublicV4(V4At(bytes));
+  if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) return PublicV6(bytes);
+  return false;
+}
+
+bool IsPublicAddress(const struct sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    return PublicV4(ntohl(v4->sin_addr.s_addr));
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    return PublicV6(v6->sin6_addr.s6_addr);
+  }
+  return false;
+}
+
+}  // namespace internal
+
+namespace {
+
+// Decides, as curl is about to connect, whether the address is one this mail may go to.
+struct SocketGuard {
+  bool public_only = false;
+  std::string refused;  // The address refused, as text.
+};
+
+curl_socket_t OpenSocket(void* clientp, curlsocktype, struct curl_sockaddr* address) {
+  auto* guard = static_cast<SocketGuard*>(clientp);
+  if (guard->public_only && !internal::IsPublicAddress(&address->addr)) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    const void* raw = address->family == AF_INET6
+                          ? static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr)
+                          : static_cast<const void*>(
+                                &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr);
+    inet_ntop(address->family, raw, text, sizeof(text));
+    guard->refused = text;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+}  // namespace
+
 std::optional<SmtpTransport> ParseSmtpUrl(absl::string_view url) {
   url = absl::StripAsciiWhitespace(url);
   if (absl::StrContains(url, "@")) return std::nullopt;
@@ -130,6 +227,11 @@ SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& me
 
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  // Checked at connect time, on the address itself: a name that resolves elsewhere later (DNS
+  // rebinding) cannot get past it.
+  SocketGuard guard{settings.public_hosts_only, ""};
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &guard);
   // A password is never sent in clear unless the URL says the relay has no TLS.
   long use_ssl = CURLUSESSL_ALL;
   if (transport->tls == SmtpTransport::Tls::kStartTls && !credentials) use_ssl = CURLUSESSL_TRY;
@@ -179,6 +281,12 @@ SendResult SmtpMailer::Send(const SmtpSettings& settings, const EmailMessage& me
     result.provider_status = static_cast<int>(reply);
     result.detail = internal::SafeDetail(
         absl::StrCat("SMTP server answered ", ReplyLine(replies, reply)), secrets);
+  } else if (!guard.refused.empty()) {
+    // Saying no more than that: what a private host would answer is not the company's to read.
+    result.outcome = SendOutcome::kPermanent;
+    result.detail = absl::StrCat("the SMTP host is at ", guard.refused,
+                                 ", which is not a public address; a company's SMTP server must "
+                                 "be reachable on the internet");
   } else if (code == CURLE_USE_SSL_FAILED) {
     // The server offers no STARTTLS: it will not start to for a retry.
     result.outcome = SendOutcome::kPermanent;

@@ -33,6 +33,7 @@
 #include "nlohmann/json.hpp"
 #include "server/common/http_client.h"
 #include "server/common/http_server.h"
+#include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
 #include "tests/support/subprocess.h"
 
@@ -622,7 +623,9 @@ class FcmTest : public ::testing::Test {
   }
 
   FcmSettings Settings() const {
-    return {.url = peer_.url(), .service_account_json = Account(key_)};
+    return {.url = peer_.url(),
+            .token_url = peer_.url() + "/token",
+            .service_account_json = Account(key_)};
   }
 
   int exchanges() {
@@ -698,16 +701,23 @@ TEST_F(FcmTest, LeavesOutAnEmptyTitleAndData) {
              {{"token", "device-token-1"}, {"notification", {{"body", "You received €10"}}}}}}));
 }
 
-TEST_F(FcmTest, TheTokenUrlSettingWinsOverTokenUri) {
-  // The account's token_uri points nowhere; the setting points at the peer.
+TEST_F(FcmTest, TheAccountsTokenUriIsNeverCalled) {
+  // The account's token_uri points at another peer (an internal host, say); the setting at ours.
+  Peer internal;
+  internal.Answer(200, R"({"access_token":"internal","expires_in":3600})");
   FcmSettings settings = Settings();
   Json account = Json::parse(settings.service_account_json);
-  account["token_uri"] = "http://" + ClosedAddress() + "/token";
+  account["token_uri"] = internal.url() + "/token";
   settings.service_account_json = account.dump();
-  settings.token_url = peer_.url() + "/token";
   expected_audience_ = settings.token_url;
   EXPECT_EQ(FcmPushSender(FastOptions()).Send(settings, Push()).outcome, SendOutcome::kSent);
   EXPECT_EQ(exchanges(), 1);
+  EXPECT_TRUE(internal.requests().empty());
+  settings.token_url.clear();
+  const SendResult unconfigured = FcmPushSender(FastOptions()).Send(settings, Push());
+  EXPECT_EQ(unconfigured.outcome, SendOutcome::kPermanent);
+  EXPECT_EQ(unconfigured.detail, "FCM is not configured: no token URL");
+  EXPECT_TRUE(internal.requests().empty());
 }
 
 TEST_F(FcmTest, ConcurrentSendsShareOneExchange) {
@@ -1018,6 +1028,57 @@ TEST_F(SmtpStartTlsTest, WithoutCredentialsStartTlsIsStillUsedWhenOffered) {
   ASSERT_EQ(result.outcome, SendOutcome::kSent) << result.detail;
   EXPECT_EQ(Summary(before)["tls"], true);
   EXPECT_EQ(Summary(before)["authenticated"], false);
+}
+
+TEST_F(SmtpTest, ACompanysServerAtAPrivateAddressIsNeverConnectedTo) {
+  SmtpSettings settings = Settings();  // The sink, on 127.0.0.1.
+  settings.public_hosts_only = true;
+  const int before = Received();
+  const SendResult result = SmtpMailer(FastOptions()).Send(settings, Email());
+  EXPECT_EQ(result.outcome, SendOutcome::kPermanent);
+  EXPECT_EQ(result.detail,
+            "the SMTP host is at 127.0.0.1, which is not a public address; a company's SMTP "
+            "server must be reachable on the internet");
+  EXPECT_EQ(Received(), before);
+  settings.url = "smtp://localhost:" + settings.url.substr(settings.url.rfind(':') + 1);
+  EXPECT_EQ(SmtpMailer(FastOptions()).Send(settings, Email()).outcome, SendOutcome::kPermanent)
+      << "a name is checked by the address it resolves to";
+  EXPECT_EQ(Received(), before);
+}
+
+TEST(PublicAddressTest, OnlyThePublicInternet) {
+  for (const char* ip : {"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
+                         "::ffff:8.8.8.8", "64:ff9b::808:808"}) {
+    EXPECT_TRUE(::notify::delivery::internal::IsPublicAddress(ip)) << ip;
+  }
+  for (const char* ip : {"127.0.0.1",
+                         "127.1.2.3",
+                         "10.0.0.1",
+                         "172.16.0.1",
+                         "172.31.255.255",
+                         "192.168.1.1",
+                         "169.254.169.254",
+                         "100.64.0.1",
+                         "0.0.0.0",
+                         "224.0.0.1",
+                         "255.255.255.255",
+                         "192.0.2.1",
+                         "198.18.0.1",
+                         "::",
+                         "::1",
+                         "::ffff:127.0.0.1",
+                         "::ffff:169.254.169.254",
+                         "64:ff9b::a00:1",
+                         "fc00::1",
+                         "fd12:3456::1",
+                         "fe80::1",
+                         "ff02::1",
+                         "2001:db8::1",
+                         "::127.0.0.1",
+                         "not an address",
+                         ""}) {
+    EXPECT_FALSE(::notify::delivery::internal::IsPublicAddress(ip)) << ip;
+  }
 }
 
 TEST(SmtpUrlTest, TheThreeFormsAndNothingElse) {

@@ -193,6 +193,30 @@ TEST_F(DeliveryE2eTest, ACompanysOwnCredentialWinsOverTheServersDefault) {
   EXPECT_THAT(stack_->server().Output(), Not(HasSubstr(token))) << "no secret in the logs";
 }
 
+// A company's SMTP server must be on the internet: one at a private address is never connected
+// to (the server's own --smtp-url, the operator's, may be anywhere).
+TEST_F(DeliveryE2eTest, ACompanysSmtpCredentialAtAPrivateAddressIsDeadWithoutAConnection) {
+  v1::Credential credential;
+  credential.set_type(v1::CREDENTIAL_TYPE_SMTP);
+  credential.set_name("Acme's relay");
+  credential.set_enabled(true);
+  credential.mutable_smtp()->set_url(smtp_->url());  // 127.0.0.1.
+  ASSERT_FALSE(CreateCredential(credential).empty());
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+  n.set_name("Deposit email");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_text_message("Hi");
+  Create(n);
+  Fire("private-1", "transaction.create", Deposit("1"));
+  std::vector<v1::Log> dead = WaitForLogs(1, v1::LOG_STATUS_DEAD);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_THAT(dead[0].last_error(), HasSubstr("the SMTP host is at 127.0.0.1, which is not a "
+                                              "public address"));
+  EXPECT_TRUE(smtp_->Messages().empty());
+}
+
 TEST_F(DeliveryE2eTest, TwoServerErrorsThenSuccessIsSentOnceAfterThreeAttempts) {
   Sms("Deposit {{ amount }}");
   providers_->Fault({{"provider", "twilio"}, {"status", 500}, {"count", 2}});
@@ -583,6 +607,31 @@ TEST_F(DeliveryE2eTest, AServerThatStopsGivesBackWhatItDidNotSend) {
   ASSERT_TRUE(WaitForDistinctSms(kEvents, absl::Seconds(30)));
   absl::SleepFor(absl::Milliseconds(500));
   EXPECT_EQ(DuplicateSms(), 0) << "a clean stop sends nothing twice";
+}
+
+// An operator who lets companies use private hosts (a private deployment).
+class PrivateProviderHostsE2eTest : public DeliveryE2eTest {
+ protected:
+  void SetUp() override { Start({"--allow-private-provider-hosts"}); }
+};
+
+TEST_F(PrivateProviderHostsE2eTest, ACompanysSmtpCredentialMayThenBeAPrivateRelay) {
+  v1::Credential credential;
+  credential.set_type(v1::CREDENTIAL_TYPE_SMTP);
+  credential.set_name("Acme's relay");
+  credential.set_enabled(true);
+  credential.mutable_smtp()->set_url(smtp_->url());
+  ASSERT_FALSE(CreateCredential(credential).empty());
+  v1::Notification n;
+  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+  n.set_name("Deposit email");
+  n.set_event("transaction.create");
+  n.set_subject("Deposit");
+  n.set_text_message("Hi");
+  Create(n);
+  Fire("private-2", "transaction.create", Deposit("1"));
+  ASSERT_EQ(WaitForLogs(1, v1::LOG_STATUS_SENT).size(), 1u);
+  EXPECT_EQ(smtp_->Messages().size(), 1u);
 }
 
 // One SMS sender, no other channel sent here.
