@@ -28,6 +28,12 @@ SettingsParser GatewaySettingsParser() {
           {"server-tls-name", "NOTIFY_GATEWAY_SERVER_TLS_NAME", "",
            "The name the server's certificate must carry, when not --server's host."},
           {"threads", "NOTIFY_GATEWAY_THREADS", "2", "Threads serving HTTP (1-256)."},
+          {"webhook-queue", "NOTIFY_GATEWAY_WEBHOOK_QUEUE", "10000",
+           "Most webhooks waiting for a call to the server; more are answered 503 with "
+           "Retry-After (1-1000000)."},
+          {"webhook-queue-bytes", "NOTIFY_GATEWAY_WEBHOOK_QUEUE_BYTES", "67108864",
+           "Most bytes of webhooks waiting for a call to the server; past them, 503 (1 MiB-4 "
+           "GiB)."},
           {"body-limit", "NOTIFY_GATEWAY_BODY_LIMIT", "1048576",
            "Largest request body in bytes; larger ones get 413."},
           {"idle-timeout", "NOTIFY_GATEWAY_IDLE_TIMEOUT", "60s",
@@ -77,6 +83,11 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
   }
   NOTIFY_ASSIGN_OR_RETURN(int64_t threads, settings.GetInt("threads", 1, 256));
   config.threads = static_cast<int>(threads);
+  NOTIFY_ASSIGN_OR_RETURN(int64_t queue, settings.GetInt("webhook-queue", 1, 1000000));
+  config.webhook_queue = static_cast<size_t>(queue);
+  NOTIFY_ASSIGN_OR_RETURN(int64_t queue_bytes,
+                          settings.GetInt("webhook-queue-bytes", 1 << 20, int64_t{4} << 30));
+  config.webhook_queue_bytes = static_cast<size_t>(queue_bytes);
   NOTIFY_ASSIGN_OR_RETURN(int64_t body_limit, settings.GetInt("body-limit", 1024, 64 << 20));
   config.body_limit = static_cast<size_t>(body_limit);
   NOTIFY_ASSIGN_OR_RETURN(config.idle_timeout,

@@ -27,6 +27,9 @@ struct GatewayConfig {
   } server_tls;
   // Threads serving HTTP.
   int threads = 2;
+  // Webhooks (and their bytes) that may wait for a call to the server.
+  size_t webhook_queue = 10000;
+  size_t webhook_queue_bytes = 64 << 20;
   // Largest request body accepted; larger ones get 413.
   size_t body_limit = 1024 * 1024;
   // An idle keep-alive connection is closed after this long.

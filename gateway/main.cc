@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
                                  {.call_timeout = config->call_timeout,
                                   .lifecycle_timeout = config->lifecycle_timeout,
                                   .api_prefix = config->api_prefix,
+                                  .webhook_queue = config->webhook_queue,
+                                  .webhook_queue_bytes = config->webhook_queue_bytes,
                                   .public_url = config->public_url,
                                   .cors_origins = config->cors_origins},
                                  &registry);

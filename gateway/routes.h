@@ -36,6 +36,9 @@ class Routes {
     // Webhook calls to the server under way at once; webhooks arriving meanwhile wait and go
     // together in the next call (see WebhookBatcher).
     int webhook_calls_in_flight = 2;
+    // Webhooks that may wait for a call, and their bytes; more are answered 503.
+    size_t webhook_queue = 10000;
+    size_t webhook_queue_bytes = 64 << 20;
     // The base of absolute URLs in REST answers (list pages); empty: the request's own.
     std::string public_url;
     // The browser origins allowed to call the REST face (CORS); "*" allows any.

@@ -14,6 +14,7 @@ std::shared_ptr<WebhookBatcher> WebhookBatcher::Create(v1::WebhookService::Stub*
                                                        Options options) {
   if (options.max_in_flight < 1) options.max_in_flight = 1;
   if (options.max_batch < 1) options.max_batch = 1;
+  if (options.max_queued < 1) options.max_queued = 1;
   return std::shared_ptr<WebhookBatcher>(new WebhookBatcher(stub, options));
 }
 
@@ -23,8 +24,19 @@ void WebhookBatcher::Submit(std::string authorization, std::string payload, Done
     SendOne({std::move(authorization), std::move(payload), std::move(done), deadline});
     return;
   }
+  Pending pending{std::move(authorization), std::move(payload), std::move(done), deadline};
   std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back({std::move(authorization), std::move(payload), std::move(done), deadline});
+  if (queue_.size() >= options_.max_queued ||
+      queued_bytes_ + pending.bytes() > options_.max_queued_bytes) {
+    lock.unlock();
+    pending.done(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                              "Too many webhooks are waiting for the notification service; try "
+                              "again shortly."),
+                 v1::ReceiveEventResponse());
+    return;
+  }
+  queued_bytes_ += pending.bytes();
+  queue_.push_back(std::move(pending));
   MaybeSend(lock);
 }
 
@@ -35,8 +47,15 @@ void WebhookBatcher::MaybeSend(std::unique_lock<std::mutex>& lock) {
   }
   std::vector<Pending> batch, late;
   const absl::Time now = absl::Now();
+  size_t batch_bytes = 0;
   while (!queue_.empty() && batch.size() < options_.max_batch) {
-    (queue_.front().deadline <= now ? late : batch).push_back(std::move(queue_.front()));
+    Pending& front = queue_.front();
+    const size_t bytes = front.bytes();
+    const bool is_late = front.deadline <= now;
+    if (!is_late && !batch.empty() && batch_bytes + bytes > options_.max_batch_bytes) break;
+    if (!is_late) batch_bytes += bytes;
+    queued_bytes_ -= bytes;
+    (is_late ? late : batch).push_back(std::move(front));
     queue_.pop_front();
   }
   if (!batch.empty()) ++in_flight_;

@@ -25,6 +25,10 @@ namespace notify::gateway {
 // without ReceiveEvents (UNIMPLEMENTED; an older version) gets one ReceiveEvent per event from then
 // on. Every webhook is answered within call_timeout of its arrival: a batch's deadline is its
 // earliest, and one that waited past its own is answered DEADLINE_EXCEEDED without being sent.
+// A batch holds at most max_batch events and max_batch_bytes (below the server's 4 MiB message
+// limit, so that a few large webhooks cannot fail every other one sent with them); one event larger
+// than that goes alone. At most max_queued events (and max_queued_bytes) wait; one more is answered
+// UNAVAILABLE at once, which the gateway answers 503 with Retry-After.
 // Thread-safe; callbacks run on gRPC's threads (or the caller's, for a webhook answered at once).
 class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
  public:
@@ -32,6 +36,9 @@ class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
     absl::Duration call_timeout = absl::Seconds(4);
     int max_in_flight = 2;
     size_t max_batch = 64;
+    size_t max_batch_bytes = 3 << 20;
+    size_t max_queued = 10000;
+    size_t max_queued_bytes = 64 << 20;
   };
   using Done = std::function<void(const grpc::Status& status,
                                   const notifications::v1::ReceiveEventResponse& response)>;
@@ -49,6 +56,8 @@ class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
     Done done;
     // Its answer is due by then (arrival + call_timeout), however long it waited for a call.
     absl::Time deadline;
+    // What it adds to a ReceiveEvents message.
+    size_t bytes() const { return authorization.size() + payload.size() + 16; }
   };
 
   WebhookBatcher(notifications::v1::WebhookService::Stub* stub, Options options)
@@ -65,6 +74,7 @@ class WebhookBatcher : public std::enable_shared_from_this<WebhookBatcher> {
   const Options options_;
   std::mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> batches_unsupported_{false};
 };

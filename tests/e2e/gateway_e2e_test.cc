@@ -447,6 +447,91 @@ TEST(GatewayAloneTest, WebhooksThatArriveTogetherShareOneReceiveEventsCall) {
   backend.server->Shutdown();
 }
 
+// Large webhooks go in calls under the server's 4 MiB message limit (this backend keeps gRPC's
+// default, 4 MiB): six of 900 KB that arrive together take two calls of three, and none fails
+// because of the others.
+TEST(GatewayAloneTest, LargeWebhooksAreBatchedByBytesUnderTheServersLimit) {
+  HeldBatchWebhooks webhooks;
+  Backend backend(&webhooks);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address(), {"--call-timeout=10s"});
+  ASSERT_FALSE(gateway.address.empty());
+  const std::string padding(900 * 1000, 'p');
+  std::mutex mu;
+  std::vector<int> statuses;
+  auto post = [&](int i) {
+    HttpClient client;
+    HttpResult result = client.Request(
+        "POST", "http://" + gateway.address + "/api/webhook/",
+        R"({"id": "big)" + std::to_string(i) +
+            R"(", "event": "x", "company": "c", "data": {"p": ")" + padding + R"("}})",
+        {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    std::lock_guard<std::mutex> lock(mu);
+    statuses.push_back(static_cast<int>(result.status));
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back(post, i);
+  ASSERT_TRUE(webhooks.WaitForCalls(2, absl::Seconds(10)));
+  for (int i = 2; i < 8; ++i) threads.emplace_back(post, i);
+  absl::SleepFor(absl::Milliseconds(800));
+  webhooks.Release();
+  for (auto& t : threads) t.join();
+  EXPECT_THAT(webhooks.sizes(), ::testing::ElementsAre(1, 1, 3, 3));
+  EXPECT_THAT(statuses, ::testing::Each(200));
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend.server->Shutdown();
+}
+
+// Past --webhook-queue waiting webhooks, more are answered 503 with Retry-After at once.
+TEST(GatewayAloneTest, AFullWebhookQueueAnswers503AtOnce) {
+  HeldBatchWebhooks webhooks;
+  Backend backend(&webhooks);
+  ASSERT_TRUE(backend.started());
+  Running gateway = StartGateway(backend.address(), {"--call-timeout=10s", "--webhook-queue=3"});
+  ASSERT_FALSE(gateway.address.empty());
+  std::mutex mu;
+  std::vector<HttpResult> results;
+  auto post = [&](int i) {
+    HttpClient client;
+    HttpResult result =
+        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
+                       R"({"id": "q)" + std::to_string(i) +
+                           R"(", "event": "x", "company": "c",)"
+                           R"( "data": {}})",
+                       {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    std::lock_guard<std::mutex> lock(mu);
+    results.push_back(result);
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back(post, i);
+  ASSERT_TRUE(webhooks.WaitForCalls(2, absl::Seconds(10)));
+  for (int i = 2; i < 8; ++i) threads.emplace_back(post, i);
+  // The three that do not fit are answered without waiting for the held calls.
+  ASSERT_TRUE(::notify::testing::PollUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return results.size() >= 3;
+      },
+      absl::Seconds(10)));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const HttpResult& r : results) {
+      EXPECT_EQ(r.status, 503u) << r.body;
+      EXPECT_THAT(r.body, ::testing::HasSubstr("Too many webhooks are waiting"));
+      EXPECT_EQ(r.headers.count("retry-after"), 1u);
+    }
+  }
+  webhooks.Release();
+  for (auto& t : threads) t.join();
+  int ok = 0;
+  for (const HttpResult& r : results) ok += r.status == 200 ? 1 : 0;
+  EXPECT_EQ(ok, 5) << "the two held and the three queued";
+  gateway.process->Signal(SIGTERM);
+  EXPECT_EQ(gateway.process->Wait(absl::Seconds(20)), 0);
+  backend.server->Shutdown();
+}
+
 // An admin service whose Activate and GetCompany never answer (until the call is given up).
 class HangingAdmin final : public notifications::v1::AdminService::Service {
  public:
