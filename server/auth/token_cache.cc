@@ -16,42 +16,6 @@ struct TokenCache::Flight {
   std::optional<absl::StatusOr<PlatformUser>> result ABSL_GUARDED_BY(mu);
 };
 
-TokenCache::Entry* TokenCache::Lru::Find(const std::string& key) {
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  entries_.splice(entries_.begin(), entries_, it->second);
-  return &*it->second;
-}
-
-void TokenCache::Lru::Erase(const std::string& key) {
-  auto it = index_.find(key);
-  if (it == index_.end()) return;
-  entries_.erase(it->second);
-  index_.erase(it);
-}
-
-void TokenCache::Lru::Put(Entry entry) {
-  Erase(entry.key);
-  if (capacity_ == 0) return;
-  entries_.push_front(std::move(entry));
-  index_[entries_.front().key] = entries_.begin();
-  while (entries_.size() > capacity_) {
-    index_.erase(entries_.back().key);
-    entries_.pop_back();
-  }
-}
-
-void TokenCache::Lru::EraseIf(const std::function<bool(const Entry&)>& drop) {
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    if (drop(*it)) {
-      index_.erase(it->key);
-      it = entries_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
 TokenCache::TokenCache(Options options, const Clock* clock)
     : options_(options),
       clock_(clock),
@@ -122,12 +86,13 @@ void TokenCache::Store(const std::string& key, absl::StatusOr<PlatformUser> resu
   const bool accepted = result.ok();
   // A token is in one of the two at most.
   (accepted ? rejections_ : users_).Erase(key);
-  (accepted ? users_ : rejections_).Put(Entry{key, std::move(result), clock_->Now() + ttl});
+  (accepted ? users_ : rejections_).Put(key, Entry{std::move(result), clock_->Now() + ttl});
 }
 
 void TokenCache::ForgetCompany(absl::string_view company) {
   std::lock_guard<std::mutex> lock(mu_);
-  users_.EraseIf([company](const Entry& e) { return e.result->company == company; });
+  users_.EraseIf(
+      [company](const std::string&, const Entry& e) { return e.result->company == company; });
 }
 
 size_t TokenCache::size() const {

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +15,7 @@
 #include "absl/time/time.h"
 #include "server/auth/platform_client.h"
 #include "server/common/clock.h"
+#include "server/common/lru_map.h"
 
 namespace notify {
 
@@ -53,28 +53,10 @@ class TokenCache {
 
  private:
   struct Entry {
-    std::string key;
     absl::StatusOr<PlatformUser> result;
     absl::Time expires;
   };
-  // Entries by key, most recently used first, at most `capacity`. Not thread-safe.
-  class Lru {
-   public:
-    explicit Lru(size_t capacity) : capacity_(capacity) {}
-    // The entry, moved to the front; nullptr when absent.
-    Entry* Find(const std::string& key);
-    void Erase(const std::string& key);
-    // Adds or replaces, then drops the least recently used past the capacity.
-    void Put(Entry entry);
-    // Drops every entry `drop` says to.
-    void EraseIf(const std::function<bool(const Entry&)>& drop);
-    size_t size() const { return entries_.size(); }
-
-   private:
-    size_t capacity_;
-    std::list<Entry> entries_;
-    std::unordered_map<std::string, std::list<Entry>::iterator> index_;
-  };
+  using Lru = LruMap<Entry>;
   struct Flight;
 
   void Store(const std::string& key, absl::StatusOr<PlatformUser> result);

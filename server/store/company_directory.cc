@@ -7,17 +7,34 @@
 namespace notify {
 
 CompanyDirectory::CompanyDirectory(CompanyStore* store, const SecretBox* box, const Clock* clock,
-                                   absl::Duration ttl)
-    : store_(store), box_(box), clock_(clock), ttl_(ttl) {}
+                                   absl::Duration ttl, Limits limits)
+    : store_(store),
+      box_(box),
+      clock_(clock),
+      ttl_(ttl),
+      known_(limits.known),
+      unknown_(limits.unknown) {}
+
+size_t CompanyDirectory::known_size() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return known_.size();
+}
+
+size_t CompanyDirectory::unknown_size() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unknown_.size();
+}
 
 absl::StatusOr<std::shared_ptr<const CompanyDirectory::Entry>> CompanyDirectory::Lookup(
     absl::string_view company) {
   const absl::Time now = clock_->Now();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto it = entries_.find(std::string(company));
-        it != entries_.end() && it->second->expires > now) {
-      return it->second;
+    for (auto* lru : {&known_, &unknown_}) {
+      if (std::shared_ptr<const Entry>* found = lru->Find(company);
+          found != nullptr && (*found)->expires > now) {
+        return *found;
+      }
     }
   }
   absl::StatusOr<CompanyRecord> record = store_->Get(company);
@@ -42,9 +59,9 @@ absl::StatusOr<std::shared_ptr<const CompanyDirectory::Entry>> CompanyDirectory:
   entry.expires = clock_->Now() + ttl_;
   std::shared_ptr<const Entry> shared = std::move(made);
   std::lock_guard<std::mutex> lock(mu_);
-  // A crude bound: a directory this large means many companies; start over rather than grow.
-  if (entries_.size() > 100000) entries_.clear();
-  entries_[std::string(company)] = shared;
+  // A name is in one of the two at most.
+  (shared->record != nullptr ? unknown_ : known_).Erase(company);
+  (shared->record != nullptr ? known_ : unknown_).Put(std::string(company), shared);
   return shared;
 }
 
@@ -84,7 +101,8 @@ absl::Status CompanyDirectory::CheckWebhookSecret(absl::string_view company,
 
 void CompanyDirectory::Forget(absl::string_view company) {
   std::lock_guard<std::mutex> lock(mu_);
-  entries_.erase(std::string(company));
+  known_.Erase(company);
+  unknown_.Erase(company);
 }
 
 absl::StatusOr<std::string> CompanyDirectory::PlatformToken(const CompanyRecord& record) const {

@@ -3,10 +3,10 @@
 #ifndef NOTIFY_SERVER_STORE_COMPANY_DIRECTORY_H_
 #define NOTIFY_SERVER_STORE_COMPANY_DIRECTORY_H_
 
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -15,18 +15,32 @@
 #include "absl/time/time.h"
 #include "server/common/clock.h"
 #include "server/common/crypto.h"
+#include "server/common/lru_map.h"
 #include "server/store/company_store.h"
 
 namespace notify {
 
 // Answers "is this company activated here?" and "is this its webhook secret?", remembering what it
 // read for `ttl` so that a busy company costs one query per ttl and the webhook path none. It keeps
-// only a hash of each secret. Forget() makes a change take effect at once on this replica.
-// Thread-safe.
+// only a hash of each secret. Known companies and names that are none are kept apart, each bounded
+// and least recently used first out: strangers naming made-up companies push out only other
+// made-up names, and a name asked again within ttl costs no query. Forget() makes a change take
+// effect at once on this replica. Thread-safe.
 class CompanyDirectory {
  public:
+  struct Limits {
+    size_t known = 100000;
+    size_t unknown = 10000;
+  };
   CompanyDirectory(CompanyStore* store, const SecretBox* box, const Clock* clock,
-                   absl::Duration ttl);
+                   absl::Duration ttl, Limits limits);
+  CompanyDirectory(CompanyStore* store, const SecretBox* box, const Clock* clock,
+                   absl::Duration ttl)
+      : CompanyDirectory(store, box, clock, ttl, Limits()) {}
+
+  // How many known companies and unknown names are kept.
+  size_t known_size();
+  size_t unknown_size();
 
   // Unavailable when the database is down.
   absl::StatusOr<bool> IsActive(absl::string_view company);
@@ -63,7 +77,8 @@ class CompanyDirectory {
   const Clock* const clock_;
   const absl::Duration ttl_;
   std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  LruMap<std::shared_ptr<const Entry>> known_ ABSL_GUARDED_BY(mu_);
+  LruMap<std::shared_ptr<const Entry>> unknown_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace notify

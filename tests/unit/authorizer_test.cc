@@ -139,6 +139,23 @@ TEST_F(AuthorizerTest, TheDirectorySharesOneRecordUntilANewerReplacesIt) {
   EXPECT_EQ(directory_.Find("nobody").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_F(AuthorizerTest, MadeUpCompanyNamesPushOutOnlyEachOther) {
+  CompanyDirectory directory(&store_, &box_, &clock_, absl::Seconds(5), {.known = 2, .unknown = 3});
+  ASSERT_TRUE(*directory.IsActive("acme"));
+  const int reads = store_.get_calls();
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(directory.CheckWebhookSecret("made-up-" + std::to_string(i), "x").code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  EXPECT_EQ(store_.get_calls(), reads + 100);
+  EXPECT_EQ(directory.known_size(), 1u);
+  EXPECT_EQ(directory.unknown_size(), 3u) << "unknown names are bounded on their own";
+  ASSERT_TRUE(*directory.IsActive("acme"));
+  EXPECT_EQ(store_.get_calls(), reads + 100) << "acme is still remembered";
+  EXPECT_FALSE(*directory.IsActive("made-up-99"));
+  EXPECT_EQ(store_.get_calls(), reads + 100) << "a name asked again within the ttl costs nothing";
+}
+
 TEST_F(AuthorizerTest, WebhookSecretsMustMatchAnActiveCompany) {
   EXPECT_TRUE(directory_.CheckWebhookSecret("acme", "acme-secret").ok());
   for (const auto& [company, secret] :
