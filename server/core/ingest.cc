@@ -18,6 +18,34 @@ absl::Status BadPayload(absl::string_view message, absl::string_view field = "")
   return field.empty() ? status : WithField(std::move(status), field);
 }
 
+// How deep a webhook's JSON may nest: far deeper than any event the platform sends, and than
+// any template reads; PostgreSQL's jsonb would fail the whole batch's insert on a much deeper one.
+constexpr int kMaxNesting = 64;
+
+// Whether `json` nests objects and arrays more than `limit` deep (strings skipped, escapes
+// included); one pass, before any parse.
+bool NestsDeeperThan(absl::string_view json, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limit) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 absl::Status BadSecret() {
   return WithReason(absl::UnauthenticatedError(
                         "Send the company's webhook secret as `Authorization: Secret <secret>`."),
@@ -158,6 +186,9 @@ void Ingest::Count(const absl::StatusOr<IngestResult>& result) {
 
 absl::StatusOr<NewEvent> Ingest::Check(absl::string_view authorization, absl::string_view payload) {
   NOTIFY_ASSIGN_OR_RETURN(const std::string secret, SecretFrom(authorization));
+  if (NestsDeeperThan(payload, kMaxNesting)) {
+    return BadPayload(absl::StrCat("The event is nested more than ", kMaxNesting, " levels deep."));
+  }
   const nlohmann::json body = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return BadPayload("The body is not valid JSON.");
   if (!body.is_object()) return BadPayload("The body must be a JSON object.");

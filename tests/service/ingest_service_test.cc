@@ -269,6 +269,38 @@ TEST_F(IngestServiceTest, ReceiveEventsAnswersEachEventOnItsOwn) {
   EXPECT_EQ(Count("event_id IN ('b3', 'b4')"), 0);
 }
 
+// Data nested deeper than anything a template reads is refused on its own, before it reaches the
+// database (whose JSON parser would fail the whole batch's insert).
+TEST_F(IngestServiceTest, DeeplyNestedDataIsRefusedAloneAndTheRestOfTheBatchIsStored) {
+  auto nested = [&](const std::string& id, int depth) {
+    return R"({"id": ")" + id + R"(", "event": "transaction.create", "company": "acme", )" +
+           R"("data": {"x": )" + std::string(static_cast<size_t>(depth), '[') + "1" +
+           std::string(static_cast<size_t>(depth), ']') + "}}";
+  };
+  v1::ReceiveEventsRequest request;
+  const std::string good = "Secret " + secret_;
+  for (const std::string& payload :
+       {Event("n1").dump(), nested("deep", 100000), nested("fine", 60), Event("n2").dump()}) {
+    auto* event = request.add_events();
+    event->set_payload(payload);
+    event->set_authorization(good);
+  }
+  grpc::ClientContext context;
+  v1::ReceiveEventsResponse response;
+  ASSERT_TRUE(webhook_->ReceiveEvents(&context, request, &response).ok());
+  ASSERT_EQ(response.results_size(), 4);
+  EXPECT_TRUE(response.results(0).has_stored());
+  ASSERT_FALSE(response.results(1).has_stored());
+  google::rpc::Status error;
+  ASSERT_TRUE(error.ParseFromString(response.results(1).error()));
+  EXPECT_EQ(error.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(error.message(), "The event is nested more than 64 levels deep.");
+  EXPECT_TRUE(response.results(2).has_stored()) << "60 levels are fine";
+  EXPECT_TRUE(response.results(3).has_stored());
+  EXPECT_EQ(Count("event_id IN ('n1', 'fine', 'n2')"), 3);
+  EXPECT_EQ(Count("event_id = 'deep'"), 0);
+}
+
 TEST_F(IngestServiceTest, ReceiveEventsRefusesMoreThanFiveHundredEvents) {
   v1::ReceiveEventsRequest request;
   for (int i = 0; i < 501; ++i) {
