@@ -196,19 +196,7 @@ TEST_F(DeliveryE2eTest, ACompanysOwnCredentialWinsOverTheServersDefault) {
 // A company's SMTP server must be on the internet: one at a private address is never connected
 // to (the server's own --smtp-url, the operator's, may be anywhere).
 TEST_F(DeliveryE2eTest, ACompanysSmtpCredentialAtAPrivateAddressIsDeadWithoutAConnection) {
-  v1::Credential credential;
-  credential.set_type(v1::CREDENTIAL_TYPE_SMTP);
-  credential.set_name("Acme's relay");
-  credential.set_enabled(true);
-  credential.mutable_smtp()->set_url(smtp_->url());  // 127.0.0.1.
-  ASSERT_FALSE(CreateCredential(credential).empty());
-  v1::Notification n;
-  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
-  n.set_name("Deposit email");
-  n.set_event("transaction.create");
-  n.set_subject("Deposit");
-  n.set_text_message("Hi");
-  Create(n);
+  CompanyRelayAndEmail();  // The relay is on 127.0.0.1.
   Fire("private-1", "transaction.create", Deposit("1"));
   std::vector<v1::Log> dead = WaitForLogs(1, v1::LOG_STATUS_DEAD);
   ASSERT_EQ(dead.size(), 1u);
@@ -616,19 +604,7 @@ class PrivateProviderHostsE2eTest : public DeliveryE2eTest {
 };
 
 TEST_F(PrivateProviderHostsE2eTest, ACompanysSmtpCredentialMayThenBeAPrivateRelay) {
-  v1::Credential credential;
-  credential.set_type(v1::CREDENTIAL_TYPE_SMTP);
-  credential.set_name("Acme's relay");
-  credential.set_enabled(true);
-  credential.mutable_smtp()->set_url(smtp_->url());
-  ASSERT_FALSE(CreateCredential(credential).empty());
-  v1::Notification n;
-  n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
-  n.set_name("Deposit email");
-  n.set_event("transaction.create");
-  n.set_subject("Deposit");
-  n.set_text_message("Hi");
-  Create(n);
+  CompanyRelayAndEmail();
   Fire("private-2", "transaction.create", Deposit("1"));
   ASSERT_EQ(WaitForLogs(1, v1::LOG_STATUS_SENT).size(), 1u);
   EXPECT_EQ(smtp_->Messages().size(), 1u);

@@ -194,6 +194,24 @@ class DeliveryE2eTest : public ::testing::Test {
     return response.credential().id();
   }
 
+  // An SMTP credential of acme's own pointing at the test's SMTP sink (on 127.0.0.1), and an email
+  // notification on transaction.create.
+  void CompanyRelayAndEmail() {
+    v1::Credential credential;
+    credential.set_type(v1::CREDENTIAL_TYPE_SMTP);
+    credential.set_name("Acme's relay");
+    credential.set_enabled(true);
+    credential.mutable_smtp()->set_url(smtp_->url());
+    ASSERT_FALSE(CreateCredential(credential).empty());
+    v1::Notification n;
+    n.set_type(v1::NOTIFICATION_TYPE_EMAIL);
+    n.set_name("Deposit email");
+    n.set_event("transaction.create");
+    n.set_subject("Deposit");
+    n.set_text_message("Hi");
+    Create(n);
+  }
+
   // The server's metrics page.
   std::string Metrics() {
     ::notify::testing::HttpResult metrics = stack_->client().Get(stack_->metrics_url());
