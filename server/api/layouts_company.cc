@@ -1,6 +1,9 @@
 // Layouts (AdminService CRUD) and the company's settings (UpdateCompany).
+#include <tuple>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "server/api/convert.h"
 #include "server/api/field_mask.h"
 #include "server/api/grpc_status.h"
@@ -59,7 +62,7 @@ v1::Template WithLayoutSummary(v1::Template t) {
   return t;
 }
 
-absl::Status ValidateCompany(const v1::Company& c) {
+absl::Status ValidateCompany(const v1::Company& c, const DailyQuotaCeilings& ceilings) {
   if (absl::StripAsciiWhitespace(c.name()).empty()) {
     return InvalidField("name", "a name is required");
   }
@@ -90,11 +93,16 @@ absl::Status ValidateCompany(const v1::Company& c) {
                         "must be one line of at most 500 characters, such as "
                         "\"v=BIMI1; s=acme;\"");
   }
-  for (const auto& [field, value] :
-       {std::pair<const char*, int>{"email_daily_quota", c.email_daily_quota()},
-        {"sms_daily_quota", c.sms_daily_quota()},
-        {"push_daily_quota", c.push_daily_quota()}}) {
-    if (value < 0) return InvalidField(field, "must be 0 (no limit) or more");
+  for (const auto& [field, value, ceiling] :
+       {std::tuple<const char*, int, int>{"email_daily_quota", c.email_daily_quota(),
+                                          ceilings.email},
+        {"sms_daily_quota", c.sms_daily_quota(), ceilings.sms},
+        {"push_daily_quota", c.push_daily_quota(), ceilings.push}}) {
+    if (value < 0) return InvalidField(field, "must be 0 (no limit of your own) or more");
+    if (ceiling > 0 && value > ceiling) {
+      return InvalidField(field, absl::StrCat("must be at most ", ceiling,
+                                              ", the operator's daily ceiling (0: the ceiling)"));
+    }
   }
   return absl::OkStatus();
 }
@@ -112,7 +120,7 @@ grpc::Status AdminServiceImpl::UpdateCompany(grpc::ServerContext* context,
           ToProto(record, &company);
           NOTIFY_RETURN_IF_ERROR(ApplyUpdateMask(request->company(), request->update_mask(),
                                                  CompanyOutputOnly(), &company));
-          NOTIFY_RETURN_IF_ERROR(ValidateCompany(company));
+          NOTIFY_RETURN_IF_ERROR(ValidateCompany(company, deps_.quota_ceilings));
           record.name = company.name();
           record.system_email = company.system_email();
           record.support_email = company.support_email();

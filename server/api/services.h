@@ -16,6 +16,7 @@
 #include "server/core/ingest.h"
 #include "server/core/lifecycle.h"
 #include "server/core/notification_rules.h"
+#include "server/core/quotas.h"
 #include "server/store/company_store.h"
 #include "server/store/credential_store.h"
 #include "server/store/delivery_store.h"
@@ -39,6 +40,8 @@ struct ServiceDeps {
   DeviceStore* devices = nullptr;
   // How many devices a user keeps (RegisterDevice drops the least recently registered past it).
   int max_devices_per_user = 20;
+  // The operator's daily quota ceilings: UpdateCompany refuses a quota above one.
+  DailyQuotaCeilings quota_ceilings;
   LogStore* logs = nullptr;
   CredentialStore* credentials = nullptr;
   const SecretBox* box = nullptr;

@@ -138,6 +138,7 @@ App::App(ServerConfig config, std::unique_ptr<PlatformClient> platform)
             .layouts = &layouts_,
             .devices = &devices_,
             .max_devices_per_user = config_.max_devices_per_user,
+            .quota_ceilings = config_.engine.quota_ceilings,
             .logs = &logs_,
             .credentials = &credentials_,
             .box = &box_,

@@ -134,6 +134,13 @@ SettingsParser ServerSettingsParser() {
            "New messages per channel held in memory for this process's senders (1-100000); past "
            "it they wait in the database, and when every channel's queue is full no event is "
            "taken until the senders catch up."},
+          {"max-daily-emails", "NOTIFY_MAX_DAILY_EMAILS", "0",
+           "Most emails a company sends in a UTC day, whatever its admin sets (they can only set "
+           "less); 0: no ceiling."},
+          {"max-daily-sms", "NOTIFY_MAX_DAILY_SMS", "0",
+           "Most SMS a company sends in a UTC day, likewise; 0: no ceiling."},
+          {"max-daily-pushes", "NOTIFY_MAX_DAILY_PUSHES", "0",
+           "Most push messages a company sends in a UTC day, likewise; 0: no ceiling."},
           {"delivery-max-attempts", "NOTIFY_DELIVERY_MAX_ATTEMPTS", "8",
            "Attempts at one message before it is dead (1-100)."},
           {"retry-base", "NOTIFY_RETRY_BASE", "60s",
@@ -258,6 +265,13 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
                           Count(settings, "push-senders", 256));
   NOTIFY_ASSIGN_OR_RETURN(int64_t send_queue, settings.GetInt("send-queue", 1, 100000));
   e.handoff_limit = static_cast<int>(send_queue);
+  for (auto [flag, ceiling] :
+       {std::pair<const char*, int*>{"max-daily-emails", &e.quota_ceilings.email},
+        {"max-daily-sms", &e.quota_ceilings.sms},
+        {"max-daily-pushes", &e.quota_ceilings.push}}) {
+    NOTIFY_ASSIGN_OR_RETURN(int64_t value, settings.GetInt(flag, 0, 100000000));
+    *ceiling = static_cast<int>(value);
+  }
   NOTIFY_ASSIGN_OR_RETURN(int64_t attempts, settings.GetInt("delivery-max-attempts", 1, 100));
   e.retry.max_attempts = static_cast<int>(attempts);
   NOTIFY_ASSIGN_OR_RETURN(e.retry.base, settings.GetDuration("retry-base", absl::Milliseconds(10)));

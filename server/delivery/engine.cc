@@ -34,7 +34,8 @@ DeliveryEngine::DeliveryEngine(EngineOptions options, DeliveryStore* store,
       sender_(SendOptions{.batch = options_.send_batch,
                           .lease = options_.send_lease,
                           .retry = options_.retry,
-                          .poll_interval = options_.poll_interval},
+                          .poll_interval = options_.poll_interval,
+                          .quota_ceilings = options_.quota_ceilings},
               store, companies, providers, &queue_, &metrics_, clock,
               random != nullptr ? random : &own_random_) {}
 

@@ -44,6 +44,8 @@ struct EngineOptions {
   absl::Duration send_lease = absl::Seconds(120);
   // Attempts at one delivery before it is dead, and the backoff between them.
   RetryPolicy retry;
+  // The operator's daily quota ceilings over every company's own.
+  DailyQuotaCeilings quota_ceilings;
   // How often idle workers look for work that other processes queued.
   absl::Duration poll_interval = absl::Milliseconds(500);
   // The longest a provider call takes (the senders' timeout): an event worker stops handing a

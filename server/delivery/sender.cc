@@ -147,7 +147,9 @@ Outcome Sender::Attempt(const DeliveryJob& job) {
     return outcome;
   }
   if (company.ok()) {
-    if (const int quota = QuotaOf(*company, job.type); quota > 0) {
+    if (const int quota =
+            EffectiveDailyQuota(QuotaOf(*company, job.type), options_.quota_ceilings.For(job.type));
+        quota > 0) {
       const absl::Time now = clock_->Now();
       const absl::TimeZone utc = absl::UTCTimeZone();
       absl::StatusOr<int> sent = store_->CountSent(

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "server/common/clock.h"
 #include "server/common/random.h"
+#include "server/core/quotas.h"
 #include "server/delivery/channels.h"
 #include "server/delivery/delivery_metrics.h"
 #include "server/delivery/handoff_queue.h"
@@ -24,6 +25,7 @@ struct SendOptions {
   absl::Duration lease = absl::Seconds(120);  // How long a claim holds them.
   RetryPolicy retry;
   absl::Duration poll_interval = absl::Milliseconds(500);  // Pause after a failed claim, at first.
+  DailyQuotaCeilings quota_ceilings;                       // The operator's, over every company's.
 };
 
 // Thread-safe: one Sender serves every sender thread.

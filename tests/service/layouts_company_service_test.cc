@@ -131,6 +131,30 @@ TEST_F(LayoutsServiceTest, ANotificationCanUseALayoutOfItsOwnCompanyOnly) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// An operator who caps SMS at 100 a day per company: an admin may set less, not more.
+class QuotaCeilingServiceTest : public LayoutsServiceTest {
+ protected:
+  void Configure(ServerConfig& config) override { config.engine.quota_ceilings.sms = 100; }
+};
+
+TEST_F(QuotaCeilingServiceTest, AnAdminCanOnlyLowerTheOperatorsCeiling) {
+  auto update = [&](int sms) {
+    v1::UpdateCompanyRequest request;
+    request.mutable_company()->set_sms_daily_quota(sms);
+    request.mutable_update_mask()->add_paths("sms_daily_quota");
+    v1::UpdateCompanyResponse response;
+    return admin_->UpdateCompany(As(kAdmin).get(), request, &response);
+  };
+  EXPECT_TRUE(update(50).ok());
+  EXPECT_TRUE(update(100).ok());
+  EXPECT_TRUE(update(0).ok()) << "0: the ceiling";
+  grpc::Status above = update(101);
+  EXPECT_EQ(above.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(DetailsOf(above).field, "sms_daily_quota");
+  EXPECT_THAT(above.error_message(), HasSubstr("at most 100, the operator's daily ceiling"));
+  EXPECT_EQ(DetailsOf(update(-1)).field, "sms_daily_quota");
+}
+
 TEST_F(LayoutsServiceTest, CompanySettingsUpdateWithAMask) {
   v1::GetCompanyResponse before;  // Read, so that the directory holds the company.
   ASSERT_TRUE(admin_->GetCompany(As(kAdmin).get(), {}, &before).ok());

@@ -51,6 +51,9 @@ inline ErrorDetails DetailsOf(const grpc::Status& status) {
 
 class ServiceTest : public ::testing::Test {
  protected:
+  // A test's own settings, on top of the fixture's.
+  virtual void Configure(ServerConfig&) {}
+
   void SetUp() override {
     auto platform = std::make_unique<FakePlatformClient>();
     platform->AddCompany("acme", "Acme Wallet");
@@ -67,6 +70,7 @@ class ServiceTest : public ::testing::Test {
     config.secret_key_hex = kTestSecretKey;
     config.events = {"user.create"};
     config.deliver = false;  // Service tests look at the API; delivery has its own tests.
+    Configure(config);
     app_ = std::make_unique<App>(config, std::move(platform));
     ASSERT_TRUE(pg::ApplyMigrations(app_->pool(), pg::EmbeddedMigrations()).ok());
     ASSERT_TRUE(app_->Start().ok());

@@ -129,6 +129,26 @@ TEST_F(SenderTest, TheDailyQuotaDefersToTheNextUtcMidnight) {
   EXPECT_EQ(providers_.sent().size(), 1u);
 }
 
+TEST(DailyQuotaTest, TheLowerOfTheAdminsAndTheOperatorsWhereZeroSetsNone) {
+  EXPECT_EQ(EffectiveDailyQuota(0, 0), 0) << "no limit anywhere";
+  EXPECT_EQ(EffectiveDailyQuota(50, 0), 50);
+  EXPECT_EQ(EffectiveDailyQuota(0, 100), 100) << "an admin's \"no limit\" is the ceiling";
+  EXPECT_EQ(EffectiveDailyQuota(50, 100), 50);
+  EXPECT_EQ(EffectiveDailyQuota(500, 100), 100);
+}
+
+TEST_F(SenderTest, TheOperatorsCeilingHoldsACompanyWithoutAQuotaOfItsOwn) {
+  SendOptions options = Options();
+  options.quota_ceilings.email = 1;  // The company sets none.
+  Sender capped(options, &store_, &directory_, &providers_, &queue_, &metrics_, &clock_, &random_);
+  store_.AddDelivery("acme", Sent(Email("a")), clock_.Now() - absl::Hours(1));
+  const Outcome outcome = capped.Attempt(Job(Email("b"), "d1"));
+  EXPECT_EQ(outcome.status, kDeferred);
+  EXPECT_NE(outcome.reason.find("daily email quota (1) is reached"), std::string::npos)
+      << outcome.reason;
+  EXPECT_TRUE(providers_.sent().empty());
+}
+
 TEST_F(SenderTest, ATemporaryFailureIsRetriedAfterTheJitteredBackoff) {
   providers_.Answer(Answer(SendOutcome::kTemporary, 503, "HTTP 503"));
   const absl::Time before = clock_.Now();
