@@ -118,8 +118,8 @@ absl::StatusOr<std::string> RenderText(absl::string_view text, v1::TemplateSynta
 }
 
 // The company's layouts by name, as Liquid's include and render show them: the same part of the
-// layout (subjects show text parts) in the layout's syntax. Each name is read and parsed once per
-// Render.
+// layout (subjects show text parts) in the layout's syntax. Each name is read once per Render,
+// whatever the parts that show it, and parsed once per part.
 class LayoutPartials final : public PartialSource {
  public:
   using Part = const std::string& (v1::Layout::*)() const;
@@ -128,35 +128,47 @@ class LayoutPartials final : public PartialSource {
       : layouts_(layouts), company_(company), part_(part) {}
 
   void set_part(Part part) {
-    if (part != part_) cache_.clear();
+    if (part != part_) parsed_.clear();
     part_ = part;
   }
 
   absl::StatusOr<Template> Find(absl::string_view name) const override {
-    auto it = cache_.find(name);
-    if (it == cache_.end()) it = cache_.emplace(std::string(name), Read(name)).first;
+    auto it = parsed_.find(name);
+    if (it == parsed_.end()) {
+      const absl::StatusOr<v1::Layout>& layout = Read(name);
+      it = parsed_
+               .emplace(std::string(name),
+                        layout.ok()
+                            ? Template::Parse((*layout.*part_)(), EngineSyntax(layout->syntax()))
+                            : absl::StatusOr<Template>(layout.status()))
+               .first;
+    }
     return it->second;
   }
 
  private:
-  absl::StatusOr<Template> Read(absl::string_view name) const {
+  const absl::StatusOr<v1::Layout>& Read(absl::string_view name) const {
+    auto it = layouts_read_.find(name);
+    if (it != layouts_read_.end()) return it->second;
     LayoutFilter filter;
     filter.name = std::string(name);
     // Names are not unique: two rows tell one from several.
-    NOTIFY_ASSIGN_OR_RETURN(std::vector<v1::Layout> named,
-                            layouts_.List(company_, filter, "", 2, 0));
-    if (named.empty()) return absl::NotFoundError(absl::StrCat("no layout is named ", name));
-    if (named.size() > 1) {
-      return absl::InvalidArgumentError(
-          "several layouts have that name; rename all but one so that it names one layout");
-    }
-    return Template::Parse((named.front().*part_)(), EngineSyntax(named.front().syntax()));
+    absl::StatusOr<std::vector<v1::Layout>> named = layouts_.List(company_, filter, "", 2, 0);
+    absl::StatusOr<v1::Layout> layout =
+        !named.ok()         ? absl::StatusOr<v1::Layout>(named.status())
+        : named->empty()    ? absl::NotFoundError(absl::StrCat("no layout is named ", name))
+        : named->size() > 1 ? absl::InvalidArgumentError(
+                                  "several layouts have that name; rename all but one so that "
+                                  "it names one layout")
+                            : absl::StatusOr<v1::Layout>(std::move(named->front()));
+    return layouts_read_.emplace(std::string(name), std::move(layout)).first->second;
   }
 
   LayoutStore& layouts_;
   std::string company_;
   Part part_;
-  mutable std::map<std::string, absl::StatusOr<Template>, std::less<>> cache_;
+  mutable std::map<std::string, absl::StatusOr<v1::Layout>, std::less<>> layouts_read_;
+  mutable std::map<std::string, absl::StatusOr<Template>, std::less<>> parsed_;
 };
 
 }  // namespace
