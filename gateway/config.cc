@@ -63,11 +63,9 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromSettings(const Settings& settings
   GatewayConfig config;
   NOTIFY_ASSIGN_OR_RETURN(config.listen, settings.GetHostPort("listen"));
   NOTIFY_ASSIGN_OR_RETURN(config.server, settings.GetHostPort("server"));
-  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.ca, settings.GetFileContents("server-tls-ca"));
-  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.cert_chain,
-                          settings.GetFileContents("server-tls-cert"));
-  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.private_key,
-                          settings.GetFileContents("server-tls-key"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.ca, settings.GetPemContents("server-tls-ca"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.cert_chain, settings.GetPemContents("server-tls-cert"));
+  NOTIFY_ASSIGN_OR_RETURN(config.server_tls.private_key, settings.GetPemContents("server-tls-key"));
   config.server_tls.name = settings.Get("server-tls-name");
   if (config.server_tls.cert_chain.empty() != config.server_tls.private_key.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(settings.Describe("server-tls-cert"), " and ",

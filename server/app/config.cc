@@ -298,9 +298,9 @@ absl::Status DeliveryFromSettings(const Settings& settings, ServerConfig& config
 absl::StatusOr<ServerConfig> ServerConfigFromSettings(const Settings& settings) {
   ServerConfig config;
   NOTIFY_ASSIGN_OR_RETURN(config.listen, settings.GetHostPort("listen"));
-  NOTIFY_ASSIGN_OR_RETURN(config.tls.cert_chain, settings.GetFileContents("tls-cert"));
-  NOTIFY_ASSIGN_OR_RETURN(config.tls.private_key, settings.GetFileContents("tls-key"));
-  NOTIFY_ASSIGN_OR_RETURN(config.tls.client_ca, settings.GetFileContents("tls-client-ca"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.cert_chain, settings.GetPemContents("tls-cert"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.private_key, settings.GetPemContents("tls-key"));
+  NOTIFY_ASSIGN_OR_RETURN(config.tls.client_ca, settings.GetPemContents("tls-client-ca"));
   if (config.tls.cert_chain.empty() != config.tls.private_key.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(settings.Describe("tls-cert"), " and ",
                                                    settings.Describe("tls-key"),

@@ -83,6 +83,15 @@ absl::StatusOr<std::string> Settings::GetFileContents(absl::string_view flag) co
   return text.str();
 }
 
+absl::StatusOr<std::string> Settings::GetPemContents(absl::string_view flag) const {
+  absl::StatusOr<std::string> text = GetFileContents(flag);
+  if (text.ok() && !text->empty() && !absl::StrContains(*text, "-----BEGIN ")) {
+    return Invalid(flag, absl::StrCat("names a file that is not PEM (no \"-----BEGIN\" line): \"",
+                                      Get(flag), "\""));
+  }
+  return text;
+}
+
 absl::StatusOr<absl::Duration> Settings::GetDuration(absl::string_view flag,
                                                      absl::Duration min) const {
   absl::Duration value;

@@ -67,6 +67,8 @@ class Settings {
   // The contents of the file the setting names ("" when it names none); an error that names the
   // setting and the path when it cannot be read or is empty.
   absl::StatusOr<std::string> GetFileContents(absl::string_view flag) const;
+  // The same for a PEM file (certificates, keys): also an error when it holds no PEM block.
+  absl::StatusOr<std::string> GetPemContents(absl::string_view flag) const;
   // A duration such as "10s", "500ms" or "2m", at least `min`.
   absl::StatusOr<absl::Duration> GetDuration(absl::string_view flag, absl::Duration min) const;
 

@@ -88,16 +88,26 @@ namespace {
 bool PublicV4(std::uint32_t a) {
   struct Range {
     std::uint32_t network;
-    int bits;
+    int bits;  // 1 to 32.
   };
   static constexpr Range kNotPublic[] = {
-      {0x00000000, 8},  {0x0A000000, 8},  {0x64400000, 10}, {0x7F000000, 8},  {0xA9FE0000, 16},
-      {0xAC100000, 12}, {0xC0000000, 24}, {0xC0000200, 24}, {0xC0A80000, 16}, {0xC6120000, 15},
-      {0xC6336400, 24}, {0xCB007100, 24}, {0xE0000000, 4},  {0xF0000000, 4},
+      {0x00000000, 8},   // 0.0.0.0/8: "this network".
+      {0x0A000000, 8},   // 10/8: private.
+      {0x64400000, 10},  // 100.64/10: carrier-grade NAT.
+      {0x7F000000, 8},   // 127/8: loopback.
+      {0xA9FE0000, 16},  // 169.254/16: link-local, the cloud metadata service.
+      {0xAC100000, 12},  // 172.16/12: private.
+      {0xC0000000, 24},  // 192.0.0/24: protocol assignments.
+      {0xC0000200, 24},  // 192.0.2/24: documentation.
+      {0xC0A80000, 16},  // 192.168/16: private.
+      {0xC6120000, 15},  // 198.18/15: benchmarking.
+      {0xC6336400, 24},  // 198.51.100/24: documentation.
+      {0xCB007100, 24},  // 203.0.113/24: documentation.
+      {0xE0000000, 4},   // 224/4: multicast.
+      {0xF0000000, 4},   // 240/4: reserved, broadcast.
   };
   for (const Range& r : kNotPublic) {
-    const std::uint32_t mask = r.bits == 0 ? 0 : ~std::uint32_t{0} << (32 - r.bits);
-    if ((a & mask) == r.network) return false;
+    if ((a & (~std::uint32_t{0} << (32 - r.bits))) == r.network) return false;
   }
   return true;
 }

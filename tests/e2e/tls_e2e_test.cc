@@ -144,5 +144,17 @@ TEST_F(TlsE2eTest, WithAClientCaOnlyCallersItCertifiedGetIn) {
       << "the gateway without its certificate is refused";
 }
 
+TEST_F(TlsE2eTest, AKeyThatIsNotTheCertificatesStopsTheStartSayingSo) {
+  auto server = Subprocess::Start(
+      NOTIFY_SERVER_BIN,
+      ::notify::testing::ServerOptions(
+          db_.url(), {"--tls-cert=" + Path("server.pem"), "--tls-key=" + Path("client.key")}));
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ((*server)->Wait(absl::Seconds(30)), 1);
+  EXPECT_NE((*server)->Output().find("--tls-cert, --tls-key or --tls-client-ca is not valid PEM"),
+            std::string::npos)
+      << (*server)->Output();
+}
+
 }  // namespace
 }  // namespace notify

@@ -1,5 +1,6 @@
 #include "gateway/config.h"
 
+#include <fstream>
 #include <map>
 
 #include "gmock/gmock.h"
@@ -57,10 +58,18 @@ TEST(GatewayConfigTest, InvalidValuesNameTheSetting) {
   EXPECT_THAT(Parse({"--server-tls-ca=/nonexistent/ca.pem"}).status().message(),
               HasSubstr("--server-tls-ca (NOTIFY_GATEWAY_SERVER_TLS_CA) names a file that cannot "
                         "be read"));
-  EXPECT_THAT(Parse({"--server-tls-cert=/proc/self/cmdline"}).status().message(),
-              HasSubstr("give both or neither"));
+  EXPECT_THAT(Parse({"--server-tls-ca=/proc/self/cmdline"}).status().message(),
+              HasSubstr("--server-tls-ca (NOTIFY_GATEWAY_SERVER_TLS_CA) names a file that is not "
+                        "PEM"));
   EXPECT_THAT(Parse({"--server-tls-name=localhost"}).status().message(),
               HasSubstr("--server-tls-ca (NOTIFY_GATEWAY_SERVER_TLS_CA) is needed"));
+  const std::string pem = ::testing::TempDir() + "/notify-gateway-config-test.pem";
+  {
+    std::ofstream file(pem);
+    file << "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+  }
+  EXPECT_THAT(Parse({"--server-tls-ca=" + pem, "--server-tls-cert=" + pem}).status().message(),
+              HasSubstr("give both or neither"));
 }
 
 }  // namespace

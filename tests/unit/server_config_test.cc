@@ -82,8 +82,16 @@ TEST(ServerConfigTest, DeliverySettingsAreReadAndChecked) {
   EXPECT_THAT(error({"--tls-cert=/dev/null"}),
               HasSubstr("--tls-cert (NOTIFY_TLS_CERT) names an empty file"))
       << "never TLS silently off";
-  EXPECT_THAT(error({"--tls-key=/proc/self/cmdline"}), HasSubstr("give both or neither"));
-  EXPECT_THAT(error({"--tls-client-ca=/proc/self/cmdline"}), HasSubstr("needs --tls-cert"));
+  // The checks stop at what makes no sense before TLS ever starts; gRPC checks the PEM itself.
+  const std::string pem = ::testing::TempDir() + "/notify-config-test.pem";
+  {
+    std::ofstream file(pem);
+    file << "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+  }
+  EXPECT_THAT(error({"--tls-key=" + pem}), HasSubstr("give both or neither"));
+  EXPECT_THAT(error({"--tls-client-ca=" + pem}), HasSubstr("needs --tls-cert"));
+  EXPECT_THAT(error({"--tls-cert=/proc/self/cmdline", "--tls-key=" + pem}),
+              HasSubstr("--tls-cert (NOTIFY_TLS_CERT) names a file that is not PEM"));
   EXPECT_THAT(error({"--reflection=maybe"}), HasSubstr("--reflection"));
   EXPECT_THAT(error({"--lease=10s", "--send-timeout=30s"}), HasSubstr("--lease"));
   EXPECT_THAT(error({"--delivery-max-attempts=0"}), HasSubstr("--delivery-max-attempts"));
