@@ -54,6 +54,18 @@ Running StartGateway(const std::string& server_address, std::vector<std::string>
   return Start(NOTIFY_GATEWAY_BIN, {.args = args});
 }
 
+// An event of company "c" named `id`, with `data` (JSON text), as the platform sends one.
+std::string Event(const std::string& id, const std::string& data = "{}") {
+  return R"({"id": ")" + id + R"(", "event": "x", "company": "c", "data": )" + data + "}";
+}
+
+// POSTs `event` to the gateway's webhook route with `secret` as its Authorization.
+HttpResult PostWebhook(HttpClient& client, const Running& gateway, const std::string& event,
+                       const std::string& secret = "Secret s") {
+  return client.Request("POST", "http://" + gateway.address + "/api/webhook/", event,
+                        {{"Content-Type", "application/json"}, {"Authorization", secret}});
+}
+
 // A gRPC server in this process with `service` on a free local port, for a gateway to call.
 struct Backend {
   explicit Backend(grpc::Service* service) {
@@ -334,12 +346,7 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
     threads.emplace_back([&, i] {
       HttpClient client;
       const std::string secret = i % 3 == 0 ? "Secret wrong" : "Secret right";
-      HttpResult result =
-          client.Request("POST", "http://" + gateway.address + "/api/webhook/",
-                         R"({"id": ")" + std::to_string(i) +
-                             R"(", "event": "x", "company": "c",)"
-                             R"( "data": {}})",
-                         {{"Content-Type", "application/json"}, {"Authorization", secret}});
+      HttpResult result = PostWebhook(client, gateway, Event(std::to_string(i)), secret);
       std::lock_guard<std::mutex> lock(mu);
       ++statuses[result.status];
     });
@@ -352,10 +359,7 @@ TEST(GatewayAloneTest, AServerWithoutBatchesGetsOneCallPerWebhook) {
   // is refused by the gateway itself, which stays up.
   HttpClient client;
   for (const std::string secret : {"Secret caf\xc3\xa9", "Secret a\tb", "Secret \xff"}) {
-    HttpResult odd =
-        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
-                       R"({"id": "odd", "event": "x", "company": "c", "data": {}})",
-                       {{"Content-Type", "application/json"}, {"Authorization", secret}});
+    HttpResult odd = PostWebhook(client, gateway, Event("odd"), secret);
     EXPECT_EQ(odd.status, 401) << odd.body;
     EXPECT_EQ(nlohmann::json::parse(odd.body, nullptr, false)["message"],
               "The webhook secret is missing or wrong, or the company is not active.");
@@ -421,10 +425,7 @@ TEST(GatewayAloneTest, WebhooksThatArriveTogetherShareOneReceiveEventsCall) {
   auto post = [&](int i) {
     HttpClient client;
     const std::string id = "e" + std::to_string(i);
-    HttpResult result =
-        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
-                       R"({"id": ")" + id + R"(", "event": "x", "company": "c", "data": {}})",
-                       {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    HttpResult result = PostWebhook(client, gateway, Event(id));
     std::lock_guard<std::mutex> lock(mu);
     answers[id] = result.status == 200
                       ? nlohmann::json::parse(result.body)["data"]["id"].get<std::string>()
@@ -461,11 +462,8 @@ TEST(GatewayAloneTest, LargeWebhooksAreBatchedByBytesUnderTheServersLimit) {
   std::vector<int> statuses;
   auto post = [&](int i) {
     HttpClient client;
-    HttpResult result = client.Request(
-        "POST", "http://" + gateway.address + "/api/webhook/",
-        R"({"id": "big)" + std::to_string(i) +
-            R"(", "event": "x", "company": "c", "data": {"p": ")" + padding + R"("}})",
-        {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    HttpResult result = PostWebhook(
+        client, gateway, Event("big" + std::to_string(i), R"({"p": ")" + padding + R"("})"));
     std::lock_guard<std::mutex> lock(mu);
     statuses.push_back(static_cast<int>(result.status));
   };
@@ -494,12 +492,7 @@ TEST(GatewayAloneTest, AFullWebhookQueueAnswers503AtOnce) {
   std::vector<HttpResult> results;
   auto post = [&](int i) {
     HttpClient client;
-    HttpResult result =
-        client.Request("POST", "http://" + gateway.address + "/api/webhook/",
-                       R"({"id": "q)" + std::to_string(i) +
-                           R"(", "event": "x", "company": "c",)"
-                           R"( "data": {}})",
-                       {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+    HttpResult result = PostWebhook(client, gateway, Event("q" + std::to_string(i)));
     std::lock_guard<std::mutex> lock(mu);
     results.push_back(result);
   };
@@ -609,10 +602,7 @@ TEST(GatewayAloneTest, QueuedWebhooksAreAnsweredWithinTheCallTimeout) {
       absl::SleepFor(absl::Milliseconds(100 * i));
       HttpClient client;
       const absl::Time start = absl::Now();
-      HttpResult result =
-          client.Request("POST", "http://" + gateway.address + "/api/webhook/",
-                         R"({"id": "1", "event": "x", "company": "c", "data": {}})",
-                         {{"Content-Type", "application/json"}, {"Authorization", "Secret s"}});
+      HttpResult result = PostWebhook(client, gateway, Event("1"));
       std::lock_guard<std::mutex> lock(mu);
       answers.emplace_back(result.status, absl::Now() - start);
     });
