@@ -76,21 +76,60 @@ void EventWorker::Run(Wakeup& wakeup) {
 }
 
 absl::StatusOr<int> EventWorker::ProcessOnce() {
-  const absl::Time claimed = clock_->Now();
+  absl::Time lease_start = clock_->Now();  // By this clock, which read the time before the store.
   absl::StatusOr<std::vector<ClaimedEvent>> events =
       store_->ClaimEvents(options_.batch, options_.lease);
   if (!events.ok()) return events.status();
   if (events->empty()) return 0;
+  // What the lease covers: the events claimed, less those postponed (and those another worker
+  // took once the lease ran out).
+  std::vector<ClaimedEvent> held = *events;
+  std::set<std::string> held_ids;
+  for (const ClaimedEvent& e : held) held_ids.insert(e.id);
+  // Planning waits on the platform: once a slice of the lease is gone, the batch's lease is
+  // renewed before the next event (and before the hand-off), so that slow look-ups never let
+  // another worker claim the events and plan them again. A renewal that fails (the database is
+  // unavailable) ends the planning: the rest is left to its lease.
+  const absl::Duration renew_after =
+      std::max((options_.lease - options_.send_timeout) / 4, options_.lease / 16);
+  bool renewable = true;
+  auto renew_if_due = [&] {
+    if (!renewable || clock_->Now() - lease_start < renew_after) return;
+    const absl::Time asked = clock_->Now();
+    absl::StatusOr<std::vector<ClaimedEvent>> renewed = store_->RenewEvents(held, options_.lease);
+    if (!renewed.ok()) {
+      log::Warn("could not renew the lease of events; leaving the rest to it",
+                {{"error", std::string(renewed.status().message())}});
+      renewable = false;
+      return;
+    }
+    held = *std::move(renewed);
+    held_ids.clear();
+    for (const ClaimedEvent& e : held) held_ids.insert(e.id);
+    lease_start = asked;
+  };
   BatchCache cache;
   std::vector<FinishedEvent> finished;
   std::set<std::string> again;
   for (const ClaimedEvent& event : *events) {
+    renew_if_due();
+    if (!renewable) break;
+    if (held_ids.count(event.id) == 0) continue;  // Another worker's now.
     if (event.attempts > 1) again.insert(event.id);
     if (std::optional<FinishedEvent> done = Process(event, cache); done.has_value()) {
       finished.push_back(*std::move(done));
+    } else {
+      held_ids.erase(event.id);  // Postponed: no longer leased.
+      held.erase(std::find_if(held.begin(), held.end(),
+                              [&](const ClaimedEvent& e) { return e.id == event.id; }));
     }
   }
-  if (!finished.empty()) Record(finished, again, claimed);
+  renew_if_due();
+  // What another worker holds by now is its to record.
+  finished.erase(std::remove_if(finished.begin(), finished.end(),
+                                [&](const FinishedEvent& f) { return held_ids.count(f.id) == 0; }),
+                 finished.end());
+  if (!finished.empty()) Record(finished, again, lease_start);
   return static_cast<int>(events->size());
 }
 

@@ -54,7 +54,8 @@ class EventWorker {
   void Run(Wakeup& wakeup);
 
   // Claims one batch of events, processes and records them; how many were claimed (those
-  // postponed included).
+  // postponed included). The batch's lease is renewed while it is planned, so that slow
+  // dependencies never let another worker process the same events.
   absl::StatusOr<int> ProcessOnce();
 
  private:

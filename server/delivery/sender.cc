@@ -87,21 +87,42 @@ absl::StatusOr<int> Sender::SendSome(notifications::v1::NotificationType channel
   // The database first when asked to look there, so that what waits there (retries, the overflow,
   // other processes' deliveries) is not held back by a steady stream of handed deliveries.
   std::vector<DeliveryJob> jobs;
+  absl::Time lease_end;  // By this clock, which read the time before the store did.
   if (claim) {
+    lease_end = clock_->Now() + options_.lease;
     absl::StatusOr<std::vector<DeliveryJob>> claimed =
         store_->ClaimDeliveries(channel, options_.batch, options_.lease);
     if (!claimed.ok()) return claimed.status();
     jobs = *std::move(claimed);
   }
   if (from_database != nullptr) *from_database = !jobs.empty();
-  for (const DeliveryJob& job : jobs) {
+  const int tried = static_cast<int>(jobs.size());
+  // A delivery starts only with time in the lease for the provider's longest answer and a quarter
+  // of the rest to record it; a slow provider (each answer just inside the timeout) would
+  // otherwise take the batch past its lease, and another sender would claim and send the last
+  // ones again.
+  const absl::Duration needed =
+      options_.send_timeout + (options_.lease - options_.send_timeout) / 4;
+  for (size_t next = 0; next < jobs.size(); ++next) {
+    if (clock_->Now() + needed > lease_end) {
+      std::vector<DeliveryJob> rest(std::make_move_iterator(jobs.begin() + next),
+                                    std::make_move_iterator(jobs.end()));
+      const absl::Time renewed_at = clock_->Now();
+      absl::StatusOr<std::vector<DeliveryJob>> held =
+          store_->RenewDeliveries(std::move(rest), options_.lease);
+      if (!held.ok()) return held.status();  // The rest is left to its lease.
+      jobs = *std::move(held);
+      next = 0;
+      lease_end = renewed_at + options_.lease;
+      if (jobs.empty()) break;
+    }
     // The database is gone: send nothing more of this batch, whose outcomes could not be recorded
     // either; the leases run out and the rest is claimed again.
-    if (!Record(job, Attempt(job))) {
+    if (!Record(jobs[next], Attempt(jobs[next]), lease_end)) {
       return absl::UnavailableError("could not record delivery attempts");
     }
   }
-  if (!jobs.empty()) return static_cast<int>(jobs.size());
+  if (tried > 0) return tried;
   // What the event workers handed over, one at a time, so that what waits in the queue is what no
   // sender has started (the event workers' measure of whether the senders keep up).
   Handed* h = queue_->Take(channel);
@@ -194,7 +215,7 @@ Outcome Sender::Attempt(const DeliveryJob& job) {
   return outcome;
 }
 
-bool Sender::Record(const DeliveryJob& job, const Outcome& outcome) {
+bool Sender::Record(const DeliveryJob& job, const Outcome& outcome, absl::Time lease_end) {
   if (!outcome.attempt.has_value()) {
     if (absl::Status s =
             store_->Settle(job.company, job.id, outcome.status, outcome.reason, outcome.until);
@@ -205,10 +226,10 @@ bool Sender::Record(const DeliveryJob& job, const Outcome& outcome) {
     metrics_->Report(job, outcome);
     return true;
   }
-  // The provider has the message: keep trying to record that for half the lease (the database may
-  // be restarting), so that it is not sent again. Failing that, the lease runs out and it is tried
-  // again: at least once, never lost.
-  const absl::Time give_up = clock_->Now() + options_.lease / 2;
+  // The provider has the message: keep trying to record that while the lease holds (the database
+  // may be restarting), so that it is not sent again. Failing that, the lease runs out and it is
+  // tried again: at least once, never lost.
+  const absl::Time give_up = lease_end;
   const absl::Status recorded = RetryWhileUnavailable(
       [&] {
         return store_->RecordAttempt(job.company, job.id, *outcome.attempt, outcome.status,

@@ -23,6 +23,9 @@ namespace notify::delivery {
 struct SendOptions {
   int batch = 5;                              // Deliveries claimed at once.
   absl::Duration lease = absl::Seconds(120);  // How long a claim holds them.
+  // The longest a provider call takes: a claimed delivery is tried only with that much of its
+  // lease left, and some room to record the outcome; the lease is renewed first otherwise.
+  absl::Duration send_timeout = absl::Seconds(30);
   RetryPolicy retry;
   absl::Duration poll_interval = absl::Milliseconds(500);  // Pause after a failed claim, at first.
   DailyQuotaCeilings quota_ceilings;                       // The operator's, over every company's.
@@ -43,8 +46,10 @@ class Sender {
 
   // One round: with `claim`, a batch of due deliveries claimed from the database; if none (or
   // without `claim`), one handed delivery, whose write it starts (the write reports to the
-  // queue). How many were tried; `from_database` says where they came from. Unavailable when an
-  // outcome could not be recorded: the rest of the batch is left to its lease.
+  // queue). How many were tried; `from_database` says where they came from. A claimed delivery is
+  // never tried past its lease: before one that might outlast it, the batch's lease is renewed,
+  // and what another worker holds by then is left to it. Unavailable when an outcome could not be
+  // recorded or the lease not renewed: the rest of the batch is left to its lease.
   absl::StatusOr<int> SendSome(notifications::v1::NotificationType channel, bool claim,
                                bool* from_database);
 
@@ -53,10 +58,11 @@ class Sender {
   // removed). Writes nothing of the delivery itself.
   Outcome Attempt(const DeliveryJob& job);
 
-  // Records the outcome of a delivery claimed from the database. An attempt the provider took is
-  // retried while the database is unavailable, for up to half the lease (or until the queue
-  // closes); false when it could not be recorded.
-  bool Record(const DeliveryJob& job, const Outcome& outcome);
+  // Records the outcome of a delivery claimed from the database, whose lease ends at `lease_end`
+  // (by this process's clock). An attempt the provider took is retried while the database is
+  // unavailable, until the lease ends (after which another worker may send it again) or the queue
+  // closes; false when it could not be recorded.
+  bool Record(const DeliveryJob& job, const Outcome& outcome, absl::Time lease_end);
 
  private:
   const SendOptions options_;

@@ -30,6 +30,9 @@ struct ClaimedEvent {
   // Claims so far, this one included; a replayed event starts at one. Above one, an earlier
   // processing may have made some of its messages.
   int attempts = 0;
+  // When the claim's lease ends, as the store wrote it. Renewing names it, so that a claim whose
+  // lease ran out (the event may be another worker's now) renews nothing.
+  absl::Time lease_until = absl::InfinitePast();
 };
 
 // One try at handing a delivery to its provider.
@@ -91,6 +94,9 @@ struct DeliveryJob : DeliveryMessage {
   std::string company;
   std::string id;
   int attempt_count = 0;  // Attempts already recorded.
+  // Claimed from the database: when the claim's lease ends, as the store wrote it (see
+  // ClaimedEvent::lease_until).
+  absl::Time lease_until = absl::InfinitePast();
 };
 
 // Errors: NotFound (LOG_NOT_FOUND, EVENT_NOT_FOUND), Unavailable. Thread-safe.
@@ -101,6 +107,12 @@ class DeliveryStore {
   // Claims up to `limit` pending events whose lease is free, oldest first, leasing them for
   // `lease`. Events claimed by another worker are skipped, not waited for.
   virtual absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit,
+                                                                absl::Duration lease) = 0;
+
+  // Extends the lease of claimed events to `lease` from now. Returns those still held (their
+  // lease unchanged since it was claimed or last renewed, and not run out), with the new lease;
+  // the others are left as they are.
+  virtual absl::StatusOr<std::vector<ClaimedEvent>> RenewEvents(std::vector<ClaimedEvent> events,
                                                                 absl::Duration lease) = 0;
 
   // In one transaction, for each event: creates its deliveries (those whose dedupe key exists are
@@ -149,6 +161,11 @@ class DeliveryStore {
   // when its lease ends.
   virtual absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(
       notifications::v1::NotificationType type, int limit, absl::Duration lease) = 0;
+
+  // Extends the lease of claimed deliveries as RenewEvents does those of events: returns those
+  // still held and waiting (no outcome recorded), with the new lease.
+  virtual absl::StatusOr<std::vector<DeliveryJob>> RenewDeliveries(std::vector<DeliveryJob> jobs,
+                                                                   absl::Duration lease) = 0;
 
   // In one statement: records `attempt` as the delivery's next attempt and sets its status:
   // sent, dead, or retrying with the next attempt after `retry_in`; ends the lease. Nothing for a

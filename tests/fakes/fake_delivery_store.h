@@ -101,7 +101,28 @@ class FakeDeliveryStore final : public DeliveryStore {
       }
       ++e.attempts;
       e.leased_until = now + lease;
-      out.push_back(ClaimedEvent{e.company, e.id, e.id, e.name, e.data_json, e.attempts});
+      out.push_back(
+          ClaimedEvent{e.company, e.id, e.id, e.name, e.data_json, e.attempts, e.leased_until});
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<ClaimedEvent>> RenewEvents(std::vector<ClaimedEvent> events,
+                                                        absl::Duration lease) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = Call("RenewEvents"); !s.ok()) return s;
+    const absl::Time now = clock_->Now();
+    std::vector<ClaimedEvent> out;
+    for (ClaimedEvent& claimed : events) {
+      for (Event& e : events_) {
+        if (e.id != claimed.id || e.leased_until <= now || e.leased_until != claimed.lease_until) {
+          continue;
+        }
+        e.leased_until = now + lease;
+        claimed.lease_until = e.leased_until;
+        out.push_back(std::move(claimed));
+        break;
+      }
     }
     return out;
   }
@@ -202,7 +223,26 @@ class FakeDeliveryStore final : public DeliveryStore {
       if (static_cast<int>(out.size()) >= limit) break;
       d->leased_until = now + lease;
       out.push_back(DeliveryJob{static_cast<const DeliveryMessage&>(d->row), d->company, d->row.id,
-                                static_cast<int>(d->row.attempts.size())});
+                                static_cast<int>(d->row.attempts.size()), d->leased_until});
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<DeliveryJob>> RenewDeliveries(std::vector<DeliveryJob> jobs,
+                                                           absl::Duration lease) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (absl::Status s = Call("RenewDeliveries"); !s.ok()) return s;
+    const absl::Time now = clock_->Now();
+    std::vector<DeliveryJob> out;
+    for (DeliveryJob& job : jobs) {
+      auto it = deliveries_.find(job.id);
+      if (it == deliveries_.end() || !Waiting(it->second.row.status) ||
+          it->second.leased_until <= now || it->second.leased_until != job.lease_until) {
+        continue;
+      }
+      it->second.leased_until = now + lease;
+      job.lease_until = it->second.leased_until;
+      out.push_back(std::move(job));
     }
     return out;
   }

@@ -118,6 +118,31 @@ TEST_F(DeliveryStorePgTest, AnExpiredLeaseIsClaimedAgain) {
   EXPECT_EQ(again->at(0).attempts, 2);
 }
 
+// A renewal extends a lease still held; once it ran out and another worker claimed the event, the
+// first worker's renewal renews nothing (it names the lease it had).
+TEST_F(DeliveryStorePgTest, ARenewedEventLeaseHoldsAndALostOneRenewsNothing) {
+  AddEvents(2);
+  std::vector<ClaimedEvent> first = *store_.ClaimEvents(10, absl::Milliseconds(600));
+  ASSERT_EQ(first.size(), 2u);
+  absl::StatusOr<std::vector<ClaimedEvent>> renewed = store_.RenewEvents(first, absl::Minutes(1));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  ASSERT_EQ(renewed->size(), 2u);
+  EXPECT_GT(renewed->at(0).lease_until, first[0].lease_until + absl::Seconds(30));
+  absl::SleepFor(absl::Milliseconds(800));
+  EXPECT_TRUE(store_.ClaimEvents(10, absl::Minutes(1))->empty()) << "the renewed lease holds";
+  EXPECT_TRUE(store_.RenewEvents(first, absl::Minutes(1))->empty()) << "the old lease is not ours";
+
+  // Lost: the lease runs out and another worker claims the events.
+  std::vector<ClaimedEvent> short_lease = *store_.RenewEvents(*renewed, absl::Milliseconds(300));
+  ASSERT_EQ(short_lease.size(), 2u);
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_TRUE(store_.RenewEvents(short_lease, absl::Minutes(1))->empty()) << "ran out";
+  std::vector<ClaimedEvent> other = *store_.ClaimEvents(10, absl::Minutes(1));
+  ASSERT_EQ(other.size(), 2u);
+  EXPECT_TRUE(store_.RenewEvents(short_lease, absl::Minutes(1))->empty()) << "the other's now";
+  EXPECT_EQ(store_.RenewEvents(other, absl::Minutes(1))->size(), 2u);
+}
+
 // An event whose dependencies fail (the platform is down) waits in the queue, with the reason on
 // the event, and is claimed again once the delay has passed; the events behind it go first.
 TEST_F(DeliveryStorePgTest, APostponedEventWaitsItsTurnWithItsReason) {
@@ -221,6 +246,41 @@ TEST_F(DeliveryStorePgTest, ABatchOfEventsIsFinishedInOneGoAndOnlyOnce) {
             1)
       << "a NUL is replaced too";
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE error LIKE '%not JSON\xef\xbf\xbd'"), 1);
+}
+
+// A sender renews the lease of the deliveries it has yet to send: renewed, they are due again only
+// when the new lease ends; one recorded meanwhile, or claimed by another sender once the lease ran
+// out, is not renewed.
+TEST_F(DeliveryStorePgTest, ADeliveryLeaseIsRenewedOnlyWhileHeldAndWaiting) {
+  std::vector<NewDelivery> plan;
+  for (int i = 0; i < 3; ++i) plan.push_back(Sms(absl::StrCat("k", i)));
+  AddEvents(1);
+  std::vector<ClaimedEvent> events = *store_.ClaimEvents(1, absl::Minutes(1));
+  ASSERT_EQ(*store_.FinishEvents({{"acme", events[0].id, kProcessed, "", plan}}), 3);
+  std::vector<DeliveryJob> jobs = *store_.ClaimDeliveries(kSms, 10, absl::Milliseconds(600));
+  ASSERT_EQ(jobs.size(), 3u);
+  DeliveryAttempt attempt{absl::Now(), absl::Milliseconds(3), true, 201, ""};
+  ASSERT_TRUE(store_.RecordAttempt("acme", jobs[0].id, attempt, kSent, absl::ZeroDuration()).ok());
+
+  absl::StatusOr<std::vector<DeliveryJob>> renewed = store_.RenewDeliveries(jobs, absl::Minutes(1));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  ASSERT_EQ(renewed->size(), 2u) << "the one recorded is not renewed";
+  EXPECT_EQ(renewed->at(0).id, jobs[1].id);
+  EXPECT_EQ(renewed->at(0).recipient, jobs[1].recipient) << "the job as it was claimed";
+  absl::SleepFor(absl::Milliseconds(800));
+  EXPECT_TRUE(store_.ClaimDeliveries(kSms, 10, absl::Minutes(1))->empty()) << "still held";
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries"
+                  " WHERE next_attempt > now() + interval '50 seconds' AND status = 'pending'"),
+            2)
+      << "due again when the renewed lease ends";
+
+  std::vector<DeliveryJob> brief = *store_.RenewDeliveries(*renewed, absl::Milliseconds(300));
+  ASSERT_EQ(brief.size(), 2u);
+  absl::SleepFor(absl::Milliseconds(400));
+  std::vector<DeliveryJob> other = *store_.ClaimDeliveries(kSms, 10, absl::Minutes(1));
+  ASSERT_EQ(other.size(), 2u);
+  EXPECT_TRUE(store_.RenewDeliveries(brief, absl::Minutes(1))->empty()) << "the other's now";
+  EXPECT_EQ(store_.RenewDeliveries(other, absl::Minutes(1))->size(), 2u);
 }
 
 TEST_F(DeliveryStorePgTest, TwoSendersClaimEveryDeliveryOnceAndAttemptsAreRecorded) {

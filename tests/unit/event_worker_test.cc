@@ -3,6 +3,8 @@
 #include "server/delivery/event_worker.h"
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -28,6 +30,11 @@ using ::notify::testing::FakeDispatcher;
 class FakePlanner final : public MessagePlanner {
  public:
   std::optional<absl::Status> fail_plans;
+  // Slow look-ups: each plan moves `clock` on by `takes`, then calls `during` (not re-entered).
+  FakeClock* clock = nullptr;
+  absl::Duration takes;
+  std::function<void()> during;
+  mutable std::map<std::string, int> plans;  // By event.
 
   absl::StatusOr<std::vector<notifications::v1::Notification>> EnabledNotifications(
       absl::string_view, absl::string_view) const override {
@@ -38,6 +45,13 @@ class FakePlanner final : public MessagePlanner {
       const nlohmann::json& data,
       const std::vector<notifications::v1::Notification>&) const override {
     if (fail_plans.has_value()) return *fail_plans;
+    ++plans[std::string(event_uuid)];
+    if (clock != nullptr) clock->Advance(takes);
+    if (during && !inside_) {
+      inside_ = true;
+      during();
+      inside_ = false;
+    }
     EventPlan plan;
     for (const auto& channel : data.value("channels", nlohmann::json::array())) {
       NewDelivery d;
@@ -49,6 +63,9 @@ class FakePlanner final : public MessagePlanner {
     }
     return plan;
   }
+
+ private:
+  mutable bool inside_ = false;
 };
 
 class EventWorkerTest : public ::testing::Test {
@@ -182,6 +199,45 @@ TEST_F(EventWorkerTest, PastTheQueuesRoomDeliveriesAreWrittenPending) {
   EXPECT_EQ(sent, 2);
   EXPECT_EQ(pending, 3);
   EXPECT_EQ(providers_.sent().size(), 2u);
+}
+
+// Ten events whose look-ups take 10 s each outlast their 60 s lease; a second worker claiming
+// while each is planned would then plan the last ones again. The first renews the batch's lease
+// as it goes: each event is planned once, and its message made once.
+TEST_F(EventWorkerTest, SlowPlanningRenewsTheBatchsLease) {
+  EventWorker first = Worker();
+  EventWorker second = Worker();
+  for (int i = 0; i < 10; ++i) AddEvent(absl::StrCat("e", i), R"({"channels": ["sms"]})");
+  planner_.clock = &clock_;
+  planner_.takes = absl::Seconds(10);
+  int second_claimed = 0;
+  planner_.during = [&] { second_claimed += *second.ProcessOnce(); };
+  EXPECT_EQ(*first.ProcessOnce(), 10);
+  EXPECT_EQ(second_claimed, 0) << "the lease held throughout";
+  for (int i = 0; i < 10; ++i) {
+    const std::string id = absl::StrCat("e", i);
+    EXPECT_EQ(planner_.plans[id], 1) << id;
+    EXPECT_EQ(store_.event(id)->status, v1::EVENT_STATUS_PROCESSED) << id;
+  }
+  EXPECT_EQ(Deliveries(kSms).size(), 10u);
+  EXPECT_GE(store_.calls("RenewEvents"), 1);
+}
+
+// Events another worker claimed once the lease ran out (this one stalled) are left to it: neither
+// planned nor recorded here.
+TEST_F(EventWorkerTest, EventsAnotherWorkerClaimedMeanwhileAreLeftToIt) {
+  EventWorker first = Worker();
+  for (int i = 0; i < 3; ++i) AddEvent(absl::StrCat("e", i), R"({"channels": ["sms"]})");
+  std::vector<ClaimedEvent> stolen;
+  planner_.during = [&] {
+    clock_.Advance(absl::Seconds(61));
+    stolen = *store_.ClaimEvents(10, absl::Seconds(60));
+  };
+  EXPECT_EQ(*first.ProcessOnce(), 3);
+  EXPECT_EQ(stolen.size(), 3u);
+  EXPECT_EQ(planner_.plans.size(), 1u) << "only the first event, before the lease ran out";
+  EXPECT_TRUE(store_.deliveries().empty()) << "the other worker records them";
+  EXPECT_EQ(store_.event("e0")->status, v1::EVENT_STATUS_PENDING);
 }
 
 TEST_F(EventWorkerTest, AnInactiveCompanysEventIsIgnoredAndBadDataFails) {

@@ -2,10 +2,13 @@
 
 #include <pqxx/pqxx>
 
+#include <map>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "server/common/crypto.h"
 #include "server/common/enum_names.h"
@@ -58,8 +61,39 @@ DeliveryJob JobFromRow(const pqxx::row& row, int first) {
   int i = first;
   for (std::string* field : fields) *field = row[i++].as<std::string>();
   j.type = FromShortName<v1::NotificationType>(type).value_or(v1::NOTIFICATION_TYPE_UNSPECIFIED);
-  j.attempt_count = row[i].as<int>();
+  j.attempt_count = row[i++].as<int>();
+  j.lease_until = absl::FromUnixMicros(row[i].as<int64_t>());
   return j;
+}
+
+// The ids and lease ends of what a renewal names, as the uuid[] and int8[] parameters of a
+// statement that unnests them side by side.
+template <typename Held>
+std::pair<std::string, std::string> IdsAndLeases(const std::vector<Held>& held) {
+  std::vector<absl::string_view> ids;
+  std::vector<std::string> micros;
+  for (const Held& h : held) {
+    ids.push_back(IsUuid(h.id) ? absl::string_view(h.id) : absl::string_view(kNoSuchDelivery));
+    micros.push_back(absl::StrCat(absl::ToUnixMicros(h.lease_until)));
+  }
+  return {TextArray(ids), absl::StrCat("{", absl::StrJoin(micros, ","), "}")};
+}
+
+// Those of `held` whose id is in `renewed` (id, new lease end in microseconds), with the new lease.
+template <typename Held>
+std::vector<Held> StillHeld(std::vector<Held> held, const pqxx::result& renewed) {
+  std::map<std::string, absl::Time, std::less<>> leases;
+  for (const auto& row : renewed) {
+    leases.emplace(row[0].as<std::string>(), absl::FromUnixMicros(row[1].as<int64_t>()));
+  }
+  std::vector<Held> out;
+  for (Held& h : held) {
+    auto it = leases.find(h.id);
+    if (it == leases.end()) continue;
+    h.lease_until = it->second;
+    out.push_back(std::move(h));
+  }
+  return out;
 }
 
 absl::Status EventNotFound() {
@@ -85,7 +119,8 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
       }
       events.push_back(ClaimedEvent{row[0].as<std::string>(), row[1].as<std::string>(),
                                     row[2].as<std::string>(), row[3].as<std::string>(),
-                                    row[4].as<std::string>(), row[5].as<int>()});
+                                    row[4].as<std::string>(), row[5].as<int>(),
+                                    absl::FromUnixMicros(row[6].as<int64_t>())});
     }
     if (!gone.empty()) {
       // The claim is committed: a failure here loses nothing (the next claim of these tries again).
@@ -99,6 +134,19 @@ absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::ClaimEvents(int limit
     return absl::OkStatus();
   }));
   return events;
+}
+
+absl::StatusOr<std::vector<ClaimedEvent>> PgDeliveryStore::RenewEvents(
+    std::vector<ClaimedEvent> events, absl::Duration lease) {
+  if (events.empty()) return events;
+  const auto [ids, leases] = IdsAndLeases(events);
+  pqxx::result renewed;
+  NOTIFY_RETURN_IF_ERROR(pool_->Run("renewing the lease of events", [&](pqxx::connection& conn) {
+    pqxx::nontransaction tx(conn);
+    renewed = tx.exec_prepared("renew_events", ids, leases, Seconds(lease));
+    return absl::OkStatus();
+  }));
+  return StillHeld(std::move(events), renewed);
 }
 
 namespace {
@@ -414,6 +462,20 @@ absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::ClaimDeliveries(v1::No
   return jobs;
 }
 
+absl::StatusOr<std::vector<DeliveryJob>> PgDeliveryStore::RenewDeliveries(
+    std::vector<DeliveryJob> jobs, absl::Duration lease) {
+  if (jobs.empty()) return jobs;
+  const auto [ids, leases] = IdsAndLeases(jobs);
+  pqxx::result renewed;
+  NOTIFY_RETURN_IF_ERROR(
+      pool_->Run("renewing the lease of deliveries", [&](pqxx::connection& conn) {
+        pqxx::nontransaction tx(conn);
+        renewed = tx.exec_prepared("renew_deliveries", ids, leases, Seconds(lease));
+        return absl::OkStatus();
+      }));
+  return StillHeld(std::move(jobs), renewed);
+}
+
 PgDeliveryStore::PgDeliveryStore(PgPool* pool)
     : pool_(pool),
       attempts_([this](std::vector<Attempt>& attempts) { return RecordAttempts(attempts); },
@@ -520,7 +582,18 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "  coalesce((SELECT token FROM devices v"
                "            WHERE v.company_id = d.company_id AND v.id = d.device_id), ''),"
                "  d.from_email, d.subject, d.text_message, d.html_message, d.sms_message,"
-               "  d.push_message, d.event, d.notification_name, d.attempt_count");
+               "  d.push_message, d.event, d.notification_name, d.attempt_count,"
+               "  (extract(epoch FROM d.lease_until) * 1000000)::int8");
+  // A renewal extends only the leases it names unchanged (microseconds since the epoch, as a
+  // claim returned them: exact both ways) and not run out, of deliveries still waiting.
+  conn.prepare("renew_deliveries",
+               "UPDATE deliveries d SET lease_until = now() + make_interval(secs => $3),"
+               "  next_attempt = now() + make_interval(secs => $3)"
+               " FROM unnest($1::uuid[], $2::int8[]) AS h(id, lease)"
+               " WHERE d.id = h.id AND d.lease_until > now()"
+               "  AND (extract(epoch FROM d.lease_until) * 1000000)::int8 = h.lease"
+               "  AND d.status NOT IN ('sent', 'dead', 'skipped', 'cancelled')"
+               " RETURNING d.id::text, (extract(epoch FROM d.lease_until) * 1000000)::int8");
   // The events due soonest (oldest first) that no worker holds. The lease is in no index: the
   // claim stays on the row's page and touches no index, and the rows it locked are updated where
   // they are (by ctid, which the lock keeps from changing), not looked up again by id. The event's
@@ -533,10 +606,17 @@ void PgDeliveryStore::Prepare(pqxx::connection& conn) {
                "   SELECT ctid FROM event_queue"
                "   WHERE due <= now() AND (lease_until IS NULL OR lease_until < now())"
                "   ORDER BY due LIMIT $1 FOR UPDATE SKIP LOCKED))"
-               "  RETURNING q.id, q.attempts)"
-               " SELECT e.company_id, c.id::text, e.event_id, e.name, e.data::text, c.attempts"
+               "  RETURNING q.id, q.attempts, q.lease_until)"
+               " SELECT e.company_id, c.id::text, e.event_id, e.name, e.data::text, c.attempts,"
+               "  (extract(epoch FROM c.lease_until) * 1000000)::int8"
                " FROM claimed c LEFT JOIN events e ON e.id = c.id"
                " ORDER BY e.received");
+  conn.prepare("renew_events",
+               "UPDATE event_queue q SET lease_until = now() + make_interval(secs => $3)"
+               " FROM unnest($1::uuid[], $2::int8[]) AS h(id, lease)"
+               " WHERE q.id = h.id AND q.lease_until > now()"
+               "  AND (extract(epoch FROM q.lease_until) * 1000000)::int8 = h.lease"
+               " RETURNING q.id::text, (extract(epoch FROM q.lease_until) * 1000000)::int8");
 }
 
 absl::Status PgDeliveryStore::Settle(absl::string_view company, absl::string_view id,

@@ -21,6 +21,8 @@ class PgDeliveryStore final : public DeliveryStore {
   static void Prepare(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<ClaimedEvent>> ClaimEvents(int limit, absl::Duration lease) override;
+  absl::StatusOr<std::vector<ClaimedEvent>> RenewEvents(std::vector<ClaimedEvent> events,
+                                                        absl::Duration lease) override;
   absl::StatusOr<int> FinishEvents(const std::vector<FinishedEvent>& events) override;
   absl::StatusOr<int> WriteDeliveries(const std::vector<FinishedEvent>& events) override;
   void WriteSentAsync(absl::string_view company, NewDelivery delivery,
@@ -37,6 +39,8 @@ class PgDeliveryStore final : public DeliveryStore {
                                                    const NewDelivery& delivery) override;
   absl::StatusOr<std::vector<DeliveryJob>> ClaimDeliveries(notifications::v1::NotificationType type,
                                                            int limit,
+                                                           absl::Duration lease) override;
+  absl::StatusOr<std::vector<DeliveryJob>> RenewDeliveries(std::vector<DeliveryJob> jobs,
                                                            absl::Duration lease) override;
   absl::Status RecordAttempt(absl::string_view company, absl::string_view id,
                              const DeliveryAttempt& attempt, notifications::v1::LogStatus status,
