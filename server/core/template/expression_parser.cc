@@ -478,6 +478,17 @@ absl::Status LiquidParser::ParseLookups(Expr& expr) {
 }
 
 absl::StatusOr<Expr> LiquidParser::ParseExpr() {
+  if (depth_ >= kMaxExpressionNesting) {
+    return Error(
+        absl::StrCat("an expression may nest at most ", kMaxExpressionNesting, " levels deep"));
+  }
+  ++depth_;
+  absl::StatusOr<Expr> expr = ParseNestedExpr();
+  --depth_;
+  return expr;
+}
+
+absl::StatusOr<Expr> LiquidParser::ParseNestedExpr() {
   Expr expr;
   expr.pos = Here();
   const Token& token = Peek();

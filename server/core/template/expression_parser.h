@@ -50,7 +50,10 @@ class LiquidParser {
   static absl::StatusOr<LiquidParser> Make(absl::string_view markup, std::size_t offset,
                                            const LineMap& lines);
 
+  // InvalidArgument for an expression nested more than kMaxExpressionNesting levels deep
+  // (`a[b[c[...]]]`, `((1..2)..3)`), which would otherwise take the parser's stack.
   absl::StatusOr<Expr> ParseExpr();
+  static constexpr int kMaxExpressionNesting = 64;
   // An expression and its filters: `expr | name: arg, key: value | ...`.
   absl::StatusOr<FilterExpr> ParseFilterExpr();
   // Comparisons joined by `and`/`or`, grouped right to left.
@@ -89,10 +92,13 @@ class LiquidParser {
       : tokens_(std::move(tokens)), lines_(lines) {}
   const Token& Peek(std::size_t ahead = 0) const;
   absl::Status ParseLookups(Expr& expr);
+  // ParseExpr one level down: brackets and ranges nest expressions in expressions.
+  absl::StatusOr<Expr> ParseNestedExpr();
 
   std::vector<Token> tokens_;
   std::size_t index_ = 0;
   const LineMap* lines_;
+  int depth_ = 0;  // Expressions being parsed, one inside the other.
 };
 
 }  // namespace notify::tmpl

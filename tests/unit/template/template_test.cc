@@ -176,6 +176,25 @@ TEST(TemplateTest, WhatParsesRendersWithTheDefaultLimits) {
   EXPECT_EQ(Render(kDjango, deep, json::parse(R"({"a":true})")), "x");
 }
 
+// Found by the expression fuzzer: brackets and ranges nested thousands deep took the Liquid
+// parser's stack. Past 64 levels they are a parse error; 64 still parse and render.
+TEST(TemplateTest, DeeplyNestedLiquidExpressionsAreRefused) {
+  auto nested = [](int levels) {
+    std::string expr = "a";
+    for (int i = 0; i < levels; ++i) expr = "a[" + expr + "]";
+    return expr;
+  };
+  EXPECT_THAT(Render(kLiquid, "{{ " + nested(20000) + " }}"),  // Just under 64 KB.
+              HasSubstr("an expression may nest at most 64 levels deep"));
+  std::string ranges = "1";
+  for (int i = 0; i < 5000; ++i) ranges = "(" + ranges + "..2)";
+  EXPECT_THAT(Render(kLiquid, "{% for i in " + ranges + " %}{% endfor %}"),
+              HasSubstr("an expression may nest at most 64 levels deep"));
+  EXPECT_THAT(Render(kLiquid, "{% if " + nested(100) + " %}y{% endif %}"),
+              HasSubstr("an expression may nest at most 64 levels deep"));
+  EXPECT_EQ(Render(kLiquid, "{{ " + nested(63) + " }}", json::parse(R"({"a":{"a":"x"}})")), "");
+}
+
 TEST(TemplateTest, LongConditionsAreRefused) {
   // A long chain would be evaluated by recursion as deep as it is long.
   std::string chain = "a";
