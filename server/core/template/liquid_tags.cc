@@ -149,10 +149,14 @@ class CounterNode final : public Node {
       if (initial.is_int()) it->second = initial.int_value();
     }
     std::int64_t& counter = it->second;
-    // increment prints, then counts up; decrement counts down, then prints.
-    if (!increment_) --counter;
-    const std::string text = absl::StrCat(counter);
-    if (increment_) ++counter;
+    // increment prints, then counts up; decrement counts down, then prints. Ruby's integers grow
+    // without bound; ours stop at 64 bits, with an error rather than a wrap (which is undefined).
+    std::int64_t next = 0;
+    if (__builtin_add_overflow(counter, increment_ ? 1 : -1, &next)) {
+      return ErrorAt(pos(), absl::StrCat("the counter '", name_, "' would pass 64 bits"));
+    }
+    const std::string text = absl::StrCat(increment_ ? counter : next);
+    counter = next;
     return state.Append(out, text);
   }
 

@@ -12,6 +12,8 @@
 //  * A render that fails (a Liquid filter error, a Django filter argument that names nothing, a
 //    budget exceeded) fails as a whole with a clear error; Liquid would print "Liquid error" inline
 //    and Django would show its context in the exception.
+//  * Liquid's increment and decrement count in 64 bits: one that would pass them fails the render
+//    (Ruby's integers grow without bound).
 //  * JSON objects keep their keys sorted; both engines would keep the document's order.
 //  * Liquid outputs in an HTML part (`html_escape`) are escaped unless already safe (a layout's
 //    content, a capture rendered escaped, the result of escape or newline_to_br); real Liquid never

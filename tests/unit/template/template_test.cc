@@ -195,6 +195,18 @@ TEST(TemplateTest, DeeplyNestedLiquidExpressionsAreRefused) {
   EXPECT_EQ(Render(kLiquid, "{{ " + nested(63) + " }}", json::parse(R"({"a":{"a":"x"}})")), "");
 }
 
+// Found by the template fuzzer: a counter the context starts at the least 64-bit integer wrapped
+// on decrement (undefined behaviour). It fails the render instead, at either end.
+TEST(TemplateTest, LiquidCountersStopAt64Bits) {
+  const json context = json::parse(R"({"low": -9223372036854775808, "high": 9223372036854775807})");
+  EXPECT_THAT(Render(kLiquid, "{% decrement low %}", context),
+              HasSubstr("the counter 'low' would pass 64 bits"));
+  EXPECT_THAT(Render(kLiquid, "{% increment high %}", context),
+              HasSubstr("the counter 'high' would pass 64 bits"));
+  EXPECT_EQ(Render(kLiquid, "{% increment low %}{% decrement high %}", context),
+            "-92233720368547758089223372036854775806");
+}
+
 TEST(TemplateTest, LongConditionsAreRefused) {
   // A long chain would be evaluated by recursion as deep as it is long.
   std::string chain = "a";
