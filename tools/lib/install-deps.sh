@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and ./tools/run need, when any is missing.
+# Installs the Debian packages the build, the tests and ./tools/run need, when any is missing, and
+# those named as arguments (a tool's own, such as ./tools/fuzz's clang).
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +21,8 @@ PACKAGES=(
   # above for its 1.3 version.
   golang-github-gogo-googleapis-dev
 )
+
+PACKAGES+=("$@")
 
 # Node.js 20 with npm (the Node client) comes with the machine; Debian's own is the fallback.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
