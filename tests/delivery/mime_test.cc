@@ -1,5 +1,6 @@
 // BuildMimeMessage and the address parsing: headers, RFC 2047 subjects, quoted-printable bodies,
 // folding, CRLF, and no header injection.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
+#include "tests/support/mime_reading.h"
 
 namespace notify::delivery {
 namespace {
@@ -66,52 +68,17 @@ std::string Value(const Parsed& parsed, absl::string_view name) {
   return values.empty() ? "" : values[0];
 }
 
-// RFC 2047 decoding of "B" words in UTF-8; whitespace between adjacent encoded words is dropped.
+// The shared readers (tests/support/mime_reading.h), failing the test on what they refuse.
 std::string DecodeWords(absl::string_view value) {
-  std::string out;
-  bool previous_encoded = false;
-  std::string pending_space;
-  while (!value.empty()) {
-    if (value[0] == ' ' || value[0] == '\t') {
-      pending_space.push_back(value[0]);
-      value.remove_prefix(1);
-      continue;
-    }
-    const size_t end = value.find_first_of(" \t");
-    absl::string_view word = value.substr(0, end);
-    value.remove_prefix(word.size());
-    const bool encoded = absl::StartsWith(word, "=?UTF-8?B?") && absl::EndsWith(word, "?=");
-    if (!(encoded && previous_encoded)) out += pending_space;
-    pending_space.clear();
-    if (encoded) {
-      EXPECT_LE(word.size(), 75u) << word;
-      std::string decoded;
-      EXPECT_TRUE(absl::Base64Unescape(word.substr(10, word.size() - 12), &decoded)) << word;
-      out += decoded;
-    } else {
-      out.append(word.data(), word.size());
-    }
-    previous_encoded = encoded;
-  }
-  return out;
+  std::optional<std::string> decoded = ::notify::testing::DecodeEncodedWords(value);
+  EXPECT_TRUE(decoded.has_value()) << value;
+  return decoded.value_or("");
 }
 
 std::string DecodeQuotedPrintable(absl::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '=') {
-      out.push_back(text[i]);
-    } else if (text.substr(i + 1, 2) == "\r\n") {
-      i += 2;  // Soft break.
-    } else {
-      int byte = 0;
-      EXPECT_TRUE(absl::SimpleHexAtoi(text.substr(i + 1, 2), &byte)) << text.substr(i);
-      EXPECT_EQ(text.substr(i + 1, 2), absl::AsciiStrToUpper(text.substr(i + 1, 2)));
-      out.push_back(static_cast<char>(byte));
-      i += 2;
-    }
-  }
-  return out;
+  std::optional<std::string> decoded = ::notify::testing::DecodeQuotedPrintable(text);
+  EXPECT_TRUE(decoded.has_value()) << text;
+  return decoded.value_or("");
 }
 
 // Every line ends with CRLF: no bare CR or LF.

@@ -7,16 +7,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "server/delivery/sender_internal.h"
 #include "server/delivery/senders.h"
 #include "tests/fuzz/fuzz_support.h"
+#include "tests/support/mime_reading.h"
 
 namespace {
 
@@ -38,44 +39,10 @@ std::string CrlfLines(absl::string_view text) {
   return out;
 }
 
-std::string DecodeQuotedPrintable(absl::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '=') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (text.substr(i + 1, 2) == "\r\n") {
-      i += 2;  // A soft break.
-      continue;
-    }
-    Check(i + 2 < text.size() && absl::ascii_isxdigit(text[i + 1]) &&
-              absl::ascii_isxdigit(text[i + 2]) && !absl::ascii_islower(text[i + 1]) &&
-              !absl::ascii_islower(text[i + 2]),
-          "quoted-printable escapes are two upper-case hex digits");
-    out += absl::HexStringToBytes(text.substr(i + 1, 2));
-    i += 2;
-  }
-  return out;
-}
-
-// An unfolded header value: encoded words decoded and joined (whitespace between them dropped),
-// plain text as it is.
-std::string DecodeUnstructured(absl::string_view value) {
-  const std::vector<absl::string_view> words = absl::StrSplit(value, ' ');
-  bool encoded = !words.empty();
-  for (absl::string_view w : words) {
-    encoded = encoded && absl::StartsWith(w, "=?UTF-8?B?") && absl::EndsWith(w, "?=");
-  }
-  if (!encoded) return std::string(value);
-  std::string out;
-  for (absl::string_view w : words) {
-    Check(w.size() <= 75, "an encoded word is at most 75 characters");
-    std::string bytes;
-    Check(absl::Base64Unescape(w.substr(10, w.size() - 12), &bytes), "encoded words are base64");
-    out += bytes;
-  }
-  return out;
+// What the readers make of `text`; a failed check when they refuse it.
+std::string Decoded(std::optional<std::string> decoded, const char* what) {
+  Check(decoded.has_value(), what);
+  return *decoded;
 }
 
 }  // namespace
@@ -137,9 +104,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::string subject = notify::delivery::internal::OneLine(message.subject);
   const std::string& subject_field = header["Subject"];
-  Check(subject.empty() ? subject_field.empty()
-                        : absl::StartsWith(subject_field, " ") &&
-                              DecodeUnstructured(subject_field.substr(1)) == subject,
+  Check(subject.empty()
+            ? subject_field.empty()
+            : absl::StartsWith(subject_field, " ") &&
+                  Decoded(notify::testing::DecodeEncodedWords(subject_field.substr(1)),
+                          "the subject's encoded words are base64, 75 at most") == subject,
         "the subject decodes to the subject given, on one line");
 
   // The bodies decode to the text and HTML given.
@@ -148,8 +117,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (single) {
     Check(absl::EndsWith(rest, "\r\n"), "the body ends with CRLF");
     const std::string& given = message.html.empty() ? message.text : message.html;
-    Check(DecodeQuotedPrintable(absl::string_view(rest).substr(0, rest.size() - 2)) ==
-              CrlfLines(given),
+    Check(Decoded(notify::testing::DecodeQuotedPrintable(
+                      absl::string_view(rest).substr(0, rest.size() - 2)),
+                  "quoted-printable escapes are two upper-case hex digits") == CrlfLines(given),
           "the one body decodes to what was given");
     return 0;
   }
@@ -166,8 +136,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string& part = parts[i + 1];
     const size_t blank = part.find("\r\n\r\n");
     Check(blank != std::string::npos, "each part has its header");
-    Check(DecodeQuotedPrintable(absl::string_view(part).substr(blank + 4)) == CrlfLines(*bodies[i]),
-          "each part decodes to what was given");
+    Check(
+        Decoded(notify::testing::DecodeQuotedPrintable(absl::string_view(part).substr(blank + 4)),
+                "quoted-printable escapes are two upper-case hex digits") == CrlfLines(*bodies[i]),
+        "each part decodes to what was given");
   }
   return 0;
 }

@@ -49,9 +49,15 @@ class SenderTest : public ::testing::Test {
     SendOptions options;
     options.batch = 5;
     options.lease = absl::Seconds(120);
+    options.send_timeout = absl::Seconds(30);
     options.retry =
         RetryPolicy{.max_attempts = 3, .base = absl::Seconds(60), .max = absl::Hours(1)};
     return options;
+  }
+
+  // Another sender of this test's store and queue, over `provider`.
+  Sender SenderOver(Dispatcher* provider) {
+    return Sender(Options(), &store_, &directory_, provider, &queue_, &metrics_, &clock_, &random_);
   }
 
   void SetQuota(int email_daily_quota) {
@@ -333,10 +339,8 @@ class SlowProvider final : public Dispatcher {
 // The first renews the batch's lease before it runs short: each goes out once.
 TEST_F(SenderTest, ASlowProviderNeverTakesABatchPastItsLease) {
   SlowProvider slow(&clock_);
-  SendOptions options = Options();
-  options.send_timeout = absl::Seconds(30);
-  Sender first(options, &store_, &directory_, &slow, &queue_, &metrics_, &clock_, &random_);
-  Sender second(options, &store_, &directory_, &slow, &queue_, &metrics_, &clock_, &random_);
+  Sender first = SenderOver(&slow);
+  Sender second = SenderOver(&slow);
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(store_.AddDelivery("acme", Email(absl::StrCat(i))));
   int second_claimed = 0;
@@ -355,16 +359,14 @@ TEST_F(SenderTest, ASlowProviderNeverTakesABatchPastItsLease) {
 // nothing: the first sender leaves those to the other, and sends none of them itself.
 TEST_F(SenderTest, WhatAnotherSenderClaimedMeanwhileIsLeftToIt) {
   SlowProvider slow(&clock_);
-  SendOptions options = Options();
-  options.send_timeout = absl::Seconds(30);
-  Sender first(options, &store_, &directory_, &slow, &queue_, &metrics_, &clock_, &random_);
+  Sender first = SenderOver(&slow);
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) ids.push_back(store_.AddDelivery("acme", Email(absl::StrCat(i))));
   std::vector<DeliveryJob> stolen;
   slow.during = [&] {
     // The first message took a stalled process's whole lease: the others are claimed again.
-    clock_.Advance(options.lease);
-    stolen = *store_.ClaimDeliveries(kEmail, 5, options.lease);
+    clock_.Advance(Options().lease);
+    stolen = *store_.ClaimDeliveries(kEmail, 5, Options().lease);
   };
   EXPECT_EQ(*first.SendSome(kEmail, /*claim=*/true, nullptr), 3);
   ASSERT_EQ(stolen.size(), 3u) << "each whose lease ran out, the one with the provider too";
@@ -376,9 +378,7 @@ TEST_F(SenderTest, WhatAnotherSenderClaimedMeanwhileIsLeftToIt) {
 // may run out.
 TEST_F(SenderTest, ALeaseThatCannotBeRenewedStopsTheBatch) {
   SlowProvider slow(&clock_);
-  SendOptions options = Options();
-  options.send_timeout = absl::Seconds(30);
-  Sender sender(options, &store_, &directory_, &slow, &queue_, &metrics_, &clock_, &random_);
+  Sender sender = SenderOver(&slow);
   for (int i = 0; i < 5; ++i) store_.AddDelivery("acme", Email(absl::StrCat(i)));
   store_.Fail("RenewDeliveries", absl::UnavailableError("the database restarts"));
   absl::StatusOr<int> sent = sender.SendSome(kEmail, /*claim=*/true, nullptr);
