@@ -17,10 +17,10 @@
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "gateway/routes.h"
 #include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "nlohmann/json.hpp"
@@ -47,25 +47,20 @@ class Reactor final : public grpc::ServerGenericBidiReactor {
                        : grpc::Status(static_cast<grpc::StatusCode>(code), "the fuzzed server"));
       return;
     }
-    std::string answer;
+    notifications::v1::ReceiveEventsResponse batch;
     if (method_ == "/notifications.v1.WebhookService/ReceiveEvents") {
-      std::vector<grpc::Slice> slices;
-      request_.Dump(&slices);
-      std::string bytes;
-      for (const grpc::Slice& slice : slices) {
-        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
       notifications::v1::ReceiveEventsRequest request;
-      notifications::v1::ReceiveEventsResponse response;
-      if (request.ParseFromString(bytes)) {
+      if (grpc::SerializationTraits<notifications::v1::ReceiveEventsRequest>::Deserialize(&request_,
+                                                                                          &request)
+              .ok()) {
         for (int i = 0; i < request.events_size(); ++i) {
-          response.add_results()->mutable_stored()->set_id("0192a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+          batch.add_results()->mutable_stored()->set_id("0192a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
         }
       }
-      answer = response.SerializeAsString();
     }
-    grpc::Slice slice(answer);
-    response_ = grpc::ByteBuffer(&slice, 1);
+    bool own_buffer = false;
+    (void)grpc::SerializationTraits<notifications::v1::ReceiveEventsResponse>::Serialize(
+        batch, &response_, &own_buffer);
     StartWriteAndFinish(&response_, grpc::WriteOptions(), grpc::Status::OK);
   }
   void OnDone() override { delete this; }
