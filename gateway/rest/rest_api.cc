@@ -232,7 +232,9 @@ void RestApi::Handle(const HttpRequest& http_request, absl::string_view path,
   int page_size = kDefaultPageSize;
   const auto parsed_query = QueryOf({http_request.target().data(), http_request.target().size()});
   if (!parsed_query.has_value()) {
-    respond(Failure(400, "The query string has a malformed %-escape."));
+    respond(Failure(400,
+                    "The query string has a malformed %-escape, or one that decodes to text that "
+                    "is not UTF-8."));
     return;
   }
   const std::vector<std::pair<std::string, std::string>>& query = *parsed_query;

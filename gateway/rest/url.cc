@@ -8,6 +8,31 @@ namespace {
 
 int Hex(char c) { return absl::ascii_isdigit(c) ? c - '0' : absl::ascii_tolower(c) - 'a' + 10; }
 
+// Whether `text` is UTF-8 as RFC 3629 has it: no overlong forms, no surrogates, nothing past
+// U+10FFFF. Protobuf refuses to send string fields that are not (and the server to read them).
+bool IsUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t length = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (length == 0 || c > 0xF4 || i + length > text.size()) return false;
+    char32_t code = c & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    const char32_t least = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+    if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> PercentDecode(absl::string_view in, bool query) {
@@ -26,6 +51,7 @@ std::optional<std::string> PercentDecode(absl::string_view in, bool query) {
       return std::nullopt;
     }
   }
+  if (!IsUtf8(out)) return std::nullopt;
   return out;
 }
 
